@@ -1,0 +1,91 @@
+/*
+ * alloc.c: memory for the validator's own data.
+ *
+ * Choice: jemalloc, linked as a normal dependency of libulockdep.so, used
+ * only through its non-standard API (mallocx/rallocx/dallocx) on a private
+ * arena with the thread cache disabled.
+ *
+ * Why: the program's heap must not see the validator.  Allocating from the
+ * program's malloc would change its heap layout (hiding or moving the bugs
+ * other tools look for), could recurse into a malloc the program replaced,
+ * and would make our allocations show in its leak reports.  Linking
+ * jemalloc does not replace the program's malloc: the dynamic linker's
+ * global scope lists the program, the preloads and the program's own
+ * libraries (libc among them) before the preload's dependencies, so
+ * `malloc` stays glibc's while `mallocx` can only come from jemalloc.
+ * jemalloc cannot be dlopen()ed lazily instead (its initial-exec TLS does
+ * not fit the static TLS surplus), hence the link-time dependency.
+ *
+ * A private arena keeps our blocks off the pages of any jemalloc the
+ * program itself uses; MALLOCX_TCACHE_NONE keeps no per-thread cache, so a
+ * thread that exits leaves nothing of ours behind.
+ *
+ * jemalloc's own mutexes are pthread mutexes: every call here runs with
+ * the re-entry guard set (thread.h), so they are never validated.
+ */
+#include "alloc.h"
+
+#include <jemalloc/jemalloc.h>
+#include <string.h>
+
+static unsigned arena_flags;
+static int arena_ready;
+
+static int
+flags(void)
+{
+	if (__atomic_load_n(&arena_ready, __ATOMIC_ACQUIRE))
+		return arena_flags;
+	unsigned ind;
+	size_t sz = sizeof(ind);
+	int f = MALLOCX_TCACHE_NONE;
+
+	/* Two threads may race here; each gets an arena, one is kept. */
+	if (mallctl("arenas.create", &ind, &sz, NULL, 0) == 0)
+		f |= MALLOCX_ARENA(ind);
+	arena_flags = f;
+	__atomic_store_n(&arena_ready, 1, __ATOMIC_RELEASE);
+	return f;
+}
+
+void *
+uld__malloc(size_t size)
+{
+	return mallocx(size ? size : 1, flags());
+}
+
+void *
+uld__calloc(size_t n, size_t size)
+{
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	size_t total = n * size;
+
+	return mallocx(total ? total : 1, flags() | MALLOCX_ZERO);
+}
+
+void *
+uld__realloc(void *p, size_t size)
+{
+	if (p == NULL)
+		return uld__malloc(size);
+	return rallocx(p, size ? size : 1, flags());
+}
+
+void
+uld__free(void *p)
+{
+	if (p != NULL)
+		dallocx(p, flags());
+}
+
+char *
+uld__strdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = uld__malloc(n);
+
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}

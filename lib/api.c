@@ -1,0 +1,150 @@
+/*
+ * api.c: the public annotation API (<ulockdep/ulockdep.h>).
+ *
+ * Every entry has lockdep's lock_acquire() shape: return at once when the
+ * validator is already running on this thread (the re-entry guard: our own
+ * allocations, unwinding and hash tables take pthread locks, which come
+ * back here through the interposer) or is not set up; otherwise set the
+ * guard, do the work, clear it.  errno is kept: the program may be between
+ * a failing call and reading errno.
+ */
+#include <errno.h>
+
+#include "class.h"
+#include "init.h"
+#include "lockmap.h"
+#include "report.h"
+#include "symbols.h"
+#include "thread.h"
+#include "validate.h"
+#include "ulockdep/ulockdep.h"
+
+/* Enter the validator; NULL means "pass the event through unvalidated". */
+static inline struct uld__thread *
+enter(void)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (uld__unlikely(t->in_uld))
+		return NULL;
+	if (uld__unlikely(!uld__is_ready())) {
+		uld__init();
+		if (!uld__is_ready())
+			return NULL;
+	}
+	t = uld__thread_get();
+	t->in_uld++;
+	return t;
+}
+
+static inline void
+leave(struct uld__thread *t)
+{
+	t->in_uld--;
+}
+
+ULD_API void
+uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	if (site == NULL)
+		site = ULD_RET_IP();
+	if (uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
+		leave(t);
+		errno = saved;
+		return;
+	}
+	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site, type,
+	    NULL);
+	if (c != NULL)
+		uld__lockmap_init_lock(lock, type, c, c->own);
+	leave(t);
+	errno = saved;
+}
+
+ULD_API void
+uld_lock_destroy(void *lock, const void *ip)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	uld__lockmap_forget(lock);
+	leave(t);
+	errno = saved;
+	(void)ip;
+}
+
+ULD_API void
+uld_lock_set_class(void *lock, const struct uld_class_key *key,
+    const char *name)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	struct uld__instance *inst = uld__lockmap_find(t, lock, NULL);
+	enum uld_lock_type type = inst ? inst->type : ULD_LOCK_MUTEX;
+	struct uld__class *c = NULL;
+	if (key != NULL)
+		c = uld__class_get(ULD_CLASS_KEY, key, type,
+		    name ? name : "(unnamed class)");
+	else if (name != NULL)
+		c = uld__class_get(ULD_CLASS_NAME, NULL, type, name);
+	if (c != NULL)
+		uld__lockmap_set_class(t, lock, c);
+	leave(t);
+	errno = saved;
+}
+
+ULD_API void
+uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
+    unsigned subclass, const void *ip)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
+	leave(t);
+	errno = saved;
+}
+
+ULD_API void
+uld_lock_acquire_failed(void *lock)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	uld__acquire_failed(t, lock);
+	leave(t);
+	errno = saved;
+}
+
+ULD_API void
+uld_lock_release(void *lock, const void *ip)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	uld__release(t, lock, ip ? ip : ULD_RET_IP());
+	leave(t);
+	errno = saved;
+}
+
+ULD_API unsigned long
+uld_report_count(void)
+{
+	return uld__report_total();
+}

@@ -1,0 +1,73 @@
+/*
+ * chain.c: the global set of validated chains.
+ */
+#include "chain.h"
+
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include "alloc.h"
+#include "util.h"
+
+struct chain {
+	struct cds_lfht_node node;
+	uint64_t key;
+};
+
+static struct cds_lfht *chain_ht;
+static uint64_t nchains;
+
+void
+uld__chain_init(void)
+{
+	chain_ht = cds_lfht_new(4096, 4096, 1UL << 26, CDS_LFHT_AUTO_RESIZE,
+	    NULL);
+}
+
+uint64_t
+uld__chain_count(void)
+{
+	return nchains;
+}
+
+static int
+match(struct cds_lfht_node *node, const void *key)
+{
+	return uld__container_of(node, struct chain, node)->key ==
+	    *(const uint64_t *)key;
+}
+
+int
+uld__chain_lookup(struct uld__thread *t, uint64_t key)
+{
+	struct cds_lfht_iter iter;
+	int found;
+
+	rcu_read_lock();
+	cds_lfht_lookup(chain_ht, key, match, &key, &iter);
+	found = cds_lfht_iter_get_node(&iter) != NULL;
+	rcu_read_unlock();
+	if (found)
+		t->ccache[key % ULD_CCACHE_SIZE] = key;
+	return found;
+}
+
+void
+uld__chain_add(struct uld__thread *t, uint64_t key)
+{
+	struct chain *c = uld__malloc(sizeof(*c));
+
+	t->ccache[key % ULD_CCACHE_SIZE] = key;
+	if (c == NULL)
+		return;
+	c->key = key;
+	cds_lfht_node_init(&c->node);
+	rcu_read_lock();
+	struct cds_lfht_node *got = cds_lfht_add_unique(chain_ht, key, match,
+	    &key, &c->node);
+	rcu_read_unlock();
+	if (got != &c->node)
+		uld__free(c);
+	else
+		nchains++;
+}

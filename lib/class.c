@@ -1,0 +1,275 @@
+/*
+ * class.c: the class registry and class names.
+ */
+#include "class.h"
+
+#include <pthread.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "options.h"
+#include "out.h"
+#include "symbols.h"
+#include "util.h"
+
+static struct cds_lfht *class_ht;
+static uint32_t next_id = 1;
+
+void
+uld__class_init(void)
+{
+	class_ht = cds_lfht_new(1024, 1024, 1UL << 24, CDS_LFHT_AUTO_RESIZE,
+	    NULL);
+}
+
+uint32_t
+uld__class_count(void)
+{
+	return __atomic_load_n(&next_id, __ATOMIC_RELAXED) - 1;
+}
+
+struct class_match {
+	enum uld__class_kind kind;
+	const void *key;
+	const char *name;
+};
+
+static int
+match(struct cds_lfht_node *node, const void *arg)
+{
+	const struct uld__class *c = uld__container_of(node, struct uld__class,
+	    node);
+	const struct class_match *m = arg;
+
+	if (c->kind != m->kind || c->key != m->key || c->subclass != 0)
+		return 0;
+	return m->kind != ULD_CLASS_NAME || strcmp(c->name, m->name) == 0;
+}
+
+static unsigned long
+class_hash(enum uld__class_kind kind, const void *key)
+{
+	return uld__mix64((uintptr_t)key * 8 + kind);
+}
+
+static size_t
+lock_size(enum uld_lock_type type)
+{
+	switch (type) {
+	case ULD_LOCK_SPIN:
+		return sizeof(pthread_spinlock_t);
+	case ULD_LOCK_MUTEX:
+		return sizeof(pthread_mutex_t);
+	case ULD_LOCK_RWLOCK:
+		return sizeof(pthread_rwlock_t);
+	}
+	return 1;
+}
+
+void
+uld__name_code(const void *ip, char *buf, size_t len)
+{
+	struct uld__symbol s;
+	struct uld__buf b;
+
+	uld__buf_init(&b, buf, len);
+	if (uld__sym_function(ip, &s) == 0) {
+		uld__buf_printf(&b, "%s+0x%lx", s.name,
+		    (unsigned long)s.offset);
+	} else if (s.module != NULL) {
+		const char *base = strrchr(s.module, '/');
+		uld__buf_printf(&b, "%s+%p", base ? base + 1 : s.module, ip);
+	} else {
+		uld__buf_printf(&b, "%p", ip);
+	}
+	uld__buf_str(&b);
+}
+
+void
+uld__name_variable(const void *addr, enum uld_lock_type type, int element,
+    char *buf, size_t len, const void **class_key)
+{
+	struct uld__symbol s;
+	struct uld__buf b;
+	size_t lsz = lock_size(type);
+
+	uld__buf_init(&b, buf, len);
+	if (class_key)
+		*class_key = addr;
+	if (uld__sym_object(addr, &s) != 0) {
+		uld__buf_str(&b);
+		return;
+	}
+	if (s.size > lsz && s.size % lsz == 0 && s.offset % lsz == 0) {
+		/* An array of locks: one class for all its elements. */
+		if (element) {
+			uld__buf_printf(&b, "%s[]", s.name);
+			if (class_key)
+				*class_key = (const void *)s.start;
+		} else {
+			uld__buf_printf(&b, "%s[%lu]", s.name,
+			    (unsigned long)(s.offset / lsz));
+		}
+	} else if (s.offset != 0) {
+		/* A lock inside a static structure. */
+		uld__buf_printf(&b, "%s+0x%lx", s.name,
+		    (unsigned long)s.offset);
+	} else {
+		uld__buf_puts(&b, s.name);
+	}
+	uld__buf_str(&b);
+}
+
+static char *
+make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
+    const char *given)
+{
+	char buf[512];
+
+	if (given != NULL)
+		return uld__strdup(given);
+	switch (kind) {
+	case ULD_CLASS_INIT_SITE:
+	case ULD_CLASS_ACQUIRE_SITE:
+		uld__name_code(key, buf, sizeof(buf));
+		break;
+	case ULD_CLASS_STATIC:
+		uld__name_variable(key, type, 1, buf, sizeof(buf), NULL);
+		if (buf[0] == '\0') {
+			struct uld__buf b;
+			uld__buf_init(&b, buf, sizeof(buf));
+			uld__buf_printf(&b, "lock@%p", key);
+			uld__buf_str(&b);
+		}
+		break;
+	default: {
+		struct uld__buf b;
+		uld__buf_init(&b, buf, sizeof(buf));
+		uld__buf_printf(&b, "class@%p", key);
+		uld__buf_str(&b);
+		break;
+	}
+	}
+	return uld__strdup(buf);
+}
+
+static struct uld__class *
+lookup(enum uld__class_kind kind, const void *key, const char *name)
+{
+	struct class_match m = { kind, key, name };
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	rcu_read_lock();
+	cds_lfht_lookup(class_ht, class_hash(kind, key), match, &m, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	rcu_read_unlock();
+	/* Classes are never freed: the pointer outlives the read section. */
+	return node ? uld__container_of(node, struct uld__class, node) : NULL;
+}
+
+static struct uld__class *
+new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
+    char *name, unsigned subclass)
+{
+	struct uld__class *c = uld__calloc(1, sizeof(*c));
+
+	if (c == NULL || name == NULL) {
+		uld__free(c);
+		uld__free(name);
+		return NULL;
+	}
+	c->kind = kind;
+	c->key = key;
+	c->type = type;
+	c->name = name;
+	c->subclass = subclass;
+	c->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	return c;
+}
+
+struct uld__class *
+uld__class_get(enum uld__class_kind kind, const void *key,
+    enum uld_lock_type type, const char *name)
+{
+	struct uld__class *c;
+	sigset_t old;
+
+	if (kind == ULD_CLASS_NAME)
+		key = (const void *)(uintptr_t)uld__fnv1a(ULD_FNV_INIT, name,
+		    strlen(name));
+	c = lookup(kind, key, name);
+	if (c != NULL)
+		return c;
+
+	/* Name it before taking the lock: naming reads symbol tables. */
+	char *n = make_name(kind, key, type, name);
+	int own = (kind == ULD_CLASS_INIT_SITE || kind == ULD_CLASS_STATIC ||
+		      kind == ULD_CLASS_ACQUIRE_SITE) &&
+	    uld__sym_is_own(key);
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&uld__graph_lock);
+	c = lookup(kind, key, name);
+	if (c == NULL) {
+		c = new_class(kind, key, type, n, 0);
+		n = NULL;
+		if (c != NULL) {
+			c->own = own;
+			c->base = c;
+			c->sub[0] = c;
+			rcu_read_lock();
+			cds_lfht_add(class_ht, class_hash(kind, key), &c->node);
+			rcu_read_unlock();
+		}
+	}
+	uld__mutex_unlock(&uld__graph_lock);
+	uld__sig_restore(&old);
+	uld__free(n);
+	if (c != NULL && uld__opts.verbosity >= 2) {
+		char line[600];
+		struct uld__buf b;
+		uld__buf_init(&b, line, sizeof(line));
+		uld__buf_printf(&b, "ulockdep: new lock class %s\n", c->name);
+		uld__write_all(2, b.p, b.len);
+	}
+	return c;
+}
+
+struct uld__class *
+uld__class_sub(struct uld__class *base, unsigned sub)
+{
+	struct uld__class *c;
+	sigset_t old;
+
+	if (sub > ULD_MAX_SUBCLASS)
+		sub = ULD_MAX_SUBCLASS;
+	c = __atomic_load_n(&base->sub[sub], __ATOMIC_ACQUIRE);
+	if (uld__likely(c != NULL))
+		return c;
+
+	char name[600];
+	struct uld__buf nb;
+	uld__buf_init(&nb, name, sizeof(name));
+	uld__buf_printf(&nb, "%s/%u", base->name, sub);
+	uld__buf_str(&nb);
+	char *n = uld__strdup(name);
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&uld__graph_lock);
+	c = base->sub[sub];
+	if (c == NULL) {
+		c = new_class(base->kind, base->key, base->type, n, sub);
+		n = NULL;
+		if (c != NULL) {
+			c->own = base->own;
+			c->base = base;
+			__atomic_store_n(&base->sub[sub], c, __ATOMIC_RELEASE);
+		}
+	}
+	uld__mutex_unlock(&uld__graph_lock);
+	uld__sig_restore(&old);
+	uld__free(n);
+	return c ? c : base;
+}

@@ -1,0 +1,78 @@
+/*
+ * class.h: lock classes.
+ *
+ * A class is what the validator reasons about (lockdep's lock_class): all
+ * locks initialised at one call site, one statically initialised variable
+ * (all elements of a static array of locks share it), one heap lock first
+ * seen without init (classed by its first acquisition site), or the class a
+ * program named (uld_lock_set_class).  A subclass (nested acquisition,
+ * spin_lock_nested) is a class of its own, named "base/N".
+ *
+ * Classes are never freed: held-lock entries, edges and caches point at
+ * them without references.  Lookup is lock-free (cds_lfht under RCU);
+ * creation and every graph field are under uld__graph_lock.
+ */
+#ifndef ULD_CLASS_H
+#define ULD_CLASS_H
+
+#include <stdint.h>
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include "ulockdep/ulockdep.h"
+
+enum uld__class_kind {
+	ULD_CLASS_INIT_SITE,	/* key: the init call site */
+	ULD_CLASS_STATIC,	/* key: the variable (array) address */
+	ULD_CLASS_ACQUIRE_SITE, /* key: first acquisition site */
+	ULD_CLASS_KEY,		/* key: a struct uld_class_key */
+	ULD_CLASS_NAME,		/* key: hash of the name */
+};
+
+struct uld__edge;
+
+struct uld__class {
+	struct cds_lfht_node node;
+	const void *key;
+	uint8_t kind;		/* enum uld__class_kind */
+	uint8_t subclass;
+	uint8_t type;		/* enum uld_lock_type of the first lock */
+	uint8_t own;		/* the validator's own (jemalloc, urcu...) */
+	uint32_t id;		/* dense, from 1; part of chain keys */
+	char *name;
+	struct uld__class *base; /* subclass 0 of this class */
+	struct uld__class *sub[ULD_MAX_SUBCLASS + 1]; /* base only */
+
+	/* Graph (graph.c), under uld__graph_lock. */
+	struct uld__edge *edges; /* dependencies: this class -> edges[i].to */
+	uint32_t nedges, edges_cap;
+	uint32_t bfs_gen[2];
+	struct uld__class *bfs_from[2];
+	struct uld__edge *bfs_edge[2];
+	uint8_t bfs_from_state[2];
+};
+
+void uld__class_init(void);
+/*
+ * The class for (kind, key), created and named on first use.  `name` is
+ * used when creating (NULL: derive it from the key).  NULL when out of
+ * memory.  Takes uld__graph_lock when creating: never call it with the
+ * graph lock held.
+ */
+struct uld__class *uld__class_get(enum uld__class_kind kind, const void *key,
+    enum uld_lock_type type, const char *name);
+/* The subclass `sub` of `base` (0: base itself). Lock-free after first use. */
+struct uld__class *uld__class_sub(struct uld__class *base, unsigned sub);
+/* Number of classes. */
+uint32_t uld__class_count(void);
+/* A name for a function address: "func+0x1c", or "module+0x1234". */
+void uld__name_code(const void *ip, char *buf, size_t len);
+/*
+ * A name for a lock variable: "lock_a", "table[3]", "obj+0x10"; "" when
+ * addr is not in a static variable.  With `element`, an array element is
+ * named "table[]" (the class of all its elements).
+ */
+void uld__name_variable(const void *addr, enum uld_lock_type type, int element,
+    char *buf, size_t len, const void **class_key);
+
+#endif /* ULD_CLASS_H */

@@ -1,0 +1,125 @@
+/*
+ * ulockdep.h: the annotation API of the ulockdep lock validator.
+ *
+ * A lock implementation (the LD_PRELOAD interposer for pthread locks, the
+ * kernel-style spinlock API, or a program's own lock) tells the validator
+ * about each lock event through these calls, the way kernel locks call
+ * lock_acquire()/lock_release().  The validator learns lock classes, the
+ * order in which classes are taken, and reports a possible deadlock the
+ * first time a pattern could deadlock.
+ *
+ * The order of calls around a blocking lock matters:
+ *
+ *	uld_lock_acquire(lock, ...);	   validate, report, then mark held
+ *	rc = real_lock(lock);		   may block forever: already reported
+ *	if (rc != 0)
+ *		uld_lock_acquire_failed(lock);
+ *	...
+ *	uld_lock_release(lock, ...);
+ *	real_unlock(lock);
+ *
+ * A trylock calls uld_lock_acquire(..., ULD_ACQ_TRY, ...) only after it
+ * succeeded: a trylock cannot deadlock, so it adds no order edge into the
+ * lock it takes.
+ *
+ * Every call is cheap when the lock order was seen before, never blocks on
+ * the program's locks, and may be called before main() or at exit.
+ *
+ * Copyright the ulockdep authors.  MIT licence.
+ */
+#ifndef ULOCKDEP_ULOCKDEP_H
+#define ULOCKDEP_ULOCKDEP_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define ULD_API __attribute__((visibility("default")))
+#else
+#define ULD_API
+#endif
+
+/* The caller's return address: what ulockdep names a call site by. */
+#define ULD_RET_IP() (__builtin_return_address(0))
+
+/* What kind of lock an event is about; shown as the JSON "mode". */
+enum uld_lock_type {
+	ULD_LOCK_SPIN = 0,	/* busy-waiting lock: pthread_spinlock_t, spinlock_t */
+	ULD_LOCK_MUTEX = 1,	/* sleeping lock: pthread_mutex_t */
+	ULD_LOCK_RWLOCK = 2,	/* reader-writer lock: pthread_rwlock_t, rwlock_t */
+};
+
+/* Flags of uld_lock_acquire(). */
+enum uld_acquire_flags {
+	/* Shared (reader) acquisition of a reader-writer lock. */
+	ULD_ACQ_READ = 1u << 0,
+	/* A trylock that succeeded: marks the lock held, adds no edge into it. */
+	ULD_ACQ_TRY = 1u << 1,
+	/* The owner may take the lock again (PTHREAD_MUTEX_RECURSIVE). */
+	ULD_ACQ_RECURSIVE = 1u << 2,
+	/*
+	 * Readers queue behind a waiting writer (a write-preferring rwlock,
+	 * PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP): a thread that takes
+	 * the same lock for read twice can deadlock, as lockdep's
+	 * non-recursive readers.
+	 */
+	ULD_ACQ_READ_NONRECURSIVE = 1u << 3,
+};
+
+/*
+ * A lock class key, like the kernel's struct lock_class_key: its address
+ * identifies a class.  Define one per kind of lock (static storage).
+ */
+struct uld_class_key {
+	char subkeys[8];
+};
+
+/* Deepest subclass a nested acquisition may name (0 .. ULD_MAX_SUBCLASS). */
+#define ULD_MAX_SUBCLASS 7
+
+/*
+ * A lock is being initialised at run time.  All locks initialised at the
+ * same `site` (a code address, normally ULD_RET_IP() of the init function;
+ * NULL means the caller of uld_lock_init) share one class.  Initialising a
+ * lock again forgets what was known about the old one at that address.
+ */
+ULD_API void uld_lock_init(void *lock, enum uld_lock_type type,
+    const void *site);
+
+/* A lock is destroyed: forget the instance (its class stays). */
+ULD_API void uld_lock_destroy(void *lock, const void *ip);
+
+/*
+ * Put `lock` in the class identified by `key` (or, when key is NULL, in the
+ * class named `name`: all locks given the same name share one class), as
+ * lockdep_set_class_and_name().  `name` is copied; it is what reports show.
+ */
+ULD_API void uld_lock_set_class(void *lock, const struct uld_class_key *key,
+    const char *name);
+
+/*
+ * The calling thread is about to take `lock` (or, with ULD_ACQ_TRY, has
+ * just taken it).  `subclass` annotates a nested acquisition of a lock of a
+ * class already held, like spin_lock_nested(); 0 otherwise.  `ip` is the
+ * acquisition site (NULL: the caller of this function).
+ *
+ * Any report is written, and its file flushed, before this returns.
+ */
+ULD_API void uld_lock_acquire(void *lock, enum uld_lock_type type,
+    unsigned flags, unsigned subclass, const void *ip);
+
+/* The lock call announced by uld_lock_acquire() failed or timed out. */
+ULD_API void uld_lock_acquire_failed(void *lock);
+
+/* The calling thread is about to release `lock`. */
+ULD_API void uld_lock_release(void *lock, const void *ip);
+
+/* Number of reports this process has written so far (for tests, tools). */
+ULD_API unsigned long uld_report_count(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ULOCKDEP_ULOCKDEP_H */

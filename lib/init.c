@@ -1,0 +1,125 @@
+/*
+ * init.c: the constructor, fork hooks and the exit status.
+ *
+ * The validator starts from its ELF constructor, and lazily from the first
+ * lock event if another library's constructor locks before ours ran.
+ * While it starts, lock events are passed through unvalidated.
+ */
+#include "init.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <urcu-bp.h>
+
+#include "chain.h"
+#include "class.h"
+#include "graph.h"
+#include "lockmap.h"
+#include "mutex.h"
+#include "options.h"
+#include "out.h"
+#include "report.h"
+#include "symbols.h"
+#include "thread.h"
+
+int uld__init_state;
+
+/*
+ * The exit status: a process that reported keeps a non-zero status of its
+ * own, else exits with `exitcode`.  on_exit() because it is told the
+ * status.  Registered from the constructor, so it runs after the program's
+ * own exit handlers (which may still report).  stdio is flushed first:
+ * _exit() would drop the program's buffered output.
+ */
+static void
+exit_status(int status, void *arg)
+{
+	unsigned long n = uld__report_total();
+
+	(void)arg;
+	if (uld__opts.verbosity >= 1) {
+		char line[256];
+		struct uld__buf b;
+		uld__buf_init(&b, line, sizeof(line));
+		uld__buf_printf(&b, "ulockdep: %lu report%s, %u classes, %lu "
+				    "dependencies, %lu chains\n",
+		    n, n == 1 ? "" : "s", uld__class_count(),
+		    (unsigned long)uld__graph_edges(),
+		    (unsigned long)uld__chain_count());
+		uld__write_all(2, b.p, b.len);
+	}
+	if (n > 0 && status == 0 && uld__opts.exitcode != 0) {
+		fflush(NULL);
+		_exit((int)uld__opts.exitcode);
+	}
+}
+
+/*
+ * fork(): the child must not inherit a validator lock held by a thread
+ * that does not exist there.  The forking thread takes the graph lock
+ * (rank 1) with signals blocked; urcu-bp's own locks are handled by its
+ * documented fork hooks.
+ */
+static __thread sigset_t fork_mask;
+
+static void
+fork_prepare(void)
+{
+	uld__self.in_uld++;
+	uld__sig_block(&fork_mask);
+	urcu_bp_before_fork();
+	uld__mutex_lock(&uld__graph_lock);
+}
+
+static void
+fork_parent(void)
+{
+	uld__mutex_unlock(&uld__graph_lock);
+	urcu_bp_after_fork_parent();
+	uld__sig_restore(&fork_mask);
+	uld__self.in_uld--;
+}
+
+static void
+fork_child(void)
+{
+	uld__mutex_reset(&uld__graph_lock);
+	uld__sym_reset_lock();
+	urcu_bp_after_fork_child();
+	uld__thread_atfork_child();
+	uld__report_atfork_child();
+	uld__sig_restore(&fork_mask);
+	uld__self.in_uld--;
+}
+
+void
+uld__init(void)
+{
+	int expected = 0;
+
+	if (!__atomic_compare_exchange_n(&uld__init_state, &expected, 1, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	uld__self.in_uld++;
+	uld__sym_init_own();
+	uld__options_init();
+	uld__class_init();
+	uld__lockmap_init();
+	uld__chain_init();
+	on_exit(exit_status, NULL);
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	if (uld__opts.verbosity >= 1) {
+		static const char msg[] = "ulockdep: validator started\n";
+		uld__write_all(2, msg, sizeof(msg) - 1);
+	}
+	uld__self.in_uld--;
+	__atomic_store_n(&uld__init_state, 2, __ATOMIC_RELEASE);
+}
+
+__attribute__((constructor)) static void
+uld__constructor(void)
+{
+	uld__init();
+}

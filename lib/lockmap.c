@@ -1,0 +1,243 @@
+/*
+ * lockmap.c: the address -> instance map and instance recycling.
+ */
+#include "lockmap.h"
+
+#include <string.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "symbols.h"
+#include "util.h"
+
+static struct cds_lfht *inst_ht;
+
+/*
+ * Retired instances wait for a grace period before reuse.  Protected by
+ * retire_lock (rank 1.5: taken without the graph lock, never inside an RCU
+ * read-side section).
+ */
+static uld__mutex_t retire_lock = ULD_MUTEX_INITIALIZER;
+static struct uld__instance *retired, *free_list;
+static unsigned nretired;
+#define RETIRE_BATCH 256
+
+void
+uld__lockmap_init(void)
+{
+	inst_ht = cds_lfht_new(4096, 4096, 1UL << 26, CDS_LFHT_AUTO_RESIZE,
+	    NULL);
+}
+
+static inline unsigned long
+addr_hash(const void *addr)
+{
+	return uld__mix64((uintptr_t)addr);
+}
+
+static int
+match(struct cds_lfht_node *node, const void *key)
+{
+	return uld__container_of(node, struct uld__instance, node)->addr == key;
+}
+
+static inline struct uld__icache_entry *
+icache_slot(struct uld__thread *t, const void *addr)
+{
+	return &t->icache[((uintptr_t)addr >> 3 ^ (uintptr_t)addr >> 11) %
+	    ULD_ICACHE_SIZE];
+}
+
+struct uld__instance *
+uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
+{
+	struct uld__icache_entry *e = icache_slot(t, addr);
+	struct uld__instance *inst = e->inst;
+
+	if (uld__likely(e->addr == addr && inst != NULL &&
+	    __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE) == e->seq &&
+	    __atomic_load_n(&inst->addr, __ATOMIC_RELAXED) == addr))
+		return inst;
+
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	uint32_t seq = 0;
+
+	/*
+	 * The validator's own libraries lock for themselves (jemalloc's
+	 * constructor, urcu's thread registration and exit): those are not
+	 * the program's locks, and even looking them up could take the very
+	 * lock they hold (rcu_read_lock registers the thread under urcu's
+	 * registry mutex).  Known without allocating or locking.
+	 */
+	if (uld__sym_is_own(ip) || uld__sym_is_own(addr))
+		return NULL;
+	rcu_read_lock();
+	cds_lfht_lookup(inst_ht, addr_hash(addr), match, addr, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	inst = node ? uld__container_of(node, struct uld__instance, node)
+		    : NULL;
+	if (inst)
+		seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
+	rcu_read_unlock();
+	if (inst != NULL) {
+		e->addr = addr;
+		e->inst = inst;
+		e->seq = seq;
+	}
+	return inst;
+}
+
+static struct uld__instance *
+alloc_instance(void)
+{
+	struct uld__instance *inst = NULL;
+
+	uld__mutex_lock(&retire_lock);
+	if (free_list != NULL) {
+		inst = free_list;
+		free_list = inst->next_free;
+	}
+	uld__mutex_unlock(&retire_lock);
+	if (inst == NULL)
+		inst = uld__calloc(1, sizeof(*inst));
+	return inst;
+}
+
+/* Unhash `old` and queue it for reuse after a grace period. */
+static void
+retire(struct uld__instance *old)
+{
+	struct uld__instance *batch = NULL;
+
+	__atomic_fetch_add(&old->seq, 1, __ATOMIC_RELEASE);
+	uld__mutex_lock(&retire_lock);
+	old->next_free = retired;
+	retired = old;
+	if (++nretired >= RETIRE_BATCH) {
+		batch = retired;
+		retired = NULL;
+		nretired = 0;
+	}
+	uld__mutex_unlock(&retire_lock);
+	if (batch == NULL)
+		return;
+	/* Readers that found these before they were unhashed are done after
+	 * this; then the memory may hold another lock. */
+	synchronize_rcu();
+	struct uld__instance *last = batch;
+	while (last->next_free)
+		last = last->next_free;
+	uld__mutex_lock(&retire_lock);
+	last->next_free = free_list;
+	free_list = batch;
+	uld__mutex_unlock(&retire_lock);
+}
+
+static void
+remove_addr(void *addr)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+	struct uld__instance *old = NULL;
+
+	rcu_read_lock();
+	cds_lfht_lookup(inst_ht, addr_hash(addr), match, addr, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	if (node != NULL && cds_lfht_del(inst_ht, node) == 0)
+		old = uld__container_of(node, struct uld__instance, node);
+	rcu_read_unlock();
+	if (old != NULL)
+		retire(old);
+}
+
+static struct uld__instance *
+insert(void *addr, enum uld_lock_type type, struct uld__class *class,
+    int ignored, int replace)
+{
+	struct uld__instance *inst = alloc_instance();
+	struct cds_lfht_node *got;
+
+	if (inst == NULL)
+		return NULL;
+	inst->class = class;
+	inst->type = type;
+	inst->ignored = ignored;
+	inst->owner = 0;
+	inst->next_free = NULL;
+	cds_lfht_node_init(&inst->node);
+	__atomic_store_n(&inst->addr, addr, __ATOMIC_RELEASE);
+
+	rcu_read_lock();
+	if (replace) {
+		got = cds_lfht_add_replace(inst_ht, addr_hash(addr), match,
+		    addr, &inst->node);
+		rcu_read_unlock();
+		if (got != NULL)
+			retire(uld__container_of(got, struct uld__instance,
+			    node));
+		return inst;
+	}
+	got = cds_lfht_add_unique(inst_ht, addr_hash(addr), match, addr,
+	    &inst->node);
+	rcu_read_unlock();
+	if (got != &inst->node) {
+		/* Another thread saw this lock first; use its instance. */
+		inst->addr = NULL;
+		retire(inst);
+		return uld__container_of(got, struct uld__instance, node);
+	}
+	return inst;
+}
+
+struct uld__instance *
+uld__lockmap_get(struct uld__thread *t, void *addr, enum uld_lock_type type,
+    const void *ip)
+{
+	struct uld__instance *inst = uld__lockmap_find(t, addr, ip);
+
+	if (uld__likely(inst != NULL))
+		return inst;
+
+	struct uld__class *c;
+	if (uld__sym_is_own(ip) || uld__sym_is_own(addr))
+		return NULL;
+	if (uld__sym_is_static(addr)) {
+		const void *key;
+		char unused[8];
+		/* All elements of a static array of locks share a class. */
+		uld__name_variable(addr, type, 1, unused, sizeof(unused), &key);
+		c = uld__class_get(ULD_CLASS_STATIC, key, type, NULL);
+	} else {
+		c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, ip, type, NULL);
+	}
+	if (c == NULL)
+		return NULL;
+	insert(addr, type, c, c->own, 0);
+	return uld__lockmap_find(t, addr, ip);
+}
+
+void
+uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
+    struct uld__class *class, int ignored)
+{
+	insert(addr, type, class, ignored, 1);
+}
+
+void
+uld__lockmap_forget(void *addr)
+{
+	remove_addr(addr);
+}
+
+void
+uld__lockmap_set_class(struct uld__thread *t, void *addr,
+    struct uld__class *class)
+{
+	struct uld__instance *inst = uld__lockmap_find(t, addr, NULL);
+
+	if (inst != NULL)
+		__atomic_store_n(&inst->class, class, __ATOMIC_RELEASE);
+	else
+		insert(addr, class->type, class, 0, 1);
+}

@@ -1,0 +1,66 @@
+/*
+ * lockmap.h: lock instances, found by address.
+ *
+ * An instance is what the validator knows of one lock object: its class,
+ * its type and (for exclusive holds) its owner thread.  The map is a
+ * cds_lfht keyed by address; each thread keeps a small direct-mapped cache
+ * in front of it (thread.h), so an acquisition of a known lock reads no
+ * shared table at all.
+ *
+ * Instance memory is type-stable: a destroyed instance is unhashed, its
+ * `seq` bumped, and after an RCU grace period it is recycled for another
+ * lock, never given back to the allocator.  A stale cache entry therefore
+ * points at a valid instance whose addr/seq no longer match, and is
+ * ignored.
+ */
+#ifndef ULD_LOCKMAP_H
+#define ULD_LOCKMAP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <urcu-bp.h>
+#include <urcu/rculfhash.h>
+
+#include "class.h"
+#include "thread.h"
+
+struct uld__instance {
+	struct cds_lfht_node node;
+	void *addr;
+	struct uld__class *class;
+	uint32_t seq;		/* bumped when the instance is retired */
+	uint8_t type;
+	uint8_t ignored;	/* a lock of the validator's own libraries */
+	pid_t owner;		/* exclusive holder's tid, 0 if none known */
+	struct uld__instance *next_free;
+};
+
+void uld__lockmap_init(void);
+
+/*
+ * The instance at addr, or NULL if none is known or the lock belongs to
+ * the validator's own libraries (by its address or the caller's `ip`).
+ */
+struct uld__instance *uld__lockmap_find(struct uld__thread *t, void *addr,
+    const void *ip);
+
+/*
+ * The instance at addr, created on first sight of a lock that no init call
+ * announced: a static lock is classed by its variable, any other by the
+ * acquisition site `ip`.
+ */
+struct uld__instance *uld__lockmap_get(struct uld__thread *t, void *addr,
+    enum uld_lock_type type, const void *ip);
+
+/* A lock is (re)initialised at `site`: a fresh instance replaces the old. */
+void uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
+    struct uld__class *class, int ignored);
+
+/* Forget the instance at addr (destroy, or memory freed). */
+void uld__lockmap_forget(void *addr);
+
+/* Put the lock into another class (uld_lock_set_class). */
+void uld__lockmap_set_class(struct uld__thread *t, void *addr,
+    struct uld__class *class);
+
+#endif /* ULD_LOCKMAP_H */

@@ -1,0 +1,88 @@
+/*
+ * mutex.h: the validator's own lock.
+ *
+ * A three-state futex mutex (Drepper, "Futexes are tricky") on raw
+ * syscalls.  It is not a pthread mutex on purpose: the interposer wraps
+ * pthread_mutex_lock, and the validator must never validate, or wait in,
+ * its own locking.  Callers block signals around it (see uld__sig_block),
+ * so that a signal handler on the same thread never finds it held.
+ *
+ * Lock ranks (take only in this order; never take one inside an RCU
+ * read-side critical section, because the holder of graph_lock may wait
+ * for a grace period):
+ *	1. uld__graph_lock	classes, edges, chains, stacks, reports
+ *	2. uld__sym_lock	the symbol cache (symbols.c)
+ *	3. uld__out_lock	report files (report.c)
+ */
+#ifndef ULD_MUTEX_H
+#define ULD_MUTEX_H
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+typedef struct {
+	int state; /* 0 unlocked, 1 locked, 2 locked with waiters */
+} uld__mutex_t;
+
+#define ULD_MUTEX_INITIALIZER { 0 }
+
+static inline void
+uld__mutex_lock(uld__mutex_t *m)
+{
+	int c = 0;
+
+	if (__atomic_compare_exchange_n(&m->state, &c, 1, 0, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED))
+		return;
+	if (c != 2)
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		syscall(SYS_futex, &m->state, FUTEX_WAIT_PRIVATE, 2, NULL,
+		    NULL, 0);
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	}
+}
+
+static inline void
+uld__mutex_unlock(uld__mutex_t *m)
+{
+	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
+		syscall(SYS_futex, &m->state, FUTEX_WAKE_PRIVATE, 1, NULL,
+		    NULL, 0);
+}
+
+/* After fork() the child has one thread: whatever was held is free. */
+static inline void
+uld__mutex_reset(uld__mutex_t *m)
+{
+	m->state = 0;
+}
+
+
+
+#include <signal.h>
+
+/* Rank 1: classes, edges, chains, stacks and report emission. */
+extern uld__mutex_t uld__graph_lock;
+
+/*
+ * Block every signal in this thread (our "irqs off") around the validator's
+ * slow paths, so no handler runs on this thread while it holds a validator
+ * lock.  A raw syscall: the interposer may wrap sigprocmask.
+ */
+static inline void
+uld__sig_block(sigset_t *old)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, _NSIG / 8);
+}
+
+static inline void
+uld__sig_restore(const sigset_t *old)
+{
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
+}
+#endif /* ULD_MUTEX_H */

@@ -1,0 +1,46 @@
+/*
+ * options.h: ULOCKDEP_OPTIONS, parsed once at start-up into uld__opts.
+ *
+ * The parser walks `key=value` slices separated by ':' without allocating
+ * (jemalloc's conf_next), so it can run before anything else is set up.
+ * Only ':' separates pairs: a value may contain ',' (softirq_signals), and
+ * a path value therefore cannot contain ':'.
+ */
+#ifndef ULD_OPTIONS_H
+#define ULD_OPTIONS_H
+
+#include <stdint.h>
+
+#include "out.h"
+
+#define ULD_OPT_STR_MAX 1024
+
+struct uld__options {
+#define ULD_OPT_FIELD_STR(name) char name[ULD_OPT_STR_MAX];
+#define ULD_OPT_FIELD_INT(name) long name;
+#define ULD_OPT_FIELD_BOOL(name) int name;
+#define ULD_OPT_FIELD_SIGS(name) uint64_t name;
+#define ULD_OPT(type, name, def, min, max, desc) ULD_OPT_FIELD_##type(name)
+#include "options.def"
+#undef ULD_OPT
+};
+
+extern struct uld__options uld__opts;
+
+/* Set every option to its default. */
+void uld__options_defaults(struct uld__options *o);
+/*
+ * Parse `s` over `o`.  Each error appends one line
+ * `ulockdep: <source>: <key>: <why>\n` to `err`, and leaves that key's
+ * previous value in force.  Returns the number of errors.
+ */
+int uld__options_parse(struct uld__options *o, const char *s,
+    const char *source, struct uld__buf *err);
+/* help=1: every key, its default and its meaning. */
+void uld__options_help(struct uld__buf *b);
+/* Signal name ("SIGALRM", "ALRM", "14", "SIGRTMIN+2") to number; 0 if bad. */
+int uld__signal_from_name(const char *s, unsigned long n);
+/* Read the environment (secure_getenv) once and print errors on stderr. */
+void uld__options_init(void);
+
+#endif /* ULD_OPTIONS_H */

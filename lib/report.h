@@ -1,0 +1,112 @@
+/*
+ * report.h: one report model, rendered as text (report_text.c) and as a
+ * JSON Lines record (report_json.c).
+ *
+ * A check fills a struct uld__report (kind, locks, stacks, kind-specific
+ * details) and calls uld__report_emit(), which deduplicates by signature,
+ * writes each rendering with one write(2) before the caller goes on to
+ * block, counts it for the exit status, and aborts under halt_on_error.
+ * Emission runs under uld__graph_lock with signals blocked.
+ */
+#ifndef ULD_REPORT_H
+#define ULD_REPORT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "graph.h"
+#include "out.h"
+#include "stack.h"
+#include "thread.h"
+
+/* Stable kind names (contract.md) and kernel headlines. */
+#define ULD_REPORT_KINDS(X)                                                   \
+	X(CIRCULAR, "circular_dependency",                                    \
+	    "WARNING: possible circular locking dependency detected")         \
+	X(RECURSIVE, "recursive_locking",                                     \
+	    "WARNING: possible recursive locking detected")                   \
+	X(BAD_UNLOCK, "bad_unlock", "WARNING: bad unlock balance detected!")
+
+enum uld__report_kind {
+#define X(id, name, headline) ULD_REPORT_##id,
+	ULD_REPORT_KINDS(X)
+#undef X
+};
+
+/* A lock named in a report. */
+struct uld__rlock {
+	struct uld__class *class;
+	void *addr;
+	uint8_t type;
+	uint8_t read;
+	const void *ip; /* where it was (or is being) taken */
+};
+
+/* A stack shown in a report. */
+struct uld__rstack {
+	const char *role;	/* "current", "dependency", ... */
+	char title[256];	/* text-report heading for this stack */
+	char thread[16];
+	pid_t tid;
+	void *const *ips;
+	uint32_t n;
+};
+
+#define ULD_REPORT_MAX_LOCKS 16
+#define ULD_REPORT_MAX_STACKS 16
+
+struct uld__report {
+	enum uld__report_kind kind;
+	char message[512];		/* the headline for people */
+	char thread[16];
+	pid_t tid;
+	struct uld__thread *self;	/* its held locks are listed */
+
+	struct uld__rlock locks[ULD_REPORT_MAX_LOCKS];
+	uint32_t nlocks;
+	struct uld__rstack stacks[ULD_REPORT_MAX_STACKS];
+	uint32_t nstacks;
+
+	/* Kind-specific details for the text body. */
+	const struct uld__path *cycle;	/* CIRCULAR: taker -> ... -> holder */
+	pid_t other_owner;		/* BAD_UNLOCK: who holds it, if known */
+	char other_thread[16];
+	int same_instance;		/* RECURSIVE: the very same lock */
+	const char *advice;		/* "what to do" line */
+
+	/* Names that make up the signature, in a canonical order. */
+	const char *sig_names[ULD_REPORT_MAX_LOCKS];
+	uint32_t nsig;
+	uint64_t signature;
+};
+
+/* Start a report about the calling thread. */
+void uld__report_begin(struct uld__report *r, enum uld__report_kind kind,
+    struct uld__thread *self);
+struct uld__rlock *uld__report_add_lock(struct uld__report *r,
+    struct uld__class *c, void *addr, int type, int read, const void *ip);
+/* Add a stack; `ips` must stay valid until uld__report_emit returns. */
+struct uld__rstack *uld__report_add_stack(struct uld__report *r,
+    const char *role, void *const *ips, uint32_t n);
+/* Deduplicate, write, count, maybe abort.  1 if written, 0 if a repeat. */
+int uld__report_emit(struct uld__report *r);
+
+const char *uld__report_kind_name(enum uld__report_kind kind);
+const char *uld__report_headline(enum uld__report_kind kind);
+/* "spin", "mutex", "rwlock-read", "rwlock-write" */
+const char *uld__report_mode(int type, int read);
+unsigned long uld__report_total(void);
+
+/* Renderers (report_text.c, report_json.c). */
+void uld__report_text(struct uld__buf *b, const struct uld__report *r);
+void uld__report_json(struct uld__buf *b, const struct uld__report *r);
+/* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
+void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
+/* One stack frame per line, each indented by `indent` spaces. */
+void uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
+    int indent);
+
+/* Reset the report files after fork: the child writes its own PATH.<pid>. */
+void uld__report_atfork_child(void);
+
+#endif /* ULD_REPORT_H */

@@ -1,0 +1,126 @@
+/*
+ * report_json.c: one JSON Lines record per report (contract.md).
+ */
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "report.h"
+#include "symbols.h"
+
+/* ISO 8601 UTC from the realtime clock, without gmtime (not signal-safe). */
+static void
+iso_time(struct uld__buf *b)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	long days = ts.tv_sec / 86400, secs = ts.tv_sec % 86400;
+	/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm). */
+	long z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+	long doe = z - era * 146097;
+	long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	long y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	long mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	long m = mp < 10 ? mp + 3 : mp - 9;
+	if (m <= 2)
+		y++;
+	uld__buf_printf(b, "\"%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%03ldZ\"", y,
+	    m, d, secs / 3600, secs / 60 % 60, secs % 60,
+	    ts.tv_nsec / 1000000);
+}
+
+static void
+frames(struct uld__buf *b, void *const *ips, uint32_t n)
+{
+	uld__buf_putc(b, '[');
+	for (uint32_t i = 0; i < n; i++) {
+		struct uld__symbol s;
+		const char *ip = ips[i];
+		int found = uld__sym_function(ip - 1, &s) == 0;
+
+		uld__buf_printf(b, "%s{\"ip\":\"%p\",\"function\":", i ? "," : "",
+		    ip);
+		if (found)
+			uld__buf_json_str(b, s.name);
+		else
+			uld__buf_puts(b, "null");
+		uld__buf_printf(b, ",\"offset\":%lu,\"module\":",
+		    (unsigned long)((uintptr_t)ip -
+			(found ? s.start : s.module_base)));
+		if (s.module)
+			uld__buf_json_str(b, s.module);
+		else
+			uld__buf_puts(b, "null");
+		uld__buf_puts(b, ",\"file\":null,\"line\":null}");
+	}
+	uld__buf_putc(b, ']');
+}
+
+void
+uld__report_json(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "{\"kind\":\"%s\",\"pid\":%d,\"tid\":%d,\"thread\":",
+	    uld__report_kind_name(r->kind), (int)getpid(), (int)r->tid);
+	uld__buf_json_str(b, r->thread);
+	uld__buf_puts(b, ",\"time\":");
+	iso_time(b);
+	uld__buf_printf(b, ",\"signature\":\"%016lx\",\"message\":",
+	    (unsigned long)r->signature);
+	uld__buf_json_str(b, r->message);
+
+	uld__buf_puts(b, ",\"locks\":[");
+	for (uint32_t i = 0; i < r->nlocks; i++) {
+		const struct uld__rlock *l = &r->locks[i];
+		char var[256];
+		uld__buf_puts(b, i ? ",{\"class\":" : "{\"class\":");
+		uld__buf_json_str(b, l->class->name);
+		uld__buf_printf(b, ",\"address\":\"%p\",\"mode\":\"%s\"",
+		    l->addr, uld__report_mode(l->type, l->read));
+		uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
+		if (var[0]) {
+			uld__buf_puts(b, ",\"variable\":");
+			uld__buf_json_str(b, var);
+		}
+		uld__buf_putc(b, '}');
+	}
+	uld__buf_puts(b, "],\"stacks\":[");
+	for (uint32_t i = 0; i < r->nstacks; i++) {
+		const struct uld__rstack *s = &r->stacks[i];
+		uld__buf_puts(b, i ? ",{\"role\":" : "{\"role\":");
+		uld__buf_json_str(b, s->role);
+		uld__buf_puts(b, ",\"title\":");
+		uld__buf_json_str(b, s->title);
+		uld__buf_puts(b, ",\"thread\":");
+		uld__buf_json_str(b, s->thread);
+		uld__buf_printf(b, ",\"tid\":%d,\"frames\":", (int)s->tid);
+		frames(b, s->ips, s->n);
+		uld__buf_putc(b, '}');
+	}
+	uld__buf_putc(b, ']');
+	if (r->kind == ULD_REPORT_CIRCULAR && r->cycle) {
+		uld__buf_puts(b, ",\"cycle\":[");
+		for (uint32_t k = 0; k <= r->cycle->n; k++) {
+			if (k)
+				uld__buf_putc(b, ',');
+			uld__buf_json_str(b, r->cycle->c[k]->name);
+		}
+		uld__buf_putc(b, ']');
+	}
+	if (r->kind == ULD_REPORT_BAD_UNLOCK && r->other_owner) {
+		uld__buf_printf(b, ",\"owner_tid\":%d,\"owner_thread\":",
+		    (int)r->other_owner);
+		uld__buf_json_str(b, r->other_thread);
+	}
+	uld__buf_puts(b, "}\n");
+	/* A truncated record would not parse: say so in a valid line. */
+	if (b->truncated) {
+		b->len = 0;
+		b->truncated = 0;
+		uld__buf_printf(b, "{\"kind\":\"%s\",\"pid\":%d,\"signature\":"
+				   "\"%016lx\",\"message\":\"report too large "
+				   "for the JSON buffer\"}\n",
+		    uld__report_kind_name(r->kind), (int)getpid(),
+		    (unsigned long)r->signature);
+	}
+}

@@ -1,0 +1,247 @@
+/*
+ * report_text.c: the human-readable report, in the layout of the Linux
+ * lockdep splats that kernel developers already know how to read.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "class.h"
+#include "report.h"
+#include "symbols.h"
+
+static const char *
+basename_of(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : (path ? path : "?");
+}
+
+/* "func+0x1c/0x80 [module]" for a return address (looked up at ip-1, so a
+ * call at the very end of a function is not named after the next one). */
+static void
+code_label(struct uld__buf *b, const void *ip, int is_return)
+{
+	struct uld__symbol s;
+	const char *lookup = (const char *)ip - (is_return && ip ? 1 : 0);
+
+	if (ip == NULL) {
+		uld__buf_puts(b, "?");
+	} else if (uld__sym_function(lookup, &s) == 0) {
+		uld__buf_printf(b, "%s+0x%lx/0x%lx [%s]", s.name,
+		    (unsigned long)((uintptr_t)ip - s.start),
+		    (unsigned long)s.size, basename_of(s.module));
+	} else if (s.module != NULL) {
+		uld__buf_printf(b, "%s+0x%lx", basename_of(s.module),
+		    (unsigned long)((uintptr_t)ip - s.module_base));
+	} else {
+		uld__buf_printf(b, "%p", ip);
+	}
+}
+
+void
+uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
+    int indent)
+{
+	if (n == 0) {
+		uld__buf_printf(b, "%*s(no stack)\n", indent, "");
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		uld__buf_printf(b, "%*s", indent, "");
+		code_label(b, ips[i], 1);
+		uld__buf_putc(b, '\n');
+	}
+}
+
+void
+uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
+{
+	char var[256];
+
+	uld__buf_printf(b, "%p (%s)", l->addr, l->class->name);
+	uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
+	if (var[0] && strcmp(var, l->class->name) != 0)
+		uld__buf_printf(b, " %s", var);
+	if (l->type == ULD_LOCK_RWLOCK)
+		uld__buf_puts(b, l->read ? " [read]" : " [write]");
+}
+
+static void
+lock_line(struct uld__buf *b, const struct uld__rlock *l)
+{
+	uld__report_lock_label(b, l);
+	uld__buf_puts(b, ", at: ");
+	code_label(b, l->ip, 1);
+	uld__buf_putc(b, '\n');
+}
+
+static void
+banner(struct uld__buf *b, const struct uld__report *r)
+{
+	const char *h = uld__report_headline(r->kind);
+	size_t w = strlen(h);
+
+	uld__buf_putc(b, '\n');
+	for (size_t i = 0; i < w; i++)
+		uld__buf_putc(b, '=');
+	uld__buf_printf(b, "\n%s\nulockdep " PACKAGE_VERSION ": pid %d\n", h,
+	    (int)getpid());
+	for (size_t i = 0; i < w; i++)
+		uld__buf_putc(b, '-');
+	uld__buf_putc(b, '\n');
+}
+
+static void
+held_locks(struct uld__buf *b, const struct uld__report *r)
+{
+	const struct uld__thread *t = r->self;
+	uint32_t n = t ? t->depth : 0;
+
+	if (n == 0) {
+		uld__buf_printf(b, "no locks held by %s/%d.\n", r->thread,
+		    (int)r->tid);
+		return;
+	}
+	uld__buf_printf(b, "%u lock%s held by %s/%d:\n", n, n > 1 ? "s" : "",
+	    r->thread, (int)r->tid);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct uld__held *h = &t->held[i];
+		struct uld__rlock l = { h->class, h->lock, h->type, h->read,
+			h->ip };
+		uld__buf_printf(b, " #%u: ", i);
+		lock_line(b, &l);
+	}
+}
+
+static const char *
+op(const struct uld__class *c, int read)
+{
+	(void)c;
+	return read ? "rlock" : "lock";
+}
+
+static void
+circular_body(struct uld__buf *b, const struct uld__report *r)
+{
+	const struct uld__path *p = r->cycle;
+	const struct uld__rlock *taker = &r->locks[0], *holder = &r->locks[1];
+
+	uld__buf_printf(b, "%s/%d is trying to acquire lock:\n", r->thread,
+	    (int)r->tid);
+	lock_line(b, taker);
+	uld__buf_puts(b, "\nbut task is already holding lock:\n");
+	lock_line(b, holder);
+	uld__buf_puts(b, "\nwhich lock already depends on the new lock.\n\n"
+			 "\nthe existing dependency chain (in reverse order) "
+			 "is:\n");
+	/* stacks[0] is the current stack; stacks[1 + k] is edge k. */
+	for (int k = (int)p->n - 1; k >= 0; k--) {
+		const struct uld__edge *e = p->e[k];
+		const struct uld__rstack *s = &r->stacks[1 + k];
+		uld__buf_printf(b, "\n-> #%d (%s):\n", k + 1,
+		    p->c[k + 1]->name);
+		uld__buf_printf(b, "       taken while holding %s, by %s/%d,"
+				   " at:\n",
+		    p->c[k]->name, e->thread, (int)e->tid);
+		uld__report_frames(b, s->ips, s->n, 7);
+	}
+	uld__buf_printf(b, "\n-> #0 (%s):\n", taker->class->name);
+	uld__buf_printf(b, "       being taken now while holding %s, at:\n",
+	    holder->class->name);
+	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n, 7);
+
+	uld__buf_puts(b, "\nother info that might help us debug this:\n\n");
+	if (p->n > 1) {
+		uld__buf_puts(b, "Chain exists of:\n  ");
+		for (uint32_t k = 0; k <= p->n; k++)
+			uld__buf_printf(b, "%s --> ", p->c[k]->name);
+		uld__buf_printf(b, "%s\n\n", p->c[0]->name);
+	}
+	const struct uld__class *parent = p->c[p->n - 1];
+	int parent_read = 0; /* how the other thread holds the parent */
+	uld__buf_puts(b, " Possible unsafe locking scenario:\n\n"
+			 "       CPU0                    CPU1\n"
+			 "       ----                    ----\n");
+	uld__buf_printf(b, "  %s(%s);\n", op(holder->class, holder->read),
+	    holder->class->name);
+	uld__buf_printf(b, "                               %s(%s);\n",
+	    op(parent, parent_read), parent->name);
+	uld__buf_printf(b, "                               %s(%s);\n",
+	    op(holder->class, holder->read), holder->class->name);
+	uld__buf_printf(b, "  %s(%s);\n", op(taker->class, taker->read),
+	    taker->class->name);
+	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
+}
+
+static void
+recursive_body(struct uld__buf *b, const struct uld__report *r)
+{
+	const struct uld__rlock *taker = &r->locks[0], *holder = &r->locks[1];
+
+	uld__buf_printf(b, "%s/%d is trying to acquire lock:\n", r->thread,
+	    (int)r->tid);
+	lock_line(b, taker);
+	uld__buf_puts(b, "\nbut task is already holding lock:\n");
+	lock_line(b, holder);
+	uld__buf_puts(b, "\nother info that might help us debug this:\n"
+			 " Possible unsafe locking scenario:\n\n"
+			 "       CPU0\n"
+			 "       ----\n");
+	uld__buf_printf(b, "  %s(%s);\n", op(holder->class, holder->read),
+	    holder->class->name);
+	uld__buf_printf(b, "  %s(%s);\n", op(taker->class, taker->read),
+	    taker->class->name);
+	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
+	if (!r->same_instance)
+		uld__buf_puts(b, " May be due to missing lock nesting "
+				 "notation\n\n");
+}
+
+static void
+bad_unlock_body(struct uld__buf *b, const struct uld__report *r)
+{
+	const struct uld__rlock *l = &r->locks[0];
+
+	uld__buf_printf(b, "%s/%d is trying to release lock ", r->thread,
+	    (int)r->tid);
+	uld__report_lock_label(b, l);
+	uld__buf_puts(b, " at:\n");
+	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n > 0 ? 1 : 0, 0);
+	if (r->other_owner)
+		uld__buf_printf(b, "but this thread does not hold it: it is "
+				   "held by %s/%d.\n\n",
+		    r->other_thread, (int)r->other_owner);
+	else if (r->self && r->self->depth == 0)
+		uld__buf_puts(b, "but there are no more locks to release!\n\n");
+	else
+		uld__buf_puts(b, "but this thread does not hold it.\n\n");
+	uld__buf_puts(b, "other info that might help us debug this:\n");
+}
+
+void
+uld__report_text(struct uld__buf *b, const struct uld__report *r)
+{
+	banner(b, r);
+	switch (r->kind) {
+	case ULD_REPORT_CIRCULAR:
+		circular_body(b, r);
+		break;
+	case ULD_REPORT_RECURSIVE:
+		recursive_body(b, r);
+		break;
+	case ULD_REPORT_BAD_UNLOCK:
+		bad_unlock_body(b, r);
+		break;
+	}
+	held_locks(b, r);
+	uld__buf_puts(b, "\nstack backtrace:\n");
+	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n, 7);
+	uld__buf_printf(b, "\nsignature: %s/%016lx\n",
+	    uld__report_kind_name(r->kind), (unsigned long)r->signature);
+	if (r->advice)
+		uld__buf_printf(b, "what to do: %s\n", r->advice);
+	if (b->truncated)
+		uld__buf_puts(b, "\n[report truncated]\n");
+	uld__buf_putc(b, '\n');
+}

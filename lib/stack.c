@@ -1,0 +1,62 @@
+/*
+ * stack.c: libunwind capture and the stack store.
+ */
+#define UNW_LOCAL_ONLY
+#include "stack.h"
+
+#include <libunwind.h>
+#include <string.h>
+
+#include "alloc.h"
+#include "symbols.h"
+#include "util.h"
+
+int
+uld__stack_capture(void **ips, int max, const void *from)
+{
+	void *raw[ULD_STACK_MAX + 16];
+	int n = unw_backtrace(raw, (int)ULD_ARRAY_SIZE(raw));
+	int start = -1;
+
+	for (int i = 0; i < n; i++)
+		if (raw[i] == from) {
+			start = i;
+			break;
+		}
+	if (start < 0) {
+		/* No exact match (a tail call, or no `from`): drop our own
+		 * frames by module instead. */
+		static const char *const self[] = { "libulockdep", NULL };
+		start = 0;
+		while (start < n && uld__sym_in_module(raw[start], self))
+			start++;
+	}
+	int k = 0;
+	for (int i = start; i < n && k < max; i++)
+		ips[k++] = raw[i];
+	return k;
+}
+
+#define STACK_BUCKETS 4096
+static struct uld__stack *buckets[STACK_BUCKETS];
+
+const struct uld__stack *
+uld__stack_intern(void *const *ips, int n)
+{
+	uint64_t h = uld__fnv1a(ULD_FNV_INIT, ips, n * sizeof(void *));
+	struct uld__stack **b = &buckets[h % STACK_BUCKETS];
+
+	for (struct uld__stack *s = *b; s; s = s->next)
+		if (s->hash == h && s->n == (uint32_t)n &&
+		    memcmp(s->ips, ips, n * sizeof(void *)) == 0)
+			return s;
+	struct uld__stack *s = uld__malloc(sizeof(*s) + n * sizeof(void *));
+	if (s == NULL)
+		return NULL;
+	s->hash = h;
+	s->n = n;
+	memcpy(s->ips, ips, n * sizeof(void *));
+	s->next = *b;
+	*b = s;
+	return s;
+}

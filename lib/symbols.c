@@ -1,0 +1,383 @@
+/*
+ * symbols.c: a cache of loaded modules and their ELF symbol tables.
+ */
+#include "symbols.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <link.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "util.h"
+
+struct sym {
+	uintptr_t value; /* link-time address (st_value) */
+	size_t size;
+	const char *name;
+};
+
+struct seg {
+	uintptr_t lo, hi; /* run-time addresses */
+	int writable;
+	int exec;
+};
+
+struct module {
+	struct module *next;
+	char *path;
+	uintptr_t base; /* dlpi_addr: run-time minus link-time address */
+	struct seg *segs;
+	int nsegs;
+	int loaded; /* symbols read (or tried) */
+	struct sym *funcs, *objs;
+	size_t nfuncs, nobjs;
+};
+
+static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
+static struct module *modules;
+
+static int
+sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* Collect FUNC and OBJECT symbols of one symbol table section. */
+static void
+read_symtab(struct module *m, const char *map, size_t mapsz,
+    const Elf64_Shdr *sh, const Elf64_Shdr *strsh)
+{
+	if (sh->sh_offset + sh->sh_size > mapsz ||
+	    strsh->sh_offset + strsh->sh_size > mapsz || sh->sh_entsize == 0)
+		return;
+	const Elf64_Sym *syms = (const void *)(map + sh->sh_offset);
+	size_t n = sh->sh_size / sh->sh_entsize;
+	const char *strtab = map + strsh->sh_offset;
+
+	for (size_t pass = 0; pass < 2; pass++) {
+		int want = pass == 0 ? STT_FUNC : STT_OBJECT;
+		size_t count = 0;
+		for (size_t i = 0; i < n; i++)
+			if (ELF64_ST_TYPE(syms[i].st_info) == want &&
+			    syms[i].st_shndx != SHN_UNDEF &&
+			    syms[i].st_value != 0)
+				count++;
+		if (count == 0)
+			continue;
+		struct sym *arr = uld__malloc(count * sizeof(*arr));
+		if (arr == NULL)
+			return;
+		size_t k = 0;
+		for (size_t i = 0; i < n && k < count; i++) {
+			const Elf64_Sym *s = &syms[i];
+			if (ELF64_ST_TYPE(s->st_info) != want ||
+			    s->st_shndx == SHN_UNDEF || s->st_value == 0 ||
+			    s->st_name >= strsh->sh_size)
+				continue;
+			arr[k].value = s->st_value;
+			arr[k].size = s->st_size;
+			arr[k].name = strtab + s->st_name;
+			k++;
+		}
+		qsort(arr, k, sizeof(*arr), sym_cmp);
+		if (pass == 0) {
+			m->funcs = arr;
+			m->nfuncs = k;
+		} else {
+			m->objs = arr;
+			m->nobjs = k;
+		}
+	}
+}
+
+/* Map the module's file and read .symtab, else .dynsym.  The mapping is
+ * kept: symbol names point into it. */
+static void
+load_symbols(struct module *m)
+{
+	m->loaded = 1;
+	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return;
+	}
+	size_t sz = (size_t)st.st_size;
+	const char *map = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return;
+	const Elf64_Ehdr *eh = (const void *)map;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) {
+		munmap((void *)map, sz);
+		return;
+	}
+	const Elf64_Shdr *sh = (const void *)(map + eh->e_shoff);
+	const Elf64_Shdr *symtab = NULL, *dynsym = NULL;
+	for (int i = 0; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_SYMTAB)
+			symtab = &sh[i];
+		else if (sh[i].sh_type == SHT_DYNSYM)
+			dynsym = &sh[i];
+	}
+	const Elf64_Shdr *use = symtab ? symtab : dynsym;
+	if (use && use->sh_link < eh->e_shnum)
+		read_symtab(m, map, sz, use, &sh[use->sh_link]);
+}
+
+struct iter_ctx {
+	struct module *head;
+};
+
+static int
+add_module(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct iter_ctx *ctx = arg;
+	struct module *m = uld__calloc(1, sizeof(*m));
+	char exe[4096];
+
+	if (m == NULL)
+		return 1;
+	const char *name = info->dlpi_name;
+	if (name == NULL || name[0] == '\0') {
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+		exe[n > 0 ? n : 0] = '\0';
+		name = exe;
+	}
+	m->path = uld__strdup(name);
+	m->base = info->dlpi_addr;
+	m->segs = uld__calloc(info->dlpi_phnum, sizeof(*m->segs));
+	for (int i = 0; m->segs && i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		struct seg *s = &m->segs[m->nsegs++];
+		s->lo = info->dlpi_addr + ph->p_vaddr;
+		s->hi = s->lo + ph->p_memsz;
+		s->writable = !!(ph->p_flags & PF_W);
+		s->exec = !!(ph->p_flags & PF_X);
+	}
+	m->next = ctx->head;
+	ctx->head = m;
+	(void)size;
+	return 0;
+}
+
+static struct module *
+find_loaded(uintptr_t a)
+{
+	for (struct module *m = modules; m; m = m->next)
+		for (int i = 0; i < m->nsegs; i++)
+			if (a >= m->segs[i].lo && a < m->segs[i].hi)
+				return m;
+	return NULL;
+}
+
+/* The module containing a, rescanning once for modules loaded since. */
+static struct module *
+find_module(uintptr_t a, struct seg **segp)
+{
+	struct module *m = find_loaded(a);
+
+	if (m == NULL) {
+		struct iter_ctx ctx = { NULL };
+		dl_iterate_phdr(add_module, &ctx);
+		/* Keep the old list's symbols: prepend only new modules. */
+		struct module *next;
+		for (struct module *n = ctx.head; n; n = next) {
+			next = n->next;
+			int known = 0;
+			for (struct module *o = modules; o; o = o->next)
+				if (o->base == n->base &&
+				    strcmp(o->path, n->path) == 0)
+					known = 1;
+			if (known) {
+				uld__free(n->segs);
+				uld__free(n->path);
+				uld__free(n);
+			} else {
+				n->next = modules;
+				modules = n;
+			}
+		}
+		m = find_loaded(a);
+	}
+	if (m && segp) {
+		*segp = NULL;
+		for (int i = 0; i < m->nsegs; i++)
+			if (a >= m->segs[i].lo && a < m->segs[i].hi)
+				*segp = &m->segs[i];
+	}
+	return m;
+}
+
+static const struct sym *
+lookup(const struct sym *arr, size_t n, uintptr_t v, int contain)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (arr[mid].value <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	const struct sym *s = &arr[lo - 1];
+	/* Aliases share an address: prefer one that has a size. */
+	while (s > arr && s[-1].value == s->value && s->size == 0)
+		s--;
+	/* Data must lie inside the object.  Code may follow a size-less
+	 * (assembler) symbol; past the end of a sized one it belongs to a
+	 * function the table does not list (a stripped library's static
+	 * function), and naming the previous export would mislead. */
+	if (v >= s->value + s->size && (contain || s->size != 0))
+		return NULL;
+	return s;
+}
+
+static int
+resolve(const void *p, int want_obj, struct uld__symbol *out)
+{
+	uintptr_t a = (uintptr_t)p;
+	int found = -1;
+
+	memset(out, 0, sizeof(*out));
+	uld__mutex_lock(&uld__sym_lock);
+	struct module *m = find_module(a, NULL);
+	if (m != NULL) {
+		if (!m->loaded)
+			load_symbols(m);
+		out->module = m->path;
+		out->module_base = m->base;
+		uintptr_t v = a - m->base;
+		const struct sym *s = want_obj
+		    ? lookup(m->objs, m->nobjs, v, 1)
+		    : lookup(m->funcs, m->nfuncs, v, 0);
+		if (s != NULL) {
+			out->name = s->name;
+			out->start = s->value + m->base;
+			out->size = s->size;
+			out->offset = a - out->start;
+			found = 0;
+		}
+	}
+	uld__mutex_unlock(&uld__sym_lock);
+	return found;
+}
+
+int
+uld__sym_function(const void *ip, struct uld__symbol *out)
+{
+	return resolve(ip, 0, out);
+}
+
+int
+uld__sym_object(const void *addr, struct uld__symbol *out)
+{
+	return resolve(addr, 1, out);
+}
+
+int
+uld__sym_is_static(const void *addr)
+{
+	struct seg *s = NULL;
+	int r;
+
+	uld__mutex_lock(&uld__sym_lock);
+	r = find_module((uintptr_t)addr, &s) != NULL && s && s->writable;
+	uld__mutex_unlock(&uld__sym_lock);
+	return r;
+}
+
+int
+uld__sym_in_module(const void *ip, const char *const *needles)
+{
+	int r = 0;
+
+	uld__mutex_lock(&uld__sym_lock);
+	struct module *m = find_module((uintptr_t)ip, NULL);
+	if (m != NULL) {
+		const char *base = strrchr(m->path, '/');
+		base = base ? base + 1 : m->path;
+		for (; *needles && !r; needles++)
+			r = strncmp(base, *needles, strlen(*needles)) == 0;
+	}
+	uld__mutex_unlock(&uld__sym_lock);
+	return r;
+}
+
+/*
+ * The address ranges of the validator's own modules, recorded once without
+ * allocating: the first lock events can come from jemalloc's constructor
+ * while it holds its init lock, and anything that allocates then (our
+ * module cache does) would deadlock on it.
+ */
+#define OWN_MAX 64
+static struct {
+	uintptr_t lo, hi;
+} own[OWN_MAX];
+static int nown;
+
+static int
+add_own(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	static const char *const names[] = { "libulockdep", "libjemalloc",
+		"liburcu", "libunwind" };
+	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/')
+					   : NULL;
+	int match = 0;
+
+	base = base ? base + 1 : info->dlpi_name;
+	for (size_t i = 0; base && i < ULD_ARRAY_SIZE(names); i++)
+		match |= strncmp(base, names[i], strlen(names[i])) == 0;
+	for (int i = 0; match && i < info->dlpi_phnum && nown < OWN_MAX; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_LOAD)
+			continue;
+		own[nown].lo = info->dlpi_addr + ph->p_vaddr;
+		own[nown].hi = own[nown].lo + ph->p_memsz;
+		nown++;
+	}
+	(void)size;
+	(void)arg;
+	return 0;
+}
+
+void
+uld__sym_init_own(void)
+{
+	nown = 0;
+	dl_iterate_phdr(add_own, NULL);
+}
+
+int
+uld__sym_is_own(const void *addr)
+{
+	uintptr_t a = (uintptr_t)addr;
+
+	for (int i = 0; i < nown; i++)
+		if (a >= own[i].lo && a < own[i].hi)
+			return 1;
+	return 0;
+}
+
+void
+uld__sym_reset_lock(void)
+{
+	uld__mutex_reset(&uld__sym_lock);
+}

@@ -1,0 +1,215 @@
+/*
+ * thread.c: per-thread state set-up, growth, the registry of live threads,
+ * and teardown at thread exit.
+ *
+ * The registry (a list under registry_lock) lets a report name the thread
+ * that holds a lock, and later lets the watchdog and fork handling walk the
+ * threads.  Held-lock arrays that a thread outgrew stay allocated until it
+ * exits, so another thread reading them for a report never reads freed
+ * memory.
+ */
+#include "thread.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "out.h"
+
+ULD_TLS struct uld__thread uld__self;
+
+static uld__mutex_t registry_lock = ULD_MUTEX_INITIALIZER;
+static struct uld__thread *registry;
+
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+
+pid_t
+uld__gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+void
+uld__thread_name(char *buf, size_t len)
+{
+	char comm[17] = { 0 };
+
+	/* prctl, not pthread_getname_np: no file I/O, signal-safe. */
+	if (prctl(PR_GET_NAME, comm, 0, 0, 0) != 0)
+		strcpy(comm, "?");
+	strncpy(buf, comm, len - 1);
+	buf[len - 1] = '\0';
+}
+
+static void
+registry_remove(struct uld__thread *t)
+{
+	if (t->prev)
+		t->prev->next = t->next;
+	else if (registry == t)
+		registry = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	t->next = t->prev = NULL;
+}
+
+static void
+free_arrays(struct uld__thread *t)
+{
+	struct uld__held *o = t->old_held;
+
+	/* Each outgrown array keeps a link to the one before it in its
+	 * first slot's `lock` field (see uld__thread_grow). */
+	while (o != NULL) {
+		struct uld__held *prev = o[0].lock;
+		uld__free(o);
+		o = prev;
+	}
+	t->old_held = NULL;
+	if (t->held != t->inline_held)
+		uld__free(t->held);
+	t->held = t->inline_held;
+	t->cap = ULD_HELD_INLINE;
+}
+
+/* At thread exit (TSD destructor): leave the registry, give memory back. */
+static void
+thread_exit(void *arg)
+{
+	struct uld__thread *t = &uld__self;
+	sigset_t old;
+
+	t->in_uld++;
+	uld__sig_block(&old);
+	uld__mutex_lock(&registry_lock);
+	registry_remove(t);
+	uld__mutex_unlock(&registry_lock);
+	uld__sig_restore(&old);
+	free_arrays(t);
+	t->depth = 0;
+	t->ready = 0;
+	t->in_uld--;
+	(void)arg;
+}
+
+static void
+make_exit_key(void)
+{
+	pthread_key_create(&exit_key, thread_exit);
+}
+
+void
+uld__thread_setup(struct uld__thread *t)
+{
+	sigset_t old;
+
+	t->in_uld++;
+	t->tid = uld__gettid();
+	t->held = t->inline_held;
+	t->cap = ULD_HELD_INLINE;
+	t->depth = 0;
+	t->chain_key = ULD_INITIAL_CHAIN_KEY;
+	uld__sig_block(&old);
+	uld__mutex_lock(&registry_lock);
+	t->prev = NULL;
+	t->next = registry;
+	if (registry)
+		registry->prev = t;
+	registry = t;
+	uld__mutex_unlock(&registry_lock);
+	uld__sig_restore(&old);
+	pthread_once(&exit_key_once, make_exit_key);
+	pthread_setspecific(exit_key, t);
+	t->ready = 1;
+	t->in_uld--;
+}
+
+int
+uld__thread_grow(struct uld__thread *t)
+{
+	uint32_t ncap = t->cap * 2;
+	struct uld__held *n = uld__malloc(ncap * sizeof(*n));
+
+	if (n == NULL)
+		return -1;
+	memcpy(n, t->held, t->depth * sizeof(*n));
+	if (t->held != t->inline_held) {
+		/* Keep the outgrown array for readers; chain it for exit. */
+		t->held[0].lock = t->old_held;
+		t->old_held = t->held;
+	}
+	__atomic_store_n(&t->held, n, __ATOMIC_RELEASE);
+	t->cap = ncap;
+	return 0;
+}
+
+static void
+read_comm(pid_t tid, char *name, size_t len)
+{
+	char path[64];
+	struct uld__buf b;
+	int fd;
+	ssize_t n = -1;
+
+	uld__buf_init(&b, path, sizeof(path));
+	uld__buf_printf(&b, "/proc/self/task/%d/comm", (int)tid);
+	fd = open(uld__buf_str(&b), O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, name, len - 1);
+		close(fd);
+	}
+	if (n <= 0) {
+		strncpy(name, "?", len);
+		return;
+	}
+	name[n] = '\0';
+	if (n > 0 && name[n - 1] == '\n')
+		name[n - 1] = '\0';
+}
+
+pid_t
+uld__thread_find_holder(const void *lock, char *name, size_t len)
+{
+	struct uld__thread *self = &uld__self;
+	pid_t found = 0;
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&registry_lock);
+	for (struct uld__thread *t = registry; t && !found; t = t->next) {
+		if (t == self)
+			continue;
+		struct uld__held *h = __atomic_load_n(&t->held,
+		    __ATOMIC_ACQUIRE);
+		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
+		for (uint32_t i = 0; i < d && i < t->cap; i++)
+			if (h[i].lock == lock)
+				found = t->tid;
+	}
+	uld__mutex_unlock(&registry_lock);
+	uld__sig_restore(&old);
+	if (found)
+		read_comm(found, name, len);
+	return found;
+}
+
+void
+uld__thread_atfork_child(void)
+{
+	struct uld__thread *self = &uld__self;
+
+	/* Other threads do not exist in the child; their TLS is gone. */
+	uld__mutex_reset(&registry_lock);
+	registry = NULL;
+	if (self->ready) {
+		self->tid = uld__gettid();
+		self->next = self->prev = NULL;
+		registry = self;
+	}
+}

@@ -1,0 +1,99 @@
+/*
+ * thread.h: per-thread validator state, in initial-exec TLS.
+ *
+ * Owns: the held-lock stack, the current chain key, the re-entry guard and
+ * the per-thread caches in front of the global tables.  Only its own thread
+ * writes it, so nothing here is locked; a signal handler that runs while
+ * the guard is set sees `in_uld` and leaves the state alone.
+ *
+ * Initial-exec TLS because the general-dynamic model may call malloc (and
+ * so, possibly, the program's locks) on first access from a new thread.
+ */
+#ifndef ULD_THREAD_H
+#define ULD_THREAD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+struct uld__class;
+struct uld__instance;
+
+/* How a held lock was taken (lockdep's `read`). */
+enum uld__read {
+	ULD_READ_NONE = 0,	/* exclusive */
+	ULD_READ_SHARED = 1,	/* shared, blocks behind a waiting writer */
+	ULD_READ_RECURSIVE = 2, /* shared, never blocks behind a writer */
+};
+
+struct uld__held {
+	void *lock;
+	struct uld__class *class;	/* the class incl. subclass */
+	const void *ip;			/* where it was taken */
+	uint64_t prev_chain_key;	/* chain key before this entry */
+	uint32_t references;		/* re-takes of a recursive mutex */
+	uint8_t read;			/* enum uld__read */
+	uint8_t trylock;
+	uint8_t type;			/* enum uld_lock_type */
+};
+
+#define ULD_HELD_INLINE 16
+#define ULD_ICACHE_SIZE 64
+#define ULD_CCACHE_SIZE 128
+#define ULD_INITIAL_CHAIN_KEY 0x9e3779b97f4a7c15ULL
+
+struct uld__icache_entry {
+	void *addr;
+	struct uld__instance *inst;
+	uint32_t seq;
+};
+
+struct uld__thread {
+	struct uld__thread *next, *prev; /* registry, under registry lock */
+	struct uld__held *old_held;	/* outgrown arrays, freed at exit */
+	int in_uld;		/* re-entry guard: validator code is running */
+	int ready;		/* tid and held stack set up */
+	pid_t tid;
+	uint32_t depth;		/* entries in held[] */
+	uint32_t cap;
+	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
+	uint64_t chain_key;	/* hash of the held classes, in order */
+	struct uld__icache_entry icache[ULD_ICACHE_SIZE];
+	uint64_t ccache[ULD_CCACHE_SIZE]; /* validated chain keys */
+	struct uld__held inline_held[ULD_HELD_INLINE];
+};
+
+extern ULD_TLS struct uld__thread uld__self;
+
+/* First use of the validator on this thread: tid, held stack, registry. */
+void uld__thread_setup(struct uld__thread *t);
+
+/* The calling thread's state, set up on first use.  Cheap. */
+static inline struct uld__thread *
+uld__thread_get(void)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (uld__unlikely(!t->ready))
+		uld__thread_setup(t);
+	return t;
+}
+
+/*
+ * Which other live thread holds `lock` (exclusively or not)?  Returns its
+ * tid and name, or 0.  Reads other threads' held stacks without stopping
+ * them: good enough to name an owner in a report, never used to decide.
+ */
+pid_t uld__thread_find_holder(const void *lock, char *name, size_t len);
+/* In a fork child: only the calling thread remains. */
+void uld__thread_atfork_child(void);
+
+/* Make room for one more held lock; -1 when memory ran out. */
+int uld__thread_grow(struct uld__thread *t);
+/* The thread's name (comm) into buf. */
+void uld__thread_name(char *buf, size_t len);
+/* The thread id, from the kernel. */
+pid_t uld__gettid(void);
+
+#endif /* ULD_THREAD_H */

@@ -1,0 +1,372 @@
+/*
+ * validate.c: lock acquisition and release checks.
+ */
+#include "validate.h"
+
+#include <string.h>
+
+#include "chain.h"
+#include "class.h"
+#include "graph.h"
+#include "lockmap.h"
+#include "mutex.h"
+#include "out.h"
+#include "report.h"
+#include "stack.h"
+#include "symbols.h"
+
+/* The current stack, captured at most once per slow-path visit. */
+struct cur_stack {
+	const void *from;
+	void *ips[ULD_STACK_MAX];
+	int n; /* -1: not captured yet */
+};
+
+static void
+capture(struct cur_stack *cs)
+{
+	if (cs->n < 0)
+		cs->n = uld__stack_capture(cs->ips, ULD_STACK_MAX, cs->from);
+}
+
+static const char *
+class_name(const struct uld__held *h)
+{
+	return h->class->name;
+}
+
+/* Two locks of one class, or one lock twice (lockdep's check_deadlock). */
+static void
+report_recursive(struct uld__thread *t, struct uld__held *next,
+    struct uld__held *prev, struct cur_stack *cs)
+{
+	struct uld__report r;
+	struct uld__buf m;
+
+	capture(cs);
+	uld__report_begin(&r, ULD_REPORT_RECURSIVE, t);
+	uld__report_add_lock(&r, next->class, next->lock, next->type,
+	    next->read, next->ip);
+	uld__report_add_lock(&r, prev->class, prev->lock, prev->type,
+	    prev->read, prev->ip);
+	uld__report_add_stack(&r, "current", cs->ips, cs->n);
+	r.same_instance = next->lock == prev->lock;
+	r.sig_names[r.nsig++] = class_name(next);
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	if (r.same_instance) {
+		uld__buf_printf(&m, "possible recursive locking: %s/%d takes %s "
+				    "which it already holds",
+		    r.thread, (int)r.tid, class_name(next));
+		r.advice = "this thread already holds this lock, and it is "
+			   "not recursive: the second acquisition deadlocks. "
+			   "Release it first, or make it a recursive mutex if "
+			   "re-entry is intended.";
+	} else {
+		uld__buf_printf(&m, "possible recursive locking: %s/%d takes a "
+				    "second lock of class %s",
+		    r.thread, (int)r.tid, class_name(next));
+		r.advice = "two locks of one class nest here. If they are "
+			   "always taken in a fixed order, annotate the inner "
+			   "one with a subclass (uld_lock_acquire's subclass, "
+			   "spin_lock_nested) or give them different classes "
+			   "(uld_lock_set_class).";
+	}
+	uld__report_emit(&r);
+}
+
+static void
+report_circular(struct uld__thread *t, struct uld__held *prev,
+    struct uld__held *next, const struct uld__path *p, struct cur_stack *cs)
+{
+	struct uld__report r;
+	struct uld__buf m;
+
+	capture(cs);
+	uld__report_begin(&r, ULD_REPORT_CIRCULAR, t);
+	uld__report_add_lock(&r, next->class, next->lock, next->type,
+	    next->read, next->ip);
+	uld__report_add_lock(&r, prev->class, prev->lock, prev->type,
+	    prev->read, prev->ip);
+	struct uld__rstack *s = uld__report_add_stack(&r, "current", cs->ips,
+	    cs->n);
+	uld__buf_init(&m, s->title, sizeof(s->title));
+	uld__buf_printf(&m, "%s taken while holding %s", class_name(next),
+	    class_name(prev));
+	for (uint32_t k = 0; k < p->n; k++) {
+		const struct uld__edge *e = p->e[k];
+		const struct uld__stack *st = e->stack;
+		s = uld__report_add_stack(&r, "dependency",
+		    st ? st->ips : NULL, st ? st->n : 0);
+		if (s == NULL)
+			break;
+		s->tid = e->tid;
+		memcpy(s->thread, e->thread, sizeof(s->thread));
+		uld__buf_init(&m, s->title, sizeof(s->title));
+		uld__buf_printf(&m, "%s taken while holding %s",
+		    p->c[k + 1]->name, p->c[k]->name);
+	}
+	r.cycle = p;
+
+	/* Signature: the cycle's names, rotated to start at the smallest,
+	 * so that the same cycle found from another edge is the same bug. */
+	uint32_t n = p->n + 1, first = 0;
+	for (uint32_t k = 1; k < n; k++)
+		if (strcmp(p->c[k]->name, p->c[first]->name) < 0)
+			first = k;
+	for (uint32_t k = 0; k < n && r.nsig < ULD_REPORT_MAX_LOCKS; k++)
+		r.sig_names[r.nsig++] = p->c[(first + k) % n]->name;
+
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	uld__buf_printf(&m, "possible circular locking dependency: %s/%d takes "
+			    "%s while holding %s, but %s",
+	    r.thread, (int)r.tid, class_name(next), class_name(prev),
+	    class_name(next));
+	for (uint32_t k = 1; k <= p->n; k++)
+		uld__buf_printf(&m, " -> %s", p->c[k]->name);
+	uld__buf_puts(&m, " was seen before");
+	r.advice = "take these locks in one order everywhere. If these are "
+		   "different locks of one class that nest in a fixed order, "
+		   "annotate the inner acquisition with a subclass.";
+	uld__report_emit(&r);
+}
+
+/* Record prev -> next, unless it would close a cycle (then report). */
+static void
+add_dependency(struct uld__thread *t, struct uld__held *prev,
+    struct uld__held *next, struct cur_stack *cs)
+{
+	uint8_t dep = uld__dep_type(prev->read, next->read);
+	struct uld__edge *e = uld__graph_find(prev->class, next->class);
+	struct uld__path path;
+
+	if (e != NULL && (e->deps & dep) == dep)
+		return;
+	int cyc = uld__graph_cycle(prev->class, next->class, dep, &path);
+	if (cyc == 1) {
+		/* Not added: the graph stays acyclic, so each later search
+		 * reports only what is new. */
+		report_circular(t, prev, next, &path, cs);
+		return;
+	}
+	e = uld__graph_add(prev->class, next->class, dep);
+	if (e == NULL || e->stack != NULL)
+		return;
+	capture(cs);
+	e->stack = uld__stack_intern(cs->ips, cs->n);
+	e->from_ip = prev->ip;
+	e->tid = t->tid;
+	uld__thread_name(e->thread, sizeof(e->thread));
+}
+
+/*
+ * A chain seen for the first time: the new entry `next` sits at
+ * t->held[t->depth], not yet counted in depth.
+ */
+static void
+validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
+{
+	struct cur_stack cs = { .from = next->ip, .n = -1 };
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&uld__graph_lock);
+	if (uld__chain_lookup(t, key))
+		goto out;
+
+	for (int i = (int)t->depth - 1; i >= 0; i--) {
+		struct uld__held *prev = &t->held[i];
+		if (prev->class != next->class)
+			continue;
+		/* A recursive reader may join any reader of its class. */
+		if (next->read == ULD_READ_RECURSIVE && prev->read)
+			continue;
+		report_recursive(t, next, prev, &cs);
+		goto done;
+	}
+	/* Edges from the nearest blocking holder, and from every trylock
+	 * taken after it (lockdep's check_prevs_add); older holders are
+	 * ordered before `next` through them. */
+	for (int i = (int)t->depth - 1; i >= 0; i--) {
+		struct uld__held *prev = &t->held[i];
+		if (prev->class != next->class)
+			add_dependency(t, prev, next, &cs);
+		if (!prev->trylock)
+			break;
+	}
+done:
+	uld__chain_add(t, key);
+out:
+	uld__mutex_unlock(&uld__graph_lock);
+	uld__sig_restore(&old);
+}
+
+static void
+out_of_memory(void)
+{
+	static int said;
+
+	if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED) == 0) {
+		static const char msg[] = "ulockdep: out of memory: some lock "
+					  "events were not validated\n";
+		uld__write_all(2, msg, sizeof(msg) - 1);
+	}
+}
+
+void
+uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
+    unsigned flags, unsigned subclass, const void *ip)
+{
+	struct uld__instance *inst = uld__lockmap_get(t, lock, type, ip);
+
+	if (uld__unlikely(inst == NULL) || inst->ignored)
+		return;
+	struct uld__class *class = __atomic_load_n(&inst->class,
+	    __ATOMIC_ACQUIRE);
+	if (subclass)
+		class = uld__class_sub(class, subclass);
+	uint8_t read = ULD_READ_NONE;
+	if (flags & ULD_ACQ_READ)
+		read = (flags & ULD_ACQ_READ_NONRECURSIVE) ? ULD_READ_SHARED
+							    : ULD_READ_RECURSIVE;
+
+	if (flags & ULD_ACQ_RECURSIVE) {
+		/* The owner re-taking a recursive mutex: count, no checks. */
+		for (int i = (int)t->depth - 1; i >= 0; i--)
+			if (t->held[i].lock == lock) {
+				t->held[i].references++;
+				return;
+			}
+	}
+	if (uld__unlikely(t->depth == t->cap) && uld__thread_grow(t) != 0) {
+		out_of_memory();
+		return;
+	}
+	struct uld__held *h = &t->held[t->depth];
+	h->lock = lock;
+	h->class = class;
+	h->ip = ip;
+	h->prev_chain_key = t->chain_key;
+	h->references = 0;
+	h->read = read;
+	h->trylock = !!(flags & ULD_ACQ_TRY);
+	h->type = (uint8_t)type;
+
+	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
+	/* A trylock cannot deadlock: no checks, no edge into it. */
+	if (!h->trylock && !uld__chain_cached(t, key))
+		validate_chain(t, h, key);
+	t->chain_key = key;
+	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+}
+
+/* Remove entry i; entries above it move down and get their keys again. */
+static void
+remove_entry(struct uld__thread *t, uint32_t i)
+{
+	uint64_t key = t->held[i].prev_chain_key;
+
+	for (uint32_t j = i + 1; j < t->depth; j++) {
+		t->held[j - 1] = t->held[j];
+		t->held[j - 1].prev_chain_key = key;
+		key = uld__chain_next(key, t->held[j - 1].class->id,
+		    t->held[j - 1].read);
+	}
+	t->chain_key = key;
+	t->depth--;
+}
+
+static int
+find_held(struct uld__thread *t, const void *lock)
+{
+	for (int i = (int)t->depth - 1; i >= 0; i--)
+		if (t->held[i].lock == lock)
+			return i;
+	return -1;
+}
+
+void
+uld__acquire_failed(struct uld__thread *t, void *lock)
+{
+	int i = find_held(t, lock);
+
+	if (i < 0)
+		return;
+	if (t->held[i].references)
+		t->held[i].references--;
+	else
+		remove_entry(t, (uint32_t)i);
+}
+
+static void
+report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
+{
+	if (uld__sym_is_own(ip) || uld__sym_is_own(lock))
+		return;
+	struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
+	struct uld__class *c;
+	int type = inst ? inst->type : ULD_LOCK_MUTEX;
+
+	if (inst != NULL && inst->ignored)
+		return;
+	if (inst == NULL)
+		inst = uld__lockmap_get(t, lock, ULD_LOCK_MUTEX, ip);
+	if (inst == NULL)
+		return;
+	c = inst->class;
+
+	struct cur_stack cs = { .from = ip, .n = -1 };
+	struct uld__report r;
+	struct uld__buf m;
+	sigset_t old;
+
+	uld__report_begin(&r, ULD_REPORT_BAD_UNLOCK, t);
+	r.other_owner = uld__thread_find_holder(lock, r.other_thread,
+	    sizeof(r.other_thread));
+	uld__sig_block(&old);
+	uld__mutex_lock(&uld__graph_lock);
+	capture(&cs);
+	uld__report_add_lock(&r, c, lock, type, 0, ip);
+	uld__report_add_stack(&r, "current", cs.ips, cs.n);
+	r.sig_names[r.nsig++] = c->name;
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	if (r.other_owner) {
+		uld__buf_printf(&m, "bad unlock: %s/%d releases %s, which is "
+				    "held by %s/%d",
+		    r.thread, (int)r.tid, c->name, r.other_thread,
+		    (int)r.other_owner);
+		r.advice = "a lock must be released by the thread that took "
+			   "it. Hand the work back to the owner, or use a "
+			   "semaphore if ownership really moves.";
+	} else {
+		uld__buf_printf(&m, "bad unlock: %s/%d releases %s, which no "
+				    "thread holds",
+		    r.thread, (int)r.tid, c->name);
+		r.advice = "this lock is released more often than it is "
+			   "taken: look for a double unlock on an error path.";
+	}
+	uld__report_emit(&r);
+	uld__mutex_unlock(&uld__graph_lock);
+	uld__sig_restore(&old);
+}
+
+void
+uld__release(struct uld__thread *t, void *lock, const void *ip)
+{
+	int i = find_held(t, lock);
+
+	if (uld__unlikely(i < 0)) {
+		report_bad_unlock(t, lock, ip);
+		return;
+	}
+	struct uld__held *h = &t->held[i];
+	if (h->references) {
+		h->references--;
+		return;
+	}
+	if (uld__likely((uint32_t)i == t->depth - 1)) {
+		t->chain_key = h->prev_chain_key;
+		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
+		return;
+	}
+	remove_entry(t, (uint32_t)i);
+}

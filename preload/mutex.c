@@ -1,0 +1,86 @@
+/*
+ * mutex.c: pthread_mutex_* -> the annotation API.
+ *
+ * The mutex type comes from the mutex itself (glibc's __data.__kind), not
+ * from the attributes at init: statically initialised recursive mutexes
+ * (PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP) never pass through init.
+ */
+#include <errno.h>
+
+#include "real.h"
+#include "ulockdep/ulockdep.h"
+
+/* glibc: the low bits of __kind are the PTHREAD_MUTEX_* type. */
+static inline unsigned
+mutex_flags(const pthread_mutex_t *m)
+{
+	return (m->__data.__kind & 3) == PTHREAD_MUTEX_RECURSIVE
+	    ? ULD_ACQ_RECURSIVE
+	    : 0;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
+{
+	int rc = REAL(pthread_mutex_init)(m, attr);
+
+	if (rc == 0)
+		uld_lock_init(m, ULD_LOCK_MUTEX, ULD_RET_IP());
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_destroy(pthread_mutex_t *m)
+{
+	uld_lock_destroy(m, ULD_RET_IP());
+	return REAL(pthread_mutex_destroy)(m);
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_lock(pthread_mutex_t *m)
+{
+	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
+	int rc = REAL(pthread_mutex_lock)(m);
+	if (rc != 0)
+		uld_lock_acquire_failed(m);
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_trylock(pthread_mutex_t *m)
+{
+	int rc = REAL(pthread_mutex_trylock)(m);
+
+	if (rc == 0)
+		uld_lock_acquire(m, ULD_LOCK_MUTEX,
+		    mutex_flags(m) | ULD_ACQ_TRY, 0, ULD_RET_IP());
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
+{
+	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
+	int rc = REAL(pthread_mutex_timedlock)(m, abstime);
+	if (rc != 0)
+		uld_lock_acquire_failed(m);
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
+    const struct timespec *abstime)
+{
+	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
+	int rc = REAL(pthread_mutex_clocklock)(m, clk, abstime);
+	if (rc != 0)
+		uld_lock_acquire_failed(m);
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	uld_lock_release(m, ULD_RET_IP());
+	return REAL(pthread_mutex_unlock)(m);
+}

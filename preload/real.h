@@ -1,0 +1,64 @@
+/*
+ * real.h: the functions we wrap, as the C library defines them.
+ *
+ * REAL(name) is the next definition of `name` after this library in the
+ * lookup order (dlsym(RTLD_NEXT)), resolved eagerly by the constructor and
+ * lazily on first use, because another library's constructor may lock
+ * before ours runs.
+ */
+#ifndef ULD_PRELOAD_REAL_H
+#define ULD_PRELOAD_REAL_H
+
+#include <pthread.h>
+#include <time.h>
+
+#define ULD_REAL_FUNCS(X)                                                    \
+	X(int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *)) \
+	X(int, pthread_mutex_destroy, (pthread_mutex_t *))                   \
+	X(int, pthread_mutex_lock, (pthread_mutex_t *))                      \
+	X(int, pthread_mutex_trylock, (pthread_mutex_t *))                   \
+	X(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *)) \
+	X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_mutex_unlock, (pthread_mutex_t *))                    \
+	X(int, pthread_spin_init, (pthread_spinlock_t *, int))               \
+	X(int, pthread_spin_destroy, (pthread_spinlock_t *))                 \
+	X(int, pthread_spin_lock, (pthread_spinlock_t *))                    \
+	X(int, pthread_spin_trylock, (pthread_spinlock_t *))                 \
+	X(int, pthread_spin_unlock, (pthread_spinlock_t *))                  \
+	X(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *)) \
+	X(int, pthread_rwlock_destroy, (pthread_rwlock_t *))                 \
+	X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                  \
+	X(int, pthread_rwlock_tryrdlock, (pthread_rwlock_t *))               \
+	X(int, pthread_rwlock_timedrdlock, (pthread_rwlock_t *, const struct timespec *)) \
+	X(int, pthread_rwlock_clockrdlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_rwlock_wrlock, (pthread_rwlock_t *))                  \
+	X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))               \
+	X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *)) \
+	X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
+	X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))
+
+/* Resolve one function; aborts with a clear message if it cannot. */
+void *uld__real_resolve(const char *name, void *self);
+
+#define X(ret, name, args)                                                   \
+	extern ret(*uld__real_##name) args;                                  \
+	static inline __typeof__(uld__real_##name) uld__get_##name(void)     \
+	{                                                                    \
+		__typeof__(uld__real_##name) f = uld__real_##name;           \
+		if (__builtin_expect(f == NULL, 0)) {                        \
+			f = (__typeof__(f))uld__real_resolve(#name,          \
+			    (void *)name);                                   \
+			uld__real_##name = f;                                \
+		}                                                            \
+		return f;                                                    \
+	}
+ULD_REAL_FUNCS(X)
+#undef X
+
+#define REAL(name) (uld__get_##name())
+
+/* Interceptors are exported with default visibility and no version node, so
+ * that they interpose glibc's versioned definitions (see Makefile.am). */
+#define ULD_INTERCEPTOR __attribute__((visibility("default")))
+
+#endif /* ULD_PRELOAD_REAL_H */
