@@ -104,6 +104,22 @@ uld_lock_set_class(void *lock, const struct uld_class_key *key,
 }
 
 ULD_API void
+uld_lock_set_subclass(void *lock, unsigned subclass)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	struct uld__instance *inst = uld__lockmap_find(t, lock, NULL);
+	if (inst != NULL)
+		inst->subclass = subclass > ULD_MAX_SUBCLASS ? ULD_MAX_SUBCLASS
+							     : subclass;
+	leave(t);
+	errno = saved;
+}
+
+ULD_API void
 uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
     unsigned subclass, const void *ip)
 {

@@ -163,7 +163,7 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 	inst->class = class;
 	inst->type = type;
 	inst->ignored = ignored;
-	inst->owner = 0;
+	inst->subclass = 0;
 	inst->next_free = NULL;
 	cds_lfht_node_init(&inst->node);
 	__atomic_store_n(&inst->addr, addr, __ATOMIC_RELEASE);

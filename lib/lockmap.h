@@ -2,7 +2,7 @@
  * lockmap.h: lock instances, found by address.
  *
  * An instance is what the validator knows of one lock object: its class,
- * its type and (for exclusive holds) its owner thread.  The map is a
+ * its type and its default subclass.  The map is a
  * cds_lfht keyed by address; each thread keeps a small direct-mapped cache
  * in front of it (thread.h), so an acquisition of a known lock reads no
  * shared table at all.
@@ -31,7 +31,7 @@ struct uld__instance {
 	uint32_t seq;		/* bumped when the instance is retired */
 	uint8_t type;
 	uint8_t ignored;	/* a lock of the validator's own libraries */
-	pid_t owner;		/* exclusive holder's tid, 0 if none known */
+	uint8_t subclass;	/* default subclass (uld_lock_set_subclass) */
 	struct uld__instance *next_free;
 };
 

@@ -78,7 +78,13 @@ free_arrays(struct uld__thread *t)
 	t->cap = ULD_HELD_INLINE;
 }
 
-/* At thread exit (TSD destructor): leave the registry, give memory back. */
+/*
+ * At thread exit (TSD destructor): leave the registry, give memory back.
+ * The guard stays set for good: other libraries' destructors that run
+ * after ours (urcu-bp's takes a mutex) must not register the dying thread
+ * again, or the registry would keep a pointer into freed TLS.  A new
+ * thread gets fresh TLS, guard clear.
+ */
 static void
 thread_exit(void *arg)
 {
@@ -93,8 +99,6 @@ thread_exit(void *arg)
 	uld__sig_restore(&old);
 	free_arrays(t);
 	t->depth = 0;
-	t->ready = 0;
-	t->in_uld--;
 	(void)arg;
 }
 

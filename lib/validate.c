@@ -222,6 +222,8 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		return;
 	struct uld__class *class = __atomic_load_n(&inst->class,
 	    __ATOMIC_ACQUIRE);
+	if (subclass == 0)
+		subclass = inst->subclass;
 	if (subclass)
 		class = uld__class_sub(class, subclass);
 	uint8_t read = ULD_READ_NONE;

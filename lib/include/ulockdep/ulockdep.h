@@ -99,6 +99,14 @@ ULD_API void uld_lock_set_class(void *lock, const struct uld_class_key *key,
     const char *name);
 
 /*
+ * Every later acquisition of `lock` that names no subclass uses `subclass`
+ * (lockdep_set_subclass): a way to annotate nesting for locks taken through
+ * an API that has no subclass argument, such as pthread_mutex_lock().
+ * The lock must be known already: initialised, or taken once.
+ */
+ULD_API void uld_lock_set_subclass(void *lock, unsigned subclass);
+
+/*
  * The calling thread is about to take `lock` (or, with ULD_ACQ_TRY, has
  * just taken it).  `subclass` annotates a nested acquisition of a lock of a
  * class already held, like spin_lock_nested(); 0 otherwise.  `ip` is the

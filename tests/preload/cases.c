@@ -1,0 +1,612 @@
+/*
+ * cases.c: the lock scenarios of the preload self-test matrix.
+ *
+ *   cases SCENARIO TYPE
+ *
+ * TYPE is spin, mutex, rlock (rwlock taken for read) or wlock (for write).
+ * Each scenario is a plain pthread program: it is run under LD_PRELOAD by
+ * matrix.sh, which checks the JSON reports (kind, class names, count).
+ * Modelled on lib/locking-selftest.c and liblockdep's tests: threads run
+ * one after the other, so nothing really deadlocks unless the scenario
+ * says so; the validator must report what *could* deadlock.
+ *
+ * Mutexes and rwlocks A..D are static, never initialised, so their
+ * classes are their variable names: mutex_A, rw_A...  A pthread spinlock
+ * has no static initialiser (glibc's unlocked value is 1), so spin_A..D
+ * are initialised in main() and named with uld_lock_set_class().
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ulockdep/ulockdep.h"
+
+enum type { SPIN, MUTEX, RLOCK, WLOCK };
+static enum type type;
+
+static pthread_spinlock_t spin_A, spin_B, spin_C, spin_D;
+static pthread_mutex_t mutex_A = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mutex_B = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mutex_C = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t mutex_D = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t rw_A = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t rw_B = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t rw_C = PTHREAD_RWLOCK_INITIALIZER;
+static pthread_rwlock_t rw_D = PTHREAD_RWLOCK_INITIALIZER;
+
+/* A static array: every element shares the class table[]. */
+static pthread_mutex_t table[4] = { PTHREAD_MUTEX_INITIALIZER,
+	PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER,
+	PTHREAD_MUTEX_INITIALIZER };
+
+static void *
+lock_of(char name)
+{
+	int i = name - 'A';
+
+	switch (type) {
+	case SPIN:
+		return (void *)(pthread_spinlock_t *[]){ &spin_A, &spin_B, &spin_C,
+			&spin_D }[i];
+	case MUTEX:
+		return (pthread_mutex_t *[]){ &mutex_A, &mutex_B, &mutex_C,
+			&mutex_D }[i];
+	default:
+		return (pthread_rwlock_t *[]){ &rw_A, &rw_B, &rw_C, &rw_D }[i];
+	}
+}
+
+static void
+lock_p(void *l)
+{
+	switch (type) {
+	case SPIN:
+		pthread_spin_lock(l);
+		break;
+	case MUTEX:
+		pthread_mutex_lock(l);
+		break;
+	case RLOCK:
+		pthread_rwlock_rdlock(l);
+		break;
+	case WLOCK:
+		pthread_rwlock_wrlock(l);
+		break;
+	}
+}
+
+static int
+trylock_p(void *l)
+{
+	switch (type) {
+	case SPIN:
+		return pthread_spin_trylock(l);
+	case MUTEX:
+		return pthread_mutex_trylock(l);
+	case RLOCK:
+		return pthread_rwlock_tryrdlock(l);
+	default:
+		return pthread_rwlock_trywrlock(l);
+	}
+}
+
+static void
+unlock_p(void *l)
+{
+	switch (type) {
+	case SPIN:
+		pthread_spin_unlock(l);
+		break;
+	case MUTEX:
+		pthread_mutex_unlock(l);
+		break;
+	default:
+		pthread_rwlock_unlock(l);
+		break;
+	}
+}
+
+#define L(x) lock_p(lock_of(#x[0]))
+#define U(x) unlock_p(lock_of(#x[0]))
+#define T(x) trylock_p(lock_of(#x[0]))
+/* "x then y", both released: one dependency x -> y. */
+#define LL(x, y) do { L(x); L(y); U(y); U(x); } while (0)
+
+static void
+run_thread(void *(*fn)(void *))
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, fn, NULL);
+	pthread_join(t, NULL);
+}
+
+/* ---- deadlock-graph families (locking-selftest: 6R) ---- */
+
+static void AA(void) { L(A); L(A); U(A); U(A); }
+static void AA_try(void) { L(A); if (T(A) == 0) U(A); U(A); }
+static void ABBA(void) { LL(A, B); LL(B, A); }
+static void ABAB(void) { LL(A, B); LL(A, B); }
+static void *t_ab(void *a) { LL(A, B); return a; }
+static void *t_ba(void *a) { LL(B, A); return a; }
+static void ABBA_threads(void) { run_thread(t_ab); run_thread(t_ba); }
+static void ABAB_threads(void) { run_thread(t_ab); run_thread(t_ab); }
+static void ABBCCA(void) { LL(A, B); LL(B, C); LL(C, A); }
+static void ABBCAC(void) { LL(A, B); LL(B, C); LL(A, C); }
+static void ABCABC(void) { LL(A, B); LL(C, A); LL(B, C); }
+static void ABBCCDDA(void) { LL(A, B); LL(B, C); LL(C, D); LL(D, A); }
+static void ABBCCDAD(void) { LL(A, B); LL(B, C); LL(C, D); LL(A, D); }
+static void ABCDBDDA(void) { LL(A, B); LL(C, D); LL(B, D); LL(D, A); }
+static void ABCDBCDA(void) { LL(A, B); LL(C, D); LL(B, C); LL(D, A); }
+/* The cycle closes through three held locks in one nesting. */
+static void ABC_nested_CA(void)
+{
+	L(A); L(B); L(C); U(C); U(B); U(A);
+	LL(C, A);
+}
+
+/* ---- bookkeeping ---- */
+
+static void double_unlock(void) { L(A); U(A); U(A); }
+static void unlock_once(void) { L(A); U(A); }
+
+static pthread_barrier_t bar;
+static void *
+t_hold_a(void *arg)
+{
+	L(A);
+	pthread_barrier_wait(&bar); /* main unlocks A now */
+	pthread_barrier_wait(&bar);
+	if (arg)
+		U(A); /* the owner releases its own lock */
+	return NULL;
+}
+/* Another thread releases a lock this thread holds. */
+static void unlock_unowned(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_a, NULL);
+	pthread_barrier_wait(&bar);
+	U(A);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
+static void unlock_owned(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_a, (void *)1);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
+
+/* ---- trylock ---- */
+
+/* A trylock cannot deadlock: B-then-trylock-A adds no edge B -> A. */
+static void trylock_reverse(void)
+{
+	LL(A, B);
+	L(B);
+	if (T(A) == 0)
+		U(A);
+	U(B);
+}
+/* A lock taken while a trylocked lock is held depends on it. */
+static void trylock_then_lock(void)
+{
+	if (T(A) == 0) {
+		L(B);
+		U(B);
+		U(A);
+	}
+	LL(B, A);
+}
+
+/* ---- rwlock reader/writer mixing (only meaningful for rwlocks) ---- */
+
+static void rw_read_write_ABBA(void)
+{
+	pthread_rwlock_rdlock(&rw_A);
+	pthread_mutex_lock(&mutex_B);
+	pthread_mutex_unlock(&mutex_B);
+	pthread_rwlock_unlock(&rw_A);
+	pthread_mutex_lock(&mutex_B);
+	pthread_rwlock_wrlock(&rw_A);
+	pthread_rwlock_unlock(&rw_A);
+	pthread_mutex_unlock(&mutex_B);
+}
+static void rw_read_read_ABBA(void)
+{
+	pthread_rwlock_rdlock(&rw_A);
+	pthread_mutex_lock(&mutex_B);
+	pthread_mutex_unlock(&mutex_B);
+	pthread_rwlock_unlock(&rw_A);
+	pthread_mutex_lock(&mutex_B);
+	pthread_rwlock_rdlock(&rw_A);
+	pthread_rwlock_unlock(&rw_A);
+	pthread_mutex_unlock(&mutex_B);
+}
+static pthread_rwlock_t rw_fair; /* writer-preferring: readers queue */
+static __attribute__((noinline)) void init_fair(void)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&rw_fair, &a);
+}
+static void rw_fair_read_read_ABBA(void)
+{
+	init_fair();
+	pthread_rwlock_rdlock(&rw_fair);
+	pthread_mutex_lock(&mutex_B);
+	pthread_mutex_unlock(&mutex_B);
+	pthread_rwlock_unlock(&rw_fair);
+	pthread_mutex_lock(&mutex_B);
+	pthread_rwlock_rdlock(&rw_fair);
+	pthread_rwlock_unlock(&rw_fair);
+	pthread_mutex_unlock(&mutex_B);
+}
+static void rw_read_twice(void)
+{
+	pthread_rwlock_rdlock(&rw_A);
+	pthread_rwlock_rdlock(&rw_A);
+	pthread_rwlock_unlock(&rw_A);
+	pthread_rwlock_unlock(&rw_A);
+}
+static void rw_fair_read_twice(void)
+{
+	init_fair();
+	pthread_rwlock_rdlock(&rw_fair);
+	pthread_rwlock_rdlock(&rw_fair);
+	pthread_rwlock_unlock(&rw_fair);
+	pthread_rwlock_unlock(&rw_fair);
+}
+static void rw_write_then_read(void)
+{
+	pthread_rwlock_wrlock(&rw_A);
+	if (pthread_rwlock_rdlock(&rw_A) == 0) /* glibc: EDEADLK */
+		pthread_rwlock_unlock(&rw_A);
+	pthread_rwlock_unlock(&rw_A);
+}
+
+/* ---- mutex types ---- */
+
+static pthread_mutex_t rec_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+static void recursive_mutex(void)
+{
+	pthread_mutex_lock(&rec_mutex);
+	pthread_mutex_lock(&rec_mutex);
+	pthread_mutex_unlock(&rec_mutex);
+	pthread_mutex_unlock(&rec_mutex);
+}
+static pthread_mutex_t err_mutex = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+static void errorcheck_relock(void)
+{
+	pthread_mutex_lock(&err_mutex);
+	if (pthread_mutex_lock(&err_mutex) == 0) /* glibc: EDEADLK */
+		pthread_mutex_unlock(&err_mutex);
+	pthread_mutex_unlock(&err_mutex);
+}
+static void errorcheck_once(void)
+{
+	pthread_mutex_lock(&err_mutex);
+	pthread_mutex_unlock(&err_mutex);
+}
+
+/* ---- classes ---- */
+
+static pthread_spinlock_t *x1s, *x2s;
+static pthread_mutex_t *x1m, *x2m;
+static pthread_rwlock_t *x1r, *x2r;
+
+/*
+ * Both locks are initialised here: one init site, one class.  One call per
+ * lock, like an object constructor (an unrolled init loop would have one
+ * call site per copy).
+ */
+static __attribute__((noinline)) void
+init_one(int i)
+{
+	pthread_spinlock_t *s = malloc(sizeof(*s));
+	pthread_mutex_t *m = malloc(sizeof(*m));
+	pthread_rwlock_t *r = malloc(sizeof(*r));
+
+	pthread_spin_init(s, 0);
+	pthread_mutex_init(m, NULL);
+	pthread_rwlock_init(r, NULL);
+	*(i ? &x2s : &x1s) = s;
+	*(i ? &x2m : &x1m) = m;
+	*(i ? &x2r : &x1r) = r;
+}
+static void
+init_pair(void)
+{
+	init_one(0);
+	init_one(1);
+}
+static void *
+x_of(int i)
+{
+	return type == SPIN ? (void *)(i ? x2s : x1s)
+	    : type == MUTEX ? (void *)(i ? x2m : x1m)
+			    : (void *)(i ? x2r : x1r);
+}
+/* Two locks of one class nested without annotation. */
+static void same_class_nested(void)
+{
+	init_pair();
+	lock_p(x_of(0));
+	lock_p(x_of(1));
+	unlock_p(x_of(1));
+	unlock_p(x_of(0));
+}
+/* The same, with the inner lock annotated as subclass 1. */
+static void same_class_nested_annotated(void)
+{
+	init_pair();
+	uld_lock_set_subclass(x_of(1), 1);
+	lock_p(x_of(0));
+	lock_p(x_of(1));
+	unlock_p(x_of(1));
+	unlock_p(x_of(0));
+}
+/* The same, with the inner lock moved to a named class. */
+static void same_class_nested_named(void)
+{
+	init_pair();
+	uld_lock_set_class(x_of(1), NULL, "inner_lock");
+	lock_p(x_of(0));
+	lock_p(x_of(1));
+	unlock_p(x_of(1));
+	unlock_p(x_of(0));
+}
+/* Elements of a static array share one class: nesting two is recursion. */
+static void static_array_nested(void)
+{
+	pthread_mutex_lock(&table[1]);
+	pthread_mutex_lock(&table[3]);
+	pthread_mutex_unlock(&table[3]);
+	pthread_mutex_unlock(&table[1]);
+}
+static void static_array_single(void)
+{
+	for (int i = 0; i < 4; i++) {
+		pthread_mutex_lock(&table[i]);
+		pthread_mutex_unlock(&table[i]);
+	}
+}
+
+/*
+ * A lock at an address where another lock lived: the first is destroyed,
+ * a new one initialised at another site in the same memory.  The new lock
+ * is a new instance of a new class: its reverse order is no inversion.
+ */
+static pthread_mutex_t *
+region_mutex(void)
+{
+	static void *mem;
+
+	if (mem == NULL)
+		mem = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return mem;
+}
+static void address_reuse(void)
+{
+	pthread_mutex_t *m = region_mutex();
+
+	pthread_mutex_init(m, NULL); /* first lock's init site */
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_destroy(m);
+
+	pthread_mutex_init(m, NULL); /* second lock: another site */
+	pthread_mutex_lock(m);
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_unlock(m);
+	pthread_mutex_destroy(m);
+}
+/* The same memory used as the same lock in both orders: an inversion. */
+static void address_same_lock(void)
+{
+	pthread_mutex_t *m = region_mutex();
+
+	pthread_mutex_init(m, NULL);
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_lock(m);
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_unlock(m);
+}
+
+/* ---- many threads, condvars ---- */
+
+#define NTHREADS 8
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static int ndone;
+static void *
+t_ordered(void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		L(A); L(B); L(C); U(C); U(B); U(A);
+	}
+	pthread_mutex_lock(&done_lock);
+	ndone++;
+	pthread_cond_broadcast(&done_cond);
+	if (arg) {
+		/* Invert only when the others are done: a possible
+		 * deadlock, not a real one. */
+		while (ndone < NTHREADS)
+			pthread_cond_wait(&done_cond, &done_lock);
+	}
+	pthread_mutex_unlock(&done_lock);
+	if (arg)
+		LL(C, A);
+	return NULL;
+}
+static void
+many(int bad)
+{
+	pthread_t t[NTHREADS];
+
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_create(&t[i], NULL, t_ordered,
+		    (void *)(long)(bad && i == NTHREADS - 1));
+	for (int i = 0; i < NTHREADS; i++)
+		pthread_join(t[i], NULL);
+}
+static void many_threads(void) { many(0); }
+static void many_threads_one_inverts(void) { many(1); }
+
+static pthread_mutex_t pp_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pp_cond = PTHREAD_COND_INITIALIZER;
+static int pp_turn, pp_rounds = 2000;
+static void *
+t_pong(void *arg)
+{
+	long me = (long)arg;
+
+	pthread_mutex_lock(&pp_lock);
+	for (int i = 0; i < pp_rounds; i++) {
+		while (pp_turn != me)
+			pthread_cond_wait(&pp_cond, &pp_lock);
+		pp_turn = !me;
+		pthread_cond_broadcast(&pp_cond);
+	}
+	pthread_mutex_unlock(&pp_lock);
+	return NULL;
+}
+static void condvar_pingpong(void)
+{
+	pthread_t a, b;
+
+	pthread_create(&a, NULL, t_pong, (void *)0L);
+	pthread_create(&b, NULL, t_pong, (void *)1L);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+}
+
+/* ---- report before block: a real AB-BA deadlock ---- */
+
+static void *
+t_real_ab(void *arg)
+{
+	L(A);
+	pthread_barrier_wait(&bar);
+	L(B); /* never granted */
+	return arg;
+}
+static void ABBA_real_deadlock(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_real_ab, NULL);
+	L(B);
+	pthread_barrier_wait(&bar);
+	usleep(100000); /* let the thread block on B first */
+	L(A); /* deadlock: the report is written before this blocks */
+	pthread_join(t, NULL);
+}
+
+/*
+ * A program that uses every kind of lock, in one consistent order, and
+ * prints a result that must not change under the validator.
+ */
+static void consistent_program(void)
+{
+	static pthread_mutex_t rec = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+	static pthread_mutex_t err = PTHREAD_ERRORCHECK_MUTEX_INITIALIZER_NP;
+	static pthread_spinlock_t spin;
+	static pthread_rwlock_t rw = PTHREAD_RWLOCK_INITIALIZER;
+	long sum = 0;
+
+	pthread_spin_init(&spin, 0);
+	for (int i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&rec);
+		pthread_mutex_lock(&rec);
+		pthread_rwlock_rdlock(&rw);
+		pthread_mutex_lock(&err);
+		pthread_spin_lock(&spin);
+		sum += i;
+		pthread_spin_unlock(&spin);
+		pthread_mutex_unlock(&err);
+		pthread_rwlock_unlock(&rw);
+		pthread_mutex_unlock(&rec);
+		if (pthread_mutex_trylock(&err) == 0)
+			pthread_mutex_unlock(&err);
+		pthread_mutex_unlock(&rec);
+	}
+	printf("sum=%ld\n", sum);
+}
+
+/* The program's own exit status is kept even when it reported. */
+static void ABBA_exit3(void) { ABBA(); exit(3); }
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} scenarios[] = {
+#define S(n) { #n, n }
+	S(AA), S(AA_try), S(ABBA), S(ABAB), S(ABBA_threads), S(ABAB_threads),
+	S(ABBCCA), S(ABBCAC), S(ABCABC), S(ABBCCDDA), S(ABBCCDAD),
+	S(ABCDBDDA), S(ABCDBCDA), S(ABC_nested_CA),
+	S(double_unlock), S(unlock_once), S(unlock_unowned), S(unlock_owned),
+	S(trylock_reverse), S(trylock_then_lock),
+	S(rw_read_write_ABBA), S(rw_read_read_ABBA), S(rw_fair_read_read_ABBA),
+	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
+	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),
+	S(same_class_nested), S(same_class_nested_annotated),
+	S(same_class_nested_named), S(static_array_nested),
+	S(static_array_single), S(address_reuse), S(address_same_lock),
+	S(many_threads), S(many_threads_one_inverts), S(condvar_pingpong),
+	S(ABBA_real_deadlock), S(consistent_program), S(ABBA_exit3),
+#undef S
+};
+
+int
+main(int argc, char **argv)
+{
+	static const char *const types[] = { "spin", "mutex", "rlock",
+		"wlock" };
+
+	if (argc != 3)
+		goto usage;
+	for (type = SPIN; type <= WLOCK; type++)
+		if (strcmp(argv[2], types[type]) == 0)
+			break;
+	if (type > WLOCK)
+		goto usage;
+	if (type == SPIN) {
+		static const char *const names[] = { "spin_A", "spin_B",
+			"spin_C", "spin_D" };
+		for (int i = 0; i < 4; i++) {
+			pthread_spin_init(lock_of('A' + i), 0);
+			uld_lock_set_class(lock_of('A' + i), NULL, names[i]);
+		}
+	}
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0) {
+			scenarios[i].fn();
+			return 0;
+		}
+usage:
+	fprintf(stderr, "usage: cases SCENARIO spin|mutex|rlock|wlock\n");
+	return 2;
+}

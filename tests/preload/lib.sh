@@ -1,0 +1,63 @@
+# lib.sh: shared helpers for the preload tests (TAP output).
+#
+# run_case NAME TYPE [OPTIONS]: runs tests/preload/cases under the preload
+# with reports going to a fresh directory; sets $dir, $status, $json (all
+# JSON records of the process, one per line).
+
+: "${ULD_PRELOAD:?run through make check}"
+export ULD_PRELOAD
+: "${ULD_BUILDDIR:?run through make check}"
+JQ=${JQ:-jq}
+CASES=$ULD_BUILDDIR/tests/preload/cases
+tap_n=0
+tap_failed=0
+workdir=$(mktemp -d "${TMPDIR:-/tmp}/uld-test.XXXXXX")
+trap 'rm -rf "$workdir"' EXIT
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check COND-STATUS NAME: report one TAP line, with diagnostics on failure.
+check() {
+	if [ "$1" -eq 0 ]; then
+		ok "$2"
+	else
+		not_ok "$2"
+		[ -n "$why" ] && echo "# $why"
+		[ -n "$dir" ] && [ -f "$dir/err" ] && sed 's/^/#   stderr: /' "$dir/err" | head -40
+	fi
+	why=
+}
+
+run_case() {
+	local name=$1 type=$2 opts=${3:-} tmo=${4:-30}
+	dir=$workdir/$name.$type.$tap_n
+	mkdir -p "$dir"
+	# Only the test program runs under the preload, not timeout(1).
+	ULD_OPTS="json_path=$dir/r:log_path=$dir/log${opts:+:$opts}" \
+	    timeout -s KILL "$tmo" sh -c \
+	    'LD_PRELOAD="$ULD_PRELOAD" ULOCKDEP_OPTIONS="$ULD_OPTS" exec "$0" "$@"' \
+	    "$CASES" "$name" "$type" >"$dir/out" 2>"$dir/err"
+	status=$?
+	json=$(cat "$dir"/r.* 2>/dev/null)
+	text=$(cat "$dir"/log.* 2>/dev/null)
+}
+
+# The classes a record names: the cycle for a circular dependency,
+# otherwise its locks; sorted, unique, comma-separated.
+classes_of() {
+	printf '%s\n' "$1" | "$JQ" -r '(.cycle // [.locks[].class]) | unique | join(",")'
+}
+
+finish() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}

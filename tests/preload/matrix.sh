@@ -1,0 +1,111 @@
+#!/bin/sh
+# matrix.sh: the locking-selftest-style matrix under the preload.
+#
+# Each row: scenario, lock types, expected result, extra options, expected
+# exit status.  The result is `silent` (no report at all) or `KIND:CLASSES`
+# where CLASSES is the sorted, comma-separated set of class names the
+# report names (a circular dependency names its whole cycle); `%` stands
+# for the type's lock prefix (spin_, mutex_, rw_) and `*` matches anything
+# (init-site classes are named function+offset).  A detection must be the
+# only report the process made; every detection row has a silent twin.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+
+rows='
+AA		spin,mutex,wlock	recursive_locking:%A	halt_on_error=1	134
+AA		rlock			silent
+AA_try		spin,mutex,rlock,wlock	silent
+ABBA		spin,mutex,wlock	circular_dependency:%A,%B
+ABBA		rlock			silent
+ABAB		spin,mutex,rlock,wlock	silent
+ABBA_threads	spin,mutex,wlock	circular_dependency:%A,%B
+ABBA_threads	rlock			silent
+ABAB_threads	spin,mutex,rlock,wlock	silent
+ABBCCA		spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABBCCA		rlock			silent
+ABBCAC		spin,mutex,rlock,wlock	silent
+ABCABC		spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABCABC		rlock			silent
+ABBCCDDA	spin,mutex,wlock	circular_dependency:%A,%B,%C,%D
+ABBCCDDA	rlock			silent
+ABBCCDAD	spin,mutex,rlock,wlock	silent
+ABCDBDDA	spin,mutex,wlock	circular_dependency:%A,%B,%D
+ABCDBDDA	rlock			silent
+ABCDBCDA	spin,mutex,wlock	circular_dependency:%A,%B,%C,%D
+ABCDBCDA	rlock			silent
+ABC_nested_CA	spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABC_nested_CA	rlock			silent
+double_unlock	spin,mutex,rlock,wlock	bad_unlock:%A
+unlock_once	spin,mutex,rlock,wlock	silent
+unlock_unowned	spin,mutex		bad_unlock:%A
+unlock_owned	spin,mutex,rlock,wlock	silent
+trylock_then_lock spin,mutex,wlock	circular_dependency:%A,%B
+trylock_then_lock rlock			silent
+trylock_reverse	spin,mutex,rlock,wlock	silent
+rw_read_write_ABBA rlock		circular_dependency:mutex_B,rw_A
+rw_read_read_ABBA rlock			silent
+rw_fair_read_read_ABBA rlock		circular_dependency:init_fair+*,mutex_B
+rw_fair_read_twice rlock		recursive_locking:init_fair+*
+rw_read_twice	rlock			silent
+rw_write_then_read rlock		recursive_locking:rw_A
+errorcheck_relock mutex			recursive_locking:err_mutex
+errorcheck_once	mutex			silent
+recursive_mutex	mutex			silent
+same_class_nested spin,mutex,wlock	recursive_locking:init_one+*
+same_class_nested rlock			silent
+same_class_nested_annotated spin,mutex,rlock,wlock silent
+same_class_nested_named spin,mutex,rlock,wlock silent
+static_array_nested mutex		recursive_locking:table[]
+static_array_single mutex		silent
+address_same_lock mutex			circular_dependency:address_same_lock+*,mutex_A
+address_reuse	mutex			silent
+many_threads_one_inverts spin,mutex,wlock circular_dependency:%A,%B,%C
+many_threads	spin,mutex,rlock,wlock	silent
+condvar_pingpong mutex			silent
+ABBA_exit3	mutex			circular_dependency:%A,%B	-	3
+'
+
+prefix_of() {
+	case $1 in
+	spin) echo spin_ ;;
+	mutex) echo mutex_ ;;
+	*) echo rw_ ;;
+	esac
+}
+
+# matches PATTERN ACTUAL: glob match of the comma-joined class lists;
+# brackets are literal (table[]).
+matches() {
+	pat=$(printf '%s' "$1" | sed 's/\[/\\[/g; s/\]/\\]/g')
+	case $2 in
+	$pat) return 0 ;;
+	esac
+	return 1
+}
+
+echo "$rows" | while read -r scen types expect opts want_status; do
+	[ -z "$scen" ] && continue
+	[ "$opts" = "-" ] && opts=
+	for type in $(echo "$types" | tr , ' '); do
+		run_case "$scen" "$type" "$opts"
+		n=$(printf '%s' "$json" | grep -c .)
+		name="$scen/$type: $expect"
+		if [ "$expect" = silent ]; then
+			why="expected no report, got $n: $(printf '%s' "$json" | "$JQ" -r '.kind + " " + ((.cycle // [.locks[].class])|join(","))' 2>/dev/null | tr '\n' ';')"
+			[ "$n" -eq 0 ] && [ "$status" -eq "${want_status:-0}" ]
+			check $? "$name (exit $status)"
+			continue
+		fi
+		kind=${expect%%:*}
+		want=$(echo "${expect#*:}" | sed "s/%/$(prefix_of "$type")/g")
+		got_kind=$(printf '%s' "$json" | "$JQ" -r .kind 2>/dev/null | head -1)
+		got=$(classes_of "$json" 2>/dev/null | head -1)
+		why="want 1 x $kind [$want] exit ${want_status:-66}; got $n report(s): $got_kind [$got] exit $status"
+		[ "$n" -eq 1 ] && [ "$got_kind" = "$kind" ] &&
+		    matches "$want" "$got" && [ "$status" -eq "${want_status:-66}" ]
+		check $? "$name (exit $status)"
+	done
+done > "$workdir/tap"
+cat "$workdir/tap"
+total=$(grep -c '^\(not \)\?ok' "$workdir/tap")
+echo "1..$total"
+! grep -q '^not ok' "$workdir/tap"

@@ -1,0 +1,93 @@
+#!/bin/sh
+# reports.sh: what the reports say, text and JSON.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+
+run_case ABBA_threads mutex
+r=$json
+
+# JSON: every required field, of the right type.
+printf '%s' "$r" | "$JQ" -e '
+	(.kind|type=="string") and (.pid|type=="number") and
+	(.tid|type=="number") and (.thread|type=="string") and
+	(.time|test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")) and
+	(.signature|test("^[0-9a-f]{16}$")) and (.message|type=="string") and
+	(.locks|length==2) and
+	(all(.locks[]; (.class|type=="string") and (.address|test("^0x[0-9a-f]+$")) and .mode=="mutex")) and
+	(.stacks|length>=2) and
+	(all(.stacks[]; (.role|type=="string") and (.thread|type=="string") and
+	     (.tid|type=="number") and (.frames|length>0) and
+	     all(.frames[]; has("ip") and has("function") and has("offset") and
+	         has("module") and has("file") and has("line"))))' >/dev/null
+check $? "JSON record has every contract field"
+
+# The locks: the one being taken first, then the one held.
+why="locks: $(printf '%s' "$r" | "$JQ" -c '[.locks[].class]')"
+[ "$(printf '%s' "$r" | "$JQ" -r '[.locks[].class]|join(",")')" = "mutex_A,mutex_B" ]
+check $? "JSON locks: taken mutex_A while holding mutex_B"
+
+# The current stack starts in the program's function that takes the lock;
+# the dependency's stack is the other thread's.
+why="frames: $(printf '%s' "$r" | "$JQ" -c '[.stacks[] | .role + ":" + .thread + ":" + .frames[0].function]')"
+printf '%s' "$r" | "$JQ" -e '
+	.stacks[0].role=="current" and .stacks[0].frames[0].function=="t_ba" and
+	.stacks[1].role=="dependency" and .stacks[1].frames[0].function=="t_ab" and
+	.stacks[0].tid != .stacks[1].tid and .tid == .stacks[0].tid' >/dev/null
+check $? "stacks: current in t_ba, dependency in t_ab on another thread"
+
+# Text: the kernel layout, the classes, and the scenario table.
+why=$(printf '%s' "$text" | head -20)
+for want in \
+    'WARNING: possible circular locking dependency detected' \
+    'is trying to acquire lock:' \
+    '(mutex_A), at: t_ba+' \
+    'but task is already holding lock:' \
+    'which lock already depends on the new lock.' \
+    'the existing dependency chain (in reverse order) is:' \
+    '-> #1 (mutex_B):' \
+    'taken while holding mutex_A' \
+    '-> #0 (mutex_A):' \
+    'Possible unsafe locking scenario:' \
+    '*** DEADLOCK ***' \
+    '1 lock held by ' \
+    'stack backtrace:' \
+    'signature: circular_dependency/' \
+    'what to do: '; do
+	printf '%s' "$text" | grep -qF -- "$want" || { why="missing: $want"; false; }
+	check $? "text report: $want"
+done
+
+# One write() per report: the text is one block, the JSON one line.
+[ "$(printf '%s\n' "$r" | grep -c .)" -eq 1 ]
+check $? "one JSON line per report"
+
+# Signatures are stable across runs, distinct across bugs.
+sig1=$(printf '%s' "$r" | "$JQ" -r .signature)
+run_case ABBA mutex
+sig2=$(printf '%s' "$json" | "$JQ" -r .signature)
+run_case ABBCCA mutex
+sig3=$(printf '%s' "$json" | "$JQ" -r .signature)
+why="$sig1 $sig2 $sig3"
+[ "$sig1" = "$sig2" ] && [ "$sig1" != "$sig3" ]
+check $? "signature: same bug same signature, other bug other signature"
+
+# A bad unlock of a lock held by another thread names the owner.
+run_case unlock_unowned mutex
+why=$(printf '%s' "$text" | sed -n '4,8p')
+printf '%s' "$json" | "$JQ" -e '.owner_tid > 0 and .owner_thread != ""' >/dev/null &&
+    printf '%s' "$text" | grep -q 'but this thread does not hold it: it is held by '
+check $? "bad unlock names the owner thread"
+
+# A 3-cycle prints its chain.
+run_case ABBCCA mutex
+printf '%s' "$text" | grep -qF 'Chain exists of:' &&
+    printf '%s' "$json" | "$JQ" -e '.cycle|length==3' >/dev/null
+check $? "3-cycle: chain shown"
+
+# An array element is named by its index; the class is the array.
+run_case static_array_nested mutex
+why="$(printf '%s' "$json" | "$JQ" -c '.locks')"
+printf '%s' "$json" | "$JQ" -e '[.locks[].variable]==["table[3]","table[1]"] and [.locks[].class]==["table[]","table[]"]' >/dev/null &&
+    printf '%s' "$text" | grep -qF '(table[]) table[3]'
+check $? "static array: element table[3] of class table[]"
+
+finish
