@@ -17,6 +17,7 @@ static long balance, audited;
 static void *
 deposit(void *arg)
 {
+	pthread_setname_np(pthread_self(), "deposit");
 	pthread_mutex_lock(&accounts_lock);
 	pthread_mutex_lock(&audit_lock); /* accounts -> audit */
 	balance += 10;
@@ -29,6 +30,7 @@ deposit(void *arg)
 static void *
 audit(void *arg)
 {
+	pthread_setname_np(pthread_self(), "audit");
 	pthread_mutex_lock(&audit_lock);
 	pthread_mutex_lock(&accounts_lock); /* audit -> accounts: inverted */
 	audited = balance;
@@ -43,10 +45,8 @@ main(void)
 	pthread_t t;
 
 	pthread_create(&t, NULL, deposit, NULL);
-	pthread_setname_np(t, "deposit");
 	pthread_join(t, NULL);
 	pthread_create(&t, NULL, audit, NULL);
-	pthread_setname_np(t, "audit");
 	pthread_join(t, NULL);
 	printf("balance %ld, audited %ld\n", balance, audited);
 	return 0;

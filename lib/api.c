@@ -59,7 +59,7 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 		return;
 	}
 	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site, type,
-	    NULL);
+	    NULL, lock);
 	if (c != NULL)
 		uld__lockmap_init_lock(lock, type, c, c->own);
 	leave(t);
@@ -94,9 +94,9 @@ uld_lock_set_class(void *lock, const struct uld_class_key *key,
 	struct uld__class *c = NULL;
 	if (key != NULL)
 		c = uld__class_get(ULD_CLASS_KEY, key, type,
-		    name ? name : "(unnamed class)");
+		    name ? name : "(unnamed class)", lock);
 	else if (name != NULL)
-		c = uld__class_get(ULD_CLASS_NAME, NULL, type, name);
+		c = uld__class_get(ULD_CLASS_NAME, NULL, type, name, lock);
 	if (c != NULL)
 		uld__lockmap_set_class(t, lock, c);
 	leave(t);

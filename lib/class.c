@@ -78,8 +78,11 @@ uld__name_code(const void *ip, char *buf, size_t len)
 		uld__buf_printf(&b, "%s+0x%lx", s.name,
 		    (unsigned long)s.offset);
 	} else if (s.module != NULL) {
+		/* Module-relative, so the name (and the signatures made of
+		 * it) survive address-space randomisation. */
 		const char *base = strrchr(s.module, '/');
-		uld__buf_printf(&b, "%s+%p", base ? base + 1 : s.module, ip);
+		uld__buf_printf(&b, "%s+0x%lx", base ? base + 1 : s.module,
+		    (unsigned long)((uintptr_t)ip - s.module_base));
 	} else {
 		uld__buf_printf(&b, "%p", ip);
 	}
@@ -123,7 +126,7 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 
 static char *
 make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
-    const char *given)
+    const char *given, const void *lock)
 {
 	char buf[512];
 
@@ -131,17 +134,32 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 		return uld__strdup(given);
 	switch (kind) {
 	case ULD_CLASS_INIT_SITE:
-	case ULD_CLASS_ACQUIRE_SITE:
-		uld__name_code(key, buf, sizeof(buf));
+	case ULD_CLASS_ACQUIRE_SITE: {
+		/*
+		 * "stats_lock [main+0x12]": the site is the class, but people
+		 * know a lock by its variable; when the first lock of the
+		 * class lives in one, lead with its name (lockdep names a
+		 * class after the lock expression at its init site).
+		 */
+		char site[256], var[256];
+		struct uld__buf b;
+		uld__name_code(key, site, sizeof(site));
+		var[0] = '\0';
+		if (lock != NULL && uld__sym_is_static(lock))
+			uld__name_variable(lock, type, 0, var, sizeof(var),
+			    NULL);
+		uld__buf_init(&b, buf, sizeof(buf));
+		if (var[0])
+			uld__buf_printf(&b, "%s [%s]", var, site);
+		else
+			uld__buf_puts(&b, site);
+		uld__buf_str(&b);
 		break;
+	}
 	case ULD_CLASS_STATIC:
 		uld__name_variable(key, type, 1, buf, sizeof(buf), NULL);
-		if (buf[0] == '\0') {
-			struct uld__buf b;
-			uld__buf_init(&b, buf, sizeof(buf));
-			uld__buf_printf(&b, "lock@%p", key);
-			uld__buf_str(&b);
-		}
+		if (buf[0] == '\0') /* no symbol: name its place */
+			uld__name_code(key, buf, sizeof(buf));
 		break;
 	default: {
 		struct uld__buf b;
@@ -191,7 +209,7 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 
 struct uld__class *
 uld__class_get(enum uld__class_kind kind, const void *key,
-    enum uld_lock_type type, const char *name)
+    enum uld_lock_type type, const char *name, const void *lock)
 {
 	struct uld__class *c;
 	sigset_t old;
@@ -204,7 +222,7 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 		return c;
 
 	/* Name it before taking the lock: naming reads symbol tables. */
-	char *n = make_name(kind, key, type, name);
+	char *n = make_name(kind, key, type, name, lock);
 	int own = (kind == ULD_CLASS_INIT_SITE || kind == ULD_CLASS_STATIC ||
 		      kind == ULD_CLASS_ACQUIRE_SITE) &&
 	    uld__sym_is_own(key);

@@ -55,12 +55,12 @@ struct uld__class {
 void uld__class_init(void);
 /*
  * The class for (kind, key), created and named on first use.  `name` is
- * used when creating (NULL: derive it from the key).  NULL when out of
- * memory.  Takes uld__graph_lock when creating: never call it with the
+ * used when creating (NULL: derive it from the key and from `lock`, the
+ * lock that brings the class into being).  NULL when out of memory.  Takes uld__graph_lock when creating: never call it with the
  * graph lock held.
  */
 struct uld__class *uld__class_get(enum uld__class_kind kind, const void *key,
-    enum uld_lock_type type, const char *name);
+    enum uld_lock_type type, const char *name, const void *lock);
 /* The subclass `sub` of `base` (0: base itself). Lock-free after first use. */
 struct uld__class *uld__class_sub(struct uld__class *base, unsigned sub);
 /* Number of classes. */

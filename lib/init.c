@@ -58,9 +58,9 @@ exit_status(int status, void *arg)
 
 /*
  * fork(): the child must not inherit a validator lock held by a thread
- * that does not exist there.  The forking thread takes the graph lock
- * (rank 1) with signals blocked; urcu-bp's own locks are handled by its
- * documented fork hooks.
+ * that does not exist there, nor data half-updated under one.  The forking
+ * thread takes every validator lock in rank order (mutex.h) with signals
+ * blocked; urcu-bp's own locks are handled by its documented fork hooks.
  */
 static __thread sigset_t fork_mask;
 
@@ -69,15 +69,23 @@ fork_prepare(void)
 {
 	uld__self.in_uld++;
 	uld__sig_block(&fork_mask);
-	urcu_bp_before_fork();
 	uld__mutex_lock(&uld__graph_lock);
+	uld__lockmap_prefork();
+	uld__thread_prefork();
+	uld__sym_prefork();
+	/* Last: a thread holding the graph lock may still register with
+	 * urcu (its first rcu_read_lock), which takes urcu's locks. */
+	urcu_bp_before_fork();
 }
 
 static void
 fork_parent(void)
 {
-	uld__mutex_unlock(&uld__graph_lock);
 	urcu_bp_after_fork_parent();
+	uld__sym_postfork(0);
+	uld__thread_postfork_parent();
+	uld__lockmap_postfork(0);
+	uld__mutex_unlock(&uld__graph_lock);
 	uld__sig_restore(&fork_mask);
 	uld__self.in_uld--;
 }
@@ -85,10 +93,11 @@ fork_parent(void)
 static void
 fork_child(void)
 {
-	uld__mutex_reset(&uld__graph_lock);
-	uld__sym_reset_lock();
 	urcu_bp_after_fork_child();
+	uld__sym_postfork(1);
 	uld__thread_atfork_child();
+	uld__lockmap_postfork(1);
+	uld__mutex_reset(&uld__graph_lock);
 	uld__report_atfork_child();
 	uld__sig_restore(&fork_mask);
 	uld__self.in_uld--;

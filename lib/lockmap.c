@@ -14,8 +14,7 @@ static struct cds_lfht *inst_ht;
 
 /*
  * Retired instances wait for a grace period before reuse.  Protected by
- * retire_lock (rank 1.5: taken without the graph lock, never inside an RCU
- * read-side section).
+ * retire_lock (rank 2, mutex.h; never held across synchronize_rcu()).
  */
 static uld__mutex_t retire_lock = ULD_MUTEX_INITIALIZER;
 static struct uld__instance *retired, *free_list;
@@ -207,9 +206,10 @@ uld__lockmap_get(struct uld__thread *t, void *addr, enum uld_lock_type type,
 		char unused[8];
 		/* All elements of a static array of locks share a class. */
 		uld__name_variable(addr, type, 1, unused, sizeof(unused), &key);
-		c = uld__class_get(ULD_CLASS_STATIC, key, type, NULL);
+		c = uld__class_get(ULD_CLASS_STATIC, key, type, NULL, addr);
 	} else {
-		c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, ip, type, NULL);
+		c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, ip, type, NULL,
+		    addr);
 	}
 	if (c == NULL)
 		return NULL;
@@ -228,6 +228,21 @@ void
 uld__lockmap_forget(void *addr)
 {
 	remove_addr(addr);
+}
+
+void
+uld__lockmap_prefork(void)
+{
+	uld__mutex_lock(&retire_lock);
+}
+
+void
+uld__lockmap_postfork(int child)
+{
+	if (child)
+		uld__mutex_reset(&retire_lock);
+	else
+		uld__mutex_unlock(&retire_lock);
 }
 
 void

@@ -59,6 +59,10 @@ void uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
 /* Forget the instance at addr (destroy, or memory freed). */
 void uld__lockmap_forget(void *addr);
 
+/* fork(): hold retire_lock across it; release (parent) or reset (child). */
+void uld__lockmap_prefork(void);
+void uld__lockmap_postfork(int child);
+
 /* Put the lock into another class (uld_lock_set_class). */
 void uld__lockmap_set_class(struct uld__thread *t, void *addr,
     struct uld__class *class);

@@ -7,12 +7,15 @@
  * its own locking.  Callers block signals around it (see uld__sig_block),
  * so that a signal handler on the same thread never finds it held.
  *
- * Lock ranks (take only in this order; never take one inside an RCU
- * read-side critical section, because the holder of graph_lock may wait
- * for a grace period):
- *	1. uld__graph_lock	classes, edges, chains, stacks, reports
- *	2. uld__sym_lock	the symbol cache (symbols.c)
- *	3. uld__out_lock	report files (report.c)
+ * Lock ranks: a thread holding one may only take higher-numbered ones.
+ * None is taken inside an RCU read-side critical section, and none is
+ * held across synchronize_rcu(), so RCU readers never wait for them.
+ *	1. uld__graph_lock	classes, edges, chains, stacks, reports and
+ *				the report files (graph.c)
+ *	2. retire_lock		instances waiting for reuse (lockmap.c)
+ *	3. registry_lock	the list of live threads (thread.c)
+ *	4. uld__sym_lock	the module and symbol cache (symbols.c)
+ * fork() takes all four in this order, then urcu-bp's (init.c).
  */
 #ifndef ULD_MUTEX_H
 #define ULD_MUTEX_H

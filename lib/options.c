@@ -76,6 +76,14 @@ parse_long(const char *s, size_t n, long *out)
 	return 0;
 }
 
+/* Unsigned decimal only: "RTMIN+-1" must not parse. */
+static int
+parse_digits(const char *s, size_t n, long *out)
+{
+	return n > 0 && s[0] >= '0' && s[0] <= '9' ? parse_long(s, n, out)
+						    : -1;
+}
+
 int
 uld__signal_from_name(const char *s, unsigned long n)
 {
@@ -85,21 +93,21 @@ uld__signal_from_name(const char *s, unsigned long n)
 		s += 3;
 		n -= 3;
 	}
-	if (parse_long(s, n, &v) == 0)
-		return v >= 1 && v < 64 ? (int)v : 0;
+	if (parse_digits(s, n, &v) == 0)
+		return v >= 1 && v <= SIGRTMAX ? (int)v : 0;
 	if (n >= 5 && strncmp(s, "RTMIN", 5) == 0) {
 		if (n == 5)
 			return SIGRTMIN;
-		if (s[5] == '+' && parse_long(s + 6, n - 6, &v) == 0 &&
-		    SIGRTMIN + v <= SIGRTMAX)
+		if (s[5] == '+' && parse_digits(s + 6, n - 6, &v) == 0 &&
+		    v <= SIGRTMAX - SIGRTMIN)
 			return SIGRTMIN + (int)v;
 		return 0;
 	}
 	if (n >= 5 && strncmp(s, "RTMAX", 5) == 0) {
 		if (n == 5)
 			return SIGRTMAX;
-		if (s[5] == '-' && parse_long(s + 6, n - 6, &v) == 0 &&
-		    SIGRTMAX - v >= SIGRTMIN)
+		if (s[5] == '-' && parse_digits(s + 6, n - 6, &v) == 0 &&
+		    v <= SIGRTMAX - SIGRTMIN)
 			return SIGRTMAX - (int)v;
 		return 0;
 	}
@@ -134,6 +142,9 @@ set_value(struct uld__options *o, const struct opt_desc *d, const char *v,
 	case OPT_STR:
 		if (vlen >= ULD_OPT_STR_MAX)
 			return "is too long";
+		/* An empty log_path would name a hidden file ".<pid>". */
+		if (vlen == 0 && strcmp(d->name, "log_path") == 0)
+			return "is empty (use stderr, stdout or a path)";
 		memcpy(field, v, vlen);
 		field[vlen] = '\0';
 		return NULL;

@@ -43,6 +43,20 @@ uld__buf_puts(struct uld__buf *b, const char *s)
 	uld__buf_putn(b, s ? s : "(null)", strlen(s ? s : "(null)"));
 }
 
+void
+uld__buf_note_truncation(struct uld__buf *b, const char *note)
+{
+	size_t n = strlen(note);
+
+	if (!b->truncated || b->cap <= n + 1)
+		return;
+	/* Make room at the end: the note must survive a full buffer. */
+	if (b->len > b->cap - 1 - n)
+		b->len = b->cap - 1 - n;
+	memcpy(b->p + b->len, note, n);
+	b->len += n;
+}
+
 const char *
 uld__buf_str(struct uld__buf *b)
 {
@@ -59,29 +73,37 @@ uld__buf_pad_to(struct uld__buf *b, size_t col)
 
 	while (start > 0 && b->p[start - 1] != '\n')
 		start--;
-	for (size_t cur = b->len - start; cur < col; cur++)
+	/* Already at or past the column: one space keeps fields apart. */
+	if (b->len - start >= col) {
 		uld__buf_putc(b, ' ');
-	if (b->len - start >= col)
+		return;
+	}
+	for (size_t cur = b->len - start; cur < col && !b->truncated; cur++)
 		uld__buf_putc(b, ' ');
 }
 
+/* A number with an optional sign or "0x" prefix: zero padding goes
+ * between the prefix and the digits, space padding before the prefix. */
 static void
-put_num(struct uld__buf *b, uint64_t v, int neg, unsigned base, int width,
-    int left, char padc)
+put_num(struct uld__buf *b, uint64_t v, const char *prefix, unsigned base,
+    int width, int left, char padc)
 {
 	char tmp[24];
 	int n = 0;
+	int plen = (int)strlen(prefix);
 
 	do {
 		tmp[n++] = "0123456789abcdef"[v % base];
 		v /= base;
 	} while (v);
-	if (neg)
-		tmp[n++] = '-';
-	int pad = width > n ? width - n : 0;
-	if (!left)
+	int pad = width > n + plen ? width - n - plen : 0;
+	if (!left && padc == ' ')
 		while (pad-- > 0)
-			uld__buf_putc(b, padc);
+			uld__buf_putc(b, ' ');
+	uld__buf_puts(b, prefix);
+	if (!left && padc == '0')
+		while (pad-- > 0)
+			uld__buf_putc(b, '0');
 	while (n)
 		uld__buf_putc(b, tmp[--n]);
 	if (left)
@@ -153,21 +175,21 @@ uld__buf_vprintf(struct uld__buf *b, const char *fmt, va_list ap)
 		case 'd':
 		case 'i': {
 			int64_t v = lng ? va_arg(ap, long) : va_arg(ap, int);
-			put_num(b, v < 0 ? -(uint64_t)v : (uint64_t)v, v < 0, 10,
-			    width, left, padc);
+			put_num(b, v < 0 ? -(uint64_t)v : (uint64_t)v,
+			    v < 0 ? "-" : "", 10, width, left, padc);
 			break;
 		}
 		case 'u':
 		case 'x': {
 			uint64_t v = lng ? va_arg(ap, unsigned long)
 					 : va_arg(ap, unsigned);
-			put_num(b, v, 0, *f == 'x' ? 16 : 10, width, left, padc);
+			put_num(b, v, "", *f == 'x' ? 16 : 10, width, left,
+			    padc);
 			break;
 		}
 		case 'p':
-			uld__buf_puts(b, "0x");
-			put_num(b, (uintptr_t)va_arg(ap, void *), 0, 16, width,
-			    left, padc);
+			put_num(b, (uintptr_t)va_arg(ap, void *), "0x", 16,
+			    width, left, padc);
 			break;
 		case '%':
 			uld__buf_putc(b, '%');

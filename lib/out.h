@@ -33,6 +33,8 @@ void uld__buf_vprintf(struct uld__buf *b, const char *fmt, va_list ap);
 void uld__buf_json_str(struct uld__buf *b, const char *s);
 /* Pad with spaces up to column `col` of the current line. */
 void uld__buf_pad_to(struct uld__buf *b, size_t col);
+/* If the buffer overflowed, overwrite its end with `note`. */
+void uld__buf_note_truncation(struct uld__buf *b, const char *note);
 /* NUL-terminate and return the text. */
 const char *uld__buf_str(struct uld__buf *b);
 

@@ -195,6 +195,10 @@ uld__report_atfork_child(void)
 	log_fd = json_fd = -1;
 	files_pid = 0;
 	total = 0;
+	/* "Once per signature per process": the child is a new process. */
+	if (seen != NULL)
+		memset(seen, 0, seen_cap * sizeof(*seen));
+	seen_n = 0;
 }
 
 static uint64_t

@@ -61,7 +61,10 @@ uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
 
 	uld__buf_printf(b, "%p (%s)", l->addr, l->class->name);
 	uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
-	if (var[0] && strcmp(var, l->class->name) != 0)
+	/* The variable, unless the class name already leads with it. */
+	size_t vl = strlen(var);
+	if (vl && !(strncmp(var, l->class->name, vl) == 0 &&
+		      (l->class->name[vl] == '\0' || l->class->name[vl] == ' ')))
 		uld__buf_printf(b, " %s", var);
 	if (l->type == ULD_LOCK_RWLOCK)
 		uld__buf_puts(b, l->read ? " [read]" : " [write]");
@@ -241,7 +244,6 @@ uld__report_text(struct uld__buf *b, const struct uld__report *r)
 	    uld__report_kind_name(r->kind), (unsigned long)r->signature);
 	if (r->advice)
 		uld__buf_printf(b, "what to do: %s\n", r->advice);
-	if (b->truncated)
-		uld__buf_puts(b, "\n[report truncated]\n");
 	uld__buf_putc(b, '\n');
+	uld__buf_note_truncation(b, "\n[report truncated]\n\n");
 }

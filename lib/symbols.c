@@ -42,12 +42,39 @@ struct module {
 static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
 static struct module *modules;
 
-static int
-sym_cmp(const void *a, const void *b)
+/*
+ * Heapsort by address, in place.  Not qsort(): glibc's allocates its merge
+ * buffer from the program's heap, while we may hold validator locks.
+ */
+static void
+sift(struct sym *a, size_t root, size_t n)
 {
-	const struct sym *x = a, *y = b;
+	for (;;) {
+		size_t c = 2 * root + 1;
+		if (c >= n)
+			return;
+		if (c + 1 < n && a[c + 1].value > a[c].value)
+			c++;
+		if (a[root].value >= a[c].value)
+			return;
+		struct sym t = a[root];
+		a[root] = a[c];
+		a[c] = t;
+		root = c;
+	}
+}
 
-	return x->value < y->value ? -1 : x->value > y->value;
+static void
+sort_syms(struct sym *a, size_t n)
+{
+	for (size_t i = n / 2; i-- > 0;)
+		sift(a, i, n);
+	for (size_t end = n; end-- > 1;) {
+		struct sym t = a[0];
+		a[0] = a[end];
+		a[end] = t;
+		sift(a, 0, end);
+	}
 }
 
 /* Collect FUNC and OBJECT symbols of one symbol table section. */
@@ -87,7 +114,7 @@ read_symtab(struct module *m, const char *map, size_t mapsz,
 			arr[k].name = strtab + s->st_name;
 			k++;
 		}
-		qsort(arr, k, sizeof(*arr), sym_cmp);
+		sort_syms(arr, k);
 		if (pass == 0) {
 			m->funcs = arr;
 			m->nfuncs = k;
@@ -377,7 +404,16 @@ uld__sym_is_own(const void *addr)
 }
 
 void
-uld__sym_reset_lock(void)
+uld__sym_prefork(void)
 {
-	uld__mutex_reset(&uld__sym_lock);
+	uld__mutex_lock(&uld__sym_lock);
+}
+
+void
+uld__sym_postfork(int child)
+{
+	if (child)
+		uld__mutex_reset(&uld__sym_lock);
+	else
+		uld__mutex_unlock(&uld__sym_lock);
 }

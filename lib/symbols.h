@@ -40,7 +40,8 @@ int uld__sym_in_module(const void *ip, const char *const *needles);
 void uld__sym_init_own(void);
 /* addr (code or data) lies in one of those modules.  Allocates nothing. */
 int uld__sym_is_own(const void *addr);
-/* Forget everything (after fork nothing changes; for dlclose later). */
-void uld__sym_reset_lock(void);
+/* fork(): hold the symbol lock across it; release (parent) or reset. */
+void uld__sym_prefork(void);
+void uld__sym_postfork(int child);
 
 #endif /* ULD_SYMBOLS_H */

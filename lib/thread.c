@@ -204,6 +204,18 @@ uld__thread_find_holder(const void *lock, char *name, size_t len)
 }
 
 void
+uld__thread_prefork(void)
+{
+	uld__mutex_lock(&registry_lock);
+}
+
+void
+uld__thread_postfork_parent(void)
+{
+	uld__mutex_unlock(&registry_lock);
+}
+
+void
 uld__thread_atfork_child(void)
 {
 	struct uld__thread *self = &uld__self;

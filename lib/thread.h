@@ -86,6 +86,9 @@ uld__thread_get(void)
  * them: good enough to name an owner in a report, never used to decide.
  */
 pid_t uld__thread_find_holder(const void *lock, char *name, size_t len);
+/* fork(): hold the registry lock across it (prefork, parent). */
+void uld__thread_prefork(void);
+void uld__thread_postfork_parent(void);
 /* In a fork child: only the calling thread remains. */
 void uld__thread_atfork_child(void);
 

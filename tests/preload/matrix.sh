@@ -43,8 +43,8 @@ trylock_then_lock rlock			silent
 trylock_reverse	spin,mutex,rlock,wlock	silent
 rw_read_write_ABBA rlock		circular_dependency:mutex_B,rw_A
 rw_read_read_ABBA rlock			silent
-rw_fair_read_read_ABBA rlock		circular_dependency:init_fair+*,mutex_B
-rw_fair_read_twice rlock		recursive_locking:init_fair+*
+rw_fair_read_read_ABBA rlock		circular_dependency:mutex_B,rw_fair?[init_fair+*]
+rw_fair_read_twice rlock		recursive_locking:rw_fair?[init_fair+*]
 rw_read_twice	rlock			silent
 rw_write_then_read rlock		recursive_locking:rw_A
 errorcheck_relock mutex			recursive_locking:err_mutex

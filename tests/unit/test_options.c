@@ -157,6 +157,12 @@ test_full_string(void)
 	is_int(o.verbosity, 0, "full string: keys not named keep defaults");
 
 	/* ',' belongs to the value, for every type of key. */
+	/* An empty log_path would write a hidden ".<pid>": refused. */
+	uld__options_defaults(&o);
+	one_error(parse(&o, "log_path="), "log_path", "empty log_path");
+	is_str(o.log_path, "stderr", "empty log_path: default kept");
+	is_int(parse(&o, "json_path="), 0, "empty json_path: unset, fine");
+
 	n = parse(&o, "log_path=/tmp/a,b:exitcode=4");
 	is_int(n, 0, "comma in a path: no error");
 	is_str(o.log_path, "/tmp/a,b", "comma in a path: kept in the value");
@@ -428,6 +434,12 @@ test_signal_names(void)
 	is_int(sig("SIGRTMAX+1"), 0, "SIGRTMAX+1 is not a signal");
 	is_int(sig("SIGRTMIN+999"), 0, "SIGRTMIN+999 is not a signal");
 	is_int(sig("SIGRTMAX-999"), 0, "SIGRTMAX-999 is not a signal");
+	/* Regressions: no sign inside an offset; 64 is SIGRTMAX. */
+	is_int(sig("SIGRTMAX--1"), 0, "SIGRTMAX--1 is not a signal");
+	is_int(sig("SIGRTMIN+-1"), 0, "SIGRTMIN+-1 is not a signal");
+	is_int(sig("RTMAX-+1"), 0, "RTMAX-+1 is not a signal");
+	is_int(sig("64"), SIGRTMAX, "64 is SIGRTMAX");
+	is_int(sig("65"), 0, "65 is not a signal");
 	/* The length is the caller's: the parser passes list items. */
 	is_int(uld__signal_from_name("SIGALRM,SIGPROF", 7), SIGALRM,
 	    "length bounds the name (SIGALRM of a list)");

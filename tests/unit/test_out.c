@@ -93,6 +93,22 @@ test_printf(void)
 	uld__buf_printf(&b, "%d|%-10s|%5d", -3, "ab", 42);
 	is_str(uld__buf_str(&b), "-3|ab        |   42", "mixed literal");
 
+	/* Regressions: the sign and "0x" come before zero padding, after
+	 * space padding; pad_to stops at the column. */
+	FMT("%05d|%-6d|%6d", -42, -7, -7);
+	uld__buf_init(&b, mem, sizeof(mem));
+	uld__buf_printf(&b, "%20p|%-12p|", (void *)0x1234, (void *)0xab);
+	is_str(uld__buf_str(&b), "              0x1234|0xab        |",
+	    "%%p width pads before 0x");
+	uld__buf_init(&b, mem, sizeof(mem));
+	uld__buf_puts(&b, "ab");
+	uld__buf_pad_to(&b, 5);
+	uld__buf_puts(&b, "x\nabcdef");
+	uld__buf_pad_to(&b, 3);
+	uld__buf_puts(&b, "y");
+	is_str(uld__buf_str(&b), "ab   x\nabcdef y",
+	    "pad_to reaches the column, one space when past it");
+
 	/* NULL for %s prints like puts(NULL); glibc agrees but the compiler
 	 * would object to a literal NULL, hence the volatile. */
 	uld__buf_init(&b, mem, sizeof(mem));
@@ -514,11 +530,32 @@ test_write_all(void)
 	is_int(errno, 4242, "write_all keeps errno on failure");
 }
 
+/* A truncated buffer ends with its note, which must fit. */
+static void
+test_truncation_note(void)
+{
+	char mem[64];
+	struct uld__buf b;
+
+	uld__buf_init(&b, mem, sizeof(mem));
+	for (int i = 0; i < 20; i++)
+		uld__buf_puts(&b, "0123456789");
+	uld__buf_note_truncation(&b, "[cut]\n");
+	const char *s = uld__buf_str(&b);
+	ok(b.len == sizeof(mem) - 1 && strcmp(s + b.len - 6, "[cut]\n") == 0,
+	    "truncation note ends a full buffer");
+	uld__buf_init(&b, mem, sizeof(mem));
+	uld__buf_puts(&b, "short");
+	uld__buf_note_truncation(&b, "[cut]\n");
+	is_str(uld__buf_str(&b), "short", "no note when nothing was cut");
+}
+
 int
 main(void)
 {
 	test_printf();
 	test_truncation();
+	test_truncation_note();
 	test_json();
 	test_write_all();
 	return done_testing();
