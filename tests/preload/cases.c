@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ulockdep/ulockdep.h"
@@ -206,6 +207,92 @@ static void trylock_then_lock(void)
 		U(B);
 		U(A);
 	}
+	LL(B, A);
+}
+
+/* ---- timed and clock variants are checked like blocking locks ---- */
+
+static struct timespec
+soon(clockid_t clk, long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_nsec += ms * 1000000L;
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	return ts;
+}
+
+/* Take x with the timed variant (clock variant when `clk`), must succeed. */
+static void
+timed_lock(char x, int clk)
+{
+	void *l = lock_of(x);
+	struct timespec rt = soon(CLOCK_REALTIME, 5000);
+	struct timespec mo = soon(CLOCK_MONOTONIC, 5000);
+	int rc = -1;
+
+	switch (type) {
+	case MUTEX:
+		rc = clk ? pthread_mutex_clocklock(l, CLOCK_MONOTONIC, &mo)
+			 : pthread_mutex_timedlock(l, &rt);
+		break;
+	case RLOCK:
+		rc = clk ? pthread_rwlock_clockrdlock(l, CLOCK_MONOTONIC, &mo)
+			 : pthread_rwlock_timedrdlock(l, &rt);
+		break;
+	case WLOCK:
+		rc = clk ? pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &mo)
+			 : pthread_rwlock_timedwrlock(l, &rt);
+		break;
+	default:
+		lock_p(l);
+		rc = 0;
+	}
+	if (rc != 0)
+		abort();
+}
+static void timed_ABBA(void)
+{
+	timed_lock('A', 0); timed_lock('B', 1); U(B); U(A);
+	timed_lock('B', 0); timed_lock('A', 1); U(A); U(B);
+}
+static void timed_ABAB(void)
+{
+	timed_lock('A', 0); timed_lock('B', 1); U(B); U(A);
+	timed_lock('A', 1); timed_lock('B', 0); U(B); U(A);
+}
+/*
+ * A timed lock that times out is not held: the validator must forget it.
+ * Were A still on the held stack, B -> A below would look like the reverse
+ * of a recorded A -> B.
+ */
+static void *
+t_hold_a_long(void *arg)
+{
+	L(A);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	U(A);
+	return arg;
+}
+static void timedlock_timeout(void)
+{
+	pthread_t t;
+	struct timespec rt = soon(CLOCK_REALTIME, 50);
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_a_long, NULL);
+	pthread_barrier_wait(&bar);
+	int rc = type == MUTEX ? pthread_mutex_timedlock(lock_of('A'), &rt)
+				: pthread_rwlock_timedwrlock(lock_of('A'), &rt);
+	if (rc == 0)
+		abort(); /* A is held by the thread: must time out */
+	L(B);
+	U(B);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
 	LL(B, A);
 }
 
@@ -569,6 +656,7 @@ static const struct {
 	S(ABCDBDDA), S(ABCDBCDA), S(ABC_nested_CA),
 	S(double_unlock), S(unlock_once), S(unlock_unowned), S(unlock_owned),
 	S(trylock_reverse), S(trylock_then_lock),
+	S(timed_ABBA), S(timed_ABAB), S(timedlock_timeout),
 	S(rw_read_write_ABBA), S(rw_read_read_ABBA), S(rw_fair_read_read_ABBA),
 	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
 	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),

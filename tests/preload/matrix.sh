@@ -41,6 +41,10 @@ unlock_owned	spin,mutex,rlock,wlock	silent
 trylock_then_lock spin,mutex,wlock	circular_dependency:%A,%B
 trylock_then_lock rlock			silent
 trylock_reverse	spin,mutex,rlock,wlock	silent
+timed_ABBA	mutex,wlock		circular_dependency:%A,%B
+timed_ABBA	rlock			silent
+timed_ABAB	mutex,rlock,wlock	silent
+timedlock_timeout mutex,wlock		silent
 rw_read_write_ABBA rlock		circular_dependency:mutex_B,rw_A
 rw_read_read_ABBA rlock			silent
 rw_fair_read_read_ABBA rlock		circular_dependency:mutex_B,rw_fair?[init_fair+*]

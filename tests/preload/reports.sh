@@ -90,4 +90,18 @@ printf '%s' "$json" | "$JQ" -e '[.locks[].variable]==["table[3]","table[1]"] and
     printf '%s' "$text" | grep -qF '(table[]) table[3]'
 check $? "static array: element table[3] of class table[]"
 
+# The interceptors carry no symbol version: a versioned definition would
+# not interpose glibc's pthread_mutex_lock@GLIBC_2.2.5 (the matrix above
+# shows that calls made the normal way are seen).
+so=$ULD_BUILDDIR/preload/.libs/libulockdep-preload.so
+why=$(nm -D --defined-only "$so" | grep pthread_ | grep '@' | head -3)
+[ "$(nm -D --defined-only "$so" | grep -c ' T pthread_')" -eq 23 ] &&
+    ! nm -D --defined-only "$so" | grep ' T pthread_' | grep -q '@'
+check $? "preload defines the 23 pthread interceptors, unversioned"
+
+# The core exports only the uld_* API.
+why=$(nm -D --defined-only "$ULD_BUILDDIR/lib/.libs/libulockdep.so" | grep -v ' uld_' | grep -v ULOCKDEP_0)
+[ -z "$why" ]
+check $? "libulockdep.so exports only uld_*"
+
 finish
