@@ -124,17 +124,24 @@ op(const struct uld__class *c, int read)
 	return read ? "rlock" : "lock";
 }
 
+/* The lock being taken (locks[0]) and the one already held (locks[1]). */
+static void
+taker_and_holder(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s/%d is trying to acquire lock:\n", r->thread,
+	    (int)r->tid);
+	lock_line(b, &r->locks[0]);
+	uld__buf_puts(b, "\nbut task is already holding lock:\n");
+	lock_line(b, &r->locks[1]);
+}
+
 static void
 circular_body(struct uld__buf *b, const struct uld__report *r)
 {
 	const struct uld__path *p = r->cycle;
 	const struct uld__rlock *taker = &r->locks[0], *holder = &r->locks[1];
 
-	uld__buf_printf(b, "%s/%d is trying to acquire lock:\n", r->thread,
-	    (int)r->tid);
-	lock_line(b, taker);
-	uld__buf_puts(b, "\nbut task is already holding lock:\n");
-	lock_line(b, holder);
+	taker_and_holder(b, r);
 	uld__buf_puts(b, "\nwhich lock already depends on the new lock.\n\n"
 			 "\nthe existing dependency chain (in reverse order) "
 			 "is:\n");
@@ -182,11 +189,7 @@ recursive_body(struct uld__buf *b, const struct uld__report *r)
 {
 	const struct uld__rlock *taker = &r->locks[0], *holder = &r->locks[1];
 
-	uld__buf_printf(b, "%s/%d is trying to acquire lock:\n", r->thread,
-	    (int)r->tid);
-	lock_line(b, taker);
-	uld__buf_puts(b, "\nbut task is already holding lock:\n");
-	lock_line(b, holder);
+	taker_and_holder(b, r);
 	uld__buf_puts(b, "\nother info that might help us debug this:\n"
 			 " Possible unsafe locking scenario:\n\n"
 			 "       CPU0\n"

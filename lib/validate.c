@@ -35,6 +35,24 @@ class_name(const struct uld__held *h)
 	return h->class->name;
 }
 
+/*
+ * Start a report about `next` being taken while `prev` is held: the two
+ * locks, in that order, and the current stack.
+ */
+static struct uld__rstack *
+begin_pair(struct uld__report *r, enum uld__report_kind kind,
+    struct uld__thread *t, const struct uld__held *next,
+    const struct uld__held *prev, struct cur_stack *cs)
+{
+	capture(cs);
+	uld__report_begin(r, kind, t);
+	uld__report_add_lock(r, next->class, next->lock, next->type,
+	    next->read, next->ip);
+	uld__report_add_lock(r, prev->class, prev->lock, prev->type,
+	    prev->read, prev->ip);
+	return uld__report_add_stack(r, "current", cs->ips, cs->n);
+}
+
 /* Two locks of one class, or one lock twice (lockdep's check_deadlock). */
 static void
 report_recursive(struct uld__thread *t, struct uld__held *next,
@@ -43,13 +61,7 @@ report_recursive(struct uld__thread *t, struct uld__held *next,
 	struct uld__report r;
 	struct uld__buf m;
 
-	capture(cs);
-	uld__report_begin(&r, ULD_REPORT_RECURSIVE, t);
-	uld__report_add_lock(&r, next->class, next->lock, next->type,
-	    next->read, next->ip);
-	uld__report_add_lock(&r, prev->class, prev->lock, prev->type,
-	    prev->read, prev->ip);
-	uld__report_add_stack(&r, "current", cs->ips, cs->n);
+	begin_pair(&r, ULD_REPORT_RECURSIVE, t, next, prev, cs);
 	r.same_instance = next->lock == prev->lock;
 	r.sig_names[r.nsig++] = class_name(next);
 	uld__buf_init(&m, r.message, sizeof(r.message));
@@ -81,14 +93,8 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	struct uld__report r;
 	struct uld__buf m;
 
-	capture(cs);
-	uld__report_begin(&r, ULD_REPORT_CIRCULAR, t);
-	uld__report_add_lock(&r, next->class, next->lock, next->type,
-	    next->read, next->ip);
-	uld__report_add_lock(&r, prev->class, prev->lock, prev->type,
-	    prev->read, prev->ip);
-	struct uld__rstack *s = uld__report_add_stack(&r, "current", cs->ips,
-	    cs->n);
+	struct uld__rstack *s = begin_pair(&r, ULD_REPORT_CIRCULAR, t, next,
+	    prev, cs);
 	uld__buf_init(&m, s->title, sizeof(s->title));
 	uld__buf_printf(&m, "%s taken while holding %s", class_name(next),
 	    class_name(prev));
