@@ -33,9 +33,9 @@ static pid_t files_pid;		/* the process the files were opened for */
 static uint64_t *seen;
 static size_t seen_cap, seen_n;
 
-/* Report texts are built here, under uld__graph_lock. */
-static char text_mem[256 * 1024];
-static char json_mem[256 * 1024];
+/* Report texts are built in memory sized for the report, or, if that
+ * cannot be had, in this fallback (the text then says it was cut). */
+static char fallback_mem[64 * 1024];
 
 const char *
 uld__report_kind_name(enum uld__report_kind kind)
@@ -74,6 +74,8 @@ uld__report_begin(struct uld__report *r, enum uld__report_kind kind,
 {
 	memset(r, 0, sizeof(*r));
 	r->kind = kind;
+	r->signature = uld__fnv1a(ULD_FNV_INIT, kind_names[kind],
+	    strlen(kind_names[kind]) + 1);
 	r->self = self;
 	r->tid = self->tid;
 	uld__thread_name(r->thread, sizeof(r->thread));
@@ -201,35 +203,61 @@ uld__report_atfork_child(void)
 	seen_n = 0;
 }
 
-static uint64_t
-signature(const struct uld__report *r)
+void
+uld__report_sig_add(struct uld__report *r, const char *name)
 {
-	const char *k = kind_names[r->kind];
-	uint64_t h = uld__fnv1a(ULD_FNV_INIT, k, strlen(k) + 1);
+	r->signature = uld__fnv1a(r->signature, name, strlen(name) + 1);
+}
 
-	for (uint32_t i = 0; i < r->nsig; i++)
-		h = uld__fnv1a(h, r->sig_names[i], strlen(r->sig_names[i]) + 1);
-	return h;
+/* Room for a rendering: every frame of every stack at a generous width. */
+static size_t
+estimate(const struct uld__report *r)
+{
+	size_t frames = 0, stacks = r->nstacks;
+
+	for (uint32_t i = 0; i < r->nstacks; i++)
+		frames += r->stacks[i].n;
+	if (r->cycle)
+		for (uint32_t k = 0; k < r->cycle->n; k++) {
+			frames += r->cycle->e[k]->stack
+			    ? r->cycle->e[k]->stack->n : 0;
+			stacks++;
+		}
+	if (r->self)
+		stacks += r->self->depth;
+	return 16384 + stacks * 1024 + frames * 512;
+}
+
+/* Render with `fn` and write it with one write(2). */
+static void
+render_and_write(int fd, const struct uld__report *r,
+    void (*fn)(struct uld__buf *, const struct uld__report *))
+{
+	size_t cap = estimate(r);
+	char *mem = uld__malloc(cap);
+	struct uld__buf b;
+
+	if (mem == NULL) {
+		mem = fallback_mem;
+		cap = sizeof(fallback_mem);
+	}
+	uld__buf_init(&b, mem, cap);
+	fn(&b, r);
+	uld__write_all(fd, b.p, b.len);
+	if (mem != fallback_mem)
+		uld__free(mem);
 }
 
 int
 uld__report_emit(struct uld__report *r)
 {
-	struct uld__buf text, json;
-
-	r->signature = signature(r);
 	if (!seen_insert(r->signature))
 		return 0;
 	open_files();
 
-	uld__buf_init(&text, text_mem, sizeof(text_mem));
-	uld__report_text(&text, r);
-	uld__write_all(log_fd, text.p, text.len);
-	if (json_fd >= 0) {
-		uld__buf_init(&json, json_mem, sizeof(json_mem));
-		uld__report_json(&json, r);
-		uld__write_all(json_fd, json.p, json.len);
-	}
+	render_and_write(log_fd, r, uld__report_text);
+	if (json_fd >= 0)
+		render_and_write(json_fd, r, uld__report_json);
 	/* Written and flushed (no user-space buffering) before the thread
 	 * goes on to take the lock that may never be granted. */
 	if (json_fd > STDERR_FILENO)

@@ -68,15 +68,15 @@ struct uld__report {
 	uint32_t nstacks;
 
 	/* Kind-specific details for the text body. */
-	const struct uld__path *cycle;	/* CIRCULAR: taker -> ... -> holder */
+	/* CIRCULAR: taker -> ... -> holder.  Each edge's stack is shown as a
+	 * "dependency" stack after stacks[] (no limit on the cycle length). */
+	const struct uld__path *cycle;
 	pid_t other_owner;		/* BAD_UNLOCK: who holds it, if known */
 	char other_thread[16];
 	int same_instance;		/* RECURSIVE: the very same lock */
 	const char *advice;		/* "what to do" line */
 
-	/* Names that make up the signature, in a canonical order. */
-	const char *sig_names[ULD_REPORT_MAX_LOCKS];
-	uint32_t nsig;
+	/* Hash of the kind and the names added by uld__report_sig_add. */
 	uint64_t signature;
 };
 
@@ -85,6 +85,11 @@ void uld__report_begin(struct uld__report *r, enum uld__report_kind kind,
     struct uld__thread *self);
 struct uld__rlock *uld__report_add_lock(struct uld__report *r,
     struct uld__class *c, void *addr, int type, int read, const void *ip);
+/*
+ * Add a name to the signature, in a canonical order (class names only:
+ * never addresses, so the same bug has the same signature on every run).
+ */
+void uld__report_sig_add(struct uld__report *r, const char *name);
 /* Add a stack; `ips` must stay valid until uld__report_emit returns. */
 struct uld__rstack *uld__report_add_stack(struct uld__report *r,
     const char *role, void *const *ips, uint32_t n);
@@ -102,6 +107,9 @@ void uld__report_text(struct uld__buf *b, const struct uld__report *r);
 void uld__report_json(struct uld__buf *b, const struct uld__report *r);
 /* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
 void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
+/* "B taken while holding A" for edge k of the cycle. */
+void uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
+    uint32_t k);
 /* One stack frame per line, each indented by `indent` spaces. */
 void uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
     int indent);

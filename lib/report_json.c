@@ -97,6 +97,22 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		frames(b, s->ips, s->n);
 		uld__buf_putc(b, '}');
 	}
+	/* Each dependency of a cycle, with the stack that first made it. */
+	for (uint32_t k = 0; r->cycle && k < r->cycle->n; k++) {
+		const struct uld__edge *e = r->cycle->e[k];
+		struct uld__buf tb;
+		char title[1024];
+		uld__buf_init(&tb, title, sizeof(title));
+		uld__report_edge_title(&tb, r->cycle, k);
+		uld__buf_puts(b, ",{\"role\":\"dependency\",\"title\":");
+		uld__buf_json_str(b, uld__buf_str(&tb));
+		uld__buf_puts(b, ",\"thread\":");
+		uld__buf_json_str(b, e->thread);
+		uld__buf_printf(b, ",\"tid\":%d,\"frames\":", (int)e->tid);
+		frames(b, e->stack ? e->stack->ips : NULL,
+		    e->stack ? e->stack->n : 0);
+		uld__buf_putc(b, '}');
+	}
 	uld__buf_putc(b, ']');
 	if (r->kind == ULD_REPORT_CIRCULAR && r->cycle) {
 		uld__buf_puts(b, ",\"cycle\":[");

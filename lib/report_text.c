@@ -55,6 +55,14 @@ uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
 }
 
 void
+uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
+    uint32_t k)
+{
+	uld__buf_printf(b, "%s taken while holding %s", p->c[k + 1]->name,
+	    p->c[k]->name);
+}
+
+void
 uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
 {
 	char var[256];
@@ -145,16 +153,16 @@ circular_body(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_puts(b, "\nwhich lock already depends on the new lock.\n\n"
 			 "\nthe existing dependency chain (in reverse order) "
 			 "is:\n");
-	/* stacks[0] is the current stack; stacks[1 + k] is edge k. */
+	/* Edge k (c[k] -> c[k+1]) keeps the stack that first made it. */
 	for (int k = (int)p->n - 1; k >= 0; k--) {
 		const struct uld__edge *e = p->e[k];
-		const struct uld__rstack *s = &r->stacks[1 + k];
 		uld__buf_printf(b, "\n-> #%d (%s):\n", k + 1,
 		    p->c[k + 1]->name);
 		uld__buf_printf(b, "       taken while holding %s, by %s/%d,"
 				   " at:\n",
 		    p->c[k]->name, e->thread, (int)e->tid);
-		uld__report_frames(b, s->ips, s->n, 7);
+		uld__report_frames(b, e->stack ? e->stack->ips : NULL,
+		    e->stack ? e->stack->n : 0, 7);
 	}
 	uld__buf_printf(b, "\n-> #0 (%s):\n", taker->class->name);
 	uld__buf_printf(b, "       being taken now while holding %s, at:\n",

@@ -63,7 +63,7 @@ report_recursive(struct uld__thread *t, struct uld__held *next,
 
 	begin_pair(&r, ULD_REPORT_RECURSIVE, t, next, prev, cs);
 	r.same_instance = next->lock == prev->lock;
-	r.sig_names[r.nsig++] = class_name(next);
+	uld__report_sig_add(&r, class_name(next));
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	if (r.same_instance) {
 		uld__buf_printf(&m, "possible recursive locking: %s/%d takes %s "
@@ -98,19 +98,6 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	uld__buf_init(&m, s->title, sizeof(s->title));
 	uld__buf_printf(&m, "%s taken while holding %s", class_name(next),
 	    class_name(prev));
-	for (uint32_t k = 0; k < p->n; k++) {
-		const struct uld__edge *e = p->e[k];
-		const struct uld__stack *st = e->stack;
-		s = uld__report_add_stack(&r, "dependency",
-		    st ? st->ips : NULL, st ? st->n : 0);
-		if (s == NULL)
-			break;
-		s->tid = e->tid;
-		memcpy(s->thread, e->thread, sizeof(s->thread));
-		uld__buf_init(&m, s->title, sizeof(s->title));
-		uld__buf_printf(&m, "%s taken while holding %s",
-		    p->c[k + 1]->name, p->c[k]->name);
-	}
 	r.cycle = p;
 
 	/* Signature: the cycle's names, rotated to start at the smallest,
@@ -119,8 +106,8 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	for (uint32_t k = 1; k < n; k++)
 		if (strcmp(p->c[k]->name, p->c[first]->name) < 0)
 			first = k;
-	for (uint32_t k = 0; k < n && r.nsig < ULD_REPORT_MAX_LOCKS; k++)
-		r.sig_names[r.nsig++] = p->c[(first + k) % n]->name;
+	for (uint32_t k = 0; k < n; k++)
+		uld__report_sig_add(&r, p->c[(first + k) % n]->name);
 
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "possible circular locking dependency: %s/%d takes "
@@ -335,7 +322,7 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 	capture(&cs);
 	uld__report_add_lock(&r, c, lock, type, 0, ip);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
-	r.sig_names[r.nsig++] = c->name;
+	uld__report_sig_add(&r, c->name);
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	if (r.other_owner) {
 		uld__buf_printf(&m, "bad unlock: %s/%d releases %s, which is "

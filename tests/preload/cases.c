@@ -521,6 +521,54 @@ static void address_same_lock(void)
 	pthread_mutex_unlock(m);
 }
 
+/* ---- no fixed limits: deep nesting, a long cycle ---- */
+
+#define DEEP 200
+static pthread_mutex_t deep[DEEP];
+
+/* DEEP locks of DEEP classes, all held at once, in order. */
+static void
+deep_setup(void)
+{
+	char name[32];
+
+	for (int i = 0; i < DEEP; i++) {
+		pthread_mutex_init(&deep[i], NULL);
+		snprintf(name, sizeof(name), "deep_%03d", i);
+		uld_lock_set_class(&deep[i], NULL, name);
+	}
+	for (int i = 0; i < DEEP; i++)
+		pthread_mutex_lock(&deep[i]);
+	for (int i = DEEP - 1; i >= 0; i--)
+		pthread_mutex_unlock(&deep[i]);
+}
+static void deep_nesting(void) { deep_setup(); }
+/* All but the first held, then the first: a cycle through all DEEP
+ * classes, reported with DEEP - 1 locks held. */
+static void deep_cycle(void)
+{
+	deep_setup();
+	for (int i = 1; i < DEEP; i++)
+		pthread_mutex_lock(&deep[i]);
+	pthread_mutex_lock(&deep[0]);
+	for (int i = 0; i < DEEP; i++)
+		pthread_mutex_unlock(&deep[i]);
+}
+
+/* ---- keep validating: later bugs are found, repeats are not ---- */
+
+static void *t_cd(void *a) { LL(C, D); return a; }
+static void *t_dc(void *a) { LL(D, C); return a; }
+static void two_bugs_repeated(void)
+{
+	ABBA();
+	LL(B, A);
+	run_thread(t_ba); /* the same bug again, on another thread */
+	run_thread(t_cd);
+	run_thread(t_dc); /* a second bug */
+	run_thread(t_dc);
+}
+
 /* ---- many threads, condvars ---- */
 
 #define NTHREADS 8
@@ -664,6 +712,7 @@ static const struct {
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),
 	S(many_threads), S(many_threads_one_inverts), S(condvar_pingpong),
+	S(deep_nesting), S(deep_cycle), S(two_bugs_repeated),
 	S(ABBA_real_deadlock), S(consistent_program), S(ABBA_exit3),
 #undef S
 };

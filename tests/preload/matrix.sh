@@ -65,6 +65,8 @@ address_reuse	mutex			silent
 many_threads_one_inverts spin,mutex,wlock circular_dependency:%A,%B,%C
 many_threads	spin,mutex,rlock,wlock	silent
 condvar_pingpong mutex			silent
+deep_cycle	mutex			circular_dependency:deep_*
+deep_nesting	mutex			silent
 ABBA_exit3	mutex			circular_dependency:%A,%B	-	3
 '
 

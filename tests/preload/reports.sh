@@ -90,6 +90,23 @@ printf '%s' "$json" | "$JQ" -e '[.locks[].variable]==["table[3]","table[1]"] and
     printf '%s' "$text" | grep -qF '(table[]) table[3]'
 check $? "static array: element table[3] of class table[]"
 
+# Keep validating after a report: a second bug is found, a repeat of the
+# first is not reported again.
+run_case two_bugs_repeated mutex
+why="$(printf '%s\n' "$json" | "$JQ" -c '[.kind, .cycle]')"
+[ "$(printf '%s\n' "$json" | "$JQ" -r '.cycle|join(",")' | sort | tr '\n' ' ')" = "mutex_A,mutex_B mutex_C,mutex_D " ]
+check $? "two bugs, each reported once"
+
+# A 200-lock cycle: the whole chain in JSON, every dependency in the text.
+run_case deep_cycle mutex
+why="$(printf '%s' "$json" | "$JQ" -c '.cycle|length') classes; text tail: $(printf '%s' "$text" | tail -3)"
+printf '%s' "$json" | "$JQ" -e '.cycle|length==200' >/dev/null &&
+    printf '%s' "$text" | grep -qF -- '-> #199 (deep_199):' &&
+    printf '%s' "$text" | grep -qF -- '-> #1 (deep_001):' &&
+    printf '%s' "$text" | grep -qF '199 locks held by' &&
+    ! printf '%s' "$text" | grep -qF '[report truncated]'
+check $? "200-class cycle with 199 locks held: all shown"
+
 # The interceptors carry no symbol version: a versioned definition would
 # not interpose glibc's pthread_mutex_lock@GLIBC_2.2.5 (the matrix above
 # shows that calls made the normal way are seen).
