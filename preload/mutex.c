@@ -10,6 +10,16 @@
 #include "real.h"
 #include "ulockdep/ulockdep.h"
 
+/*
+ * A robust mutex whose owner died is acquired all the same: EOWNERDEAD
+ * hands it over (inconsistent) to the caller, who must unlock it.
+ */
+static inline int
+acquired(int rc)
+{
+	return rc == 0 || rc == EOWNERDEAD;
+}
+
 /* glibc: the low bits of __kind are the PTHREAD_MUTEX_* type. */
 static inline unsigned
 mutex_flags(const pthread_mutex_t *m)
@@ -41,7 +51,7 @@ pthread_mutex_lock(pthread_mutex_t *m)
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_lock)(m);
-	if (rc != 0)
+	if (!acquired(rc))
 		uld_lock_acquire_failed(m);
 	return rc;
 }
@@ -51,7 +61,7 @@ pthread_mutex_trylock(pthread_mutex_t *m)
 {
 	int rc = REAL(pthread_mutex_trylock)(m);
 
-	if (rc == 0)
+	if (acquired(rc))
 		uld_lock_acquire(m, ULD_LOCK_MUTEX,
 		    mutex_flags(m) | ULD_ACQ_TRY, 0, ULD_RET_IP());
 	return rc;
@@ -62,7 +72,7 @@ pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_timedlock)(m, abstime);
-	if (rc != 0)
+	if (!acquired(rc))
 		uld_lock_acquire_failed(m);
 	return rc;
 }
@@ -73,7 +83,7 @@ pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_clocklock)(m, clk, abstime);
-	if (rc != 0)
+	if (!acquired(rc))
 		uld_lock_acquire_failed(m);
 	return rc;
 }

@@ -15,6 +15,7 @@
  * has no static initialiser (glibc's unlocked value is 1), so spin_A..D
  * are initialised in main() and named with uld_lock_set_class().
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +390,30 @@ static void errorcheck_once(void)
 	pthread_mutex_unlock(&err_mutex);
 }
 
+/* A robust mutex whose owner died is handed over: held, not failed. */
+static pthread_mutex_t robust;
+static void *
+t_die_holding(void *arg)
+{
+	pthread_mutex_lock(&robust);
+	return arg; /* exits holding it */
+}
+static void robust_owner_died(void)
+{
+	pthread_mutexattr_t a;
+	pthread_t t;
+
+	pthread_mutexattr_init(&a);
+	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
+	pthread_mutex_init(&robust, &a);
+	pthread_create(&t, NULL, t_die_holding, NULL);
+	pthread_join(t, NULL);
+	if (pthread_mutex_lock(&robust) != EOWNERDEAD)
+		abort();
+	pthread_mutex_consistent(&robust);
+	pthread_mutex_unlock(&robust);
+}
+
 /* ---- classes ---- */
 
 static pthread_spinlock_t *x1s, *x2s;
@@ -708,6 +733,7 @@ static const struct {
 	S(rw_read_write_ABBA), S(rw_read_read_ABBA), S(rw_fair_read_read_ABBA),
 	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
 	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),
+	S(robust_owner_died),
 	S(same_class_nested), S(same_class_nested_annotated),
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),

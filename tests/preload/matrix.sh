@@ -54,6 +54,7 @@ rw_write_then_read rlock		recursive_locking:rw_A
 errorcheck_relock mutex			recursive_locking:err_mutex
 errorcheck_once	mutex			silent
 recursive_mutex	mutex			silent
+robust_owner_died mutex			silent
 same_class_nested spin,mutex,wlock	recursive_locking:init_one+*
 same_class_nested rlock			silent
 same_class_nested_annotated spin,mutex,rlock,wlock silent
