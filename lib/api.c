@@ -19,6 +19,15 @@
 #include "validate.h"
 #include "ulockdep/ulockdep.h"
 
+/* errno back as the program left it; stored only if we changed it, as a
+ * store just before the program's lock instruction slows that down. */
+static inline void
+keep_errno(int saved)
+{
+	if (uld__unlikely(errno != saved))
+		errno = saved;
+}
+
 /* Enter the validator; NULL means "pass the event through unvalidated". */
 static inline struct uld__thread *
 enter(void)
@@ -63,7 +72,7 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 	if (c != NULL)
 		uld__lockmap_init_lock(lock, type, c, c->own);
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API void
@@ -76,7 +85,7 @@ uld_lock_destroy(void *lock, const void *ip)
 		return;
 	uld__lockmap_forget(lock);
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 	(void)ip;
 }
 
@@ -100,7 +109,7 @@ uld_lock_set_class(void *lock, const struct uld_class_key *key,
 	if (c != NULL)
 		uld__lockmap_set_class(t, lock, c);
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API void
@@ -116,7 +125,7 @@ uld_lock_set_subclass(void *lock, unsigned subclass)
 		inst->subclass = subclass > ULD_MAX_SUBCLASS ? ULD_MAX_SUBCLASS
 							     : subclass;
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API void
@@ -130,7 +139,7 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 		return;
 	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API void
@@ -143,7 +152,7 @@ uld_lock_acquire_failed(void *lock)
 		return;
 	uld__acquire_failed(t, lock);
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API void
@@ -156,7 +165,7 @@ uld_lock_release(void *lock, const void *ip)
 		return;
 	uld__release(t, lock, ip ? ip : ULD_RET_IP());
 	leave(t);
-	errno = saved;
+	keep_errno(saved);
 }
 
 ULD_API unsigned long

@@ -48,7 +48,7 @@ uld__chain_lookup(struct uld__thread *t, uint64_t key)
 	found = cds_lfht_iter_get_node(&iter) != NULL;
 	rcu_read_unlock();
 	if (found)
-		t->ccache[key % ULD_CCACHE_SIZE] = key;
+		t->ccache[key & (ULD_CCACHE_SIZE - 1)] = key;
 	return found;
 }
 
@@ -57,7 +57,7 @@ uld__chain_add(struct uld__thread *t, uint64_t key)
 {
 	struct chain *c = uld__malloc(sizeof(*c));
 
-	t->ccache[key % ULD_CCACHE_SIZE] = key;
+	t->ccache[key & (ULD_CCACHE_SIZE - 1)] = key;
 	if (c == NULL)
 		return;
 	c->key = key;

@@ -30,7 +30,7 @@ int uld__chain_lookup(struct uld__thread *t, uint64_t key);
 static inline int
 uld__chain_cached(struct uld__thread *t, uint64_t key)
 {
-	if (uld__likely(t->ccache[key % ULD_CCACHE_SIZE] == key))
+	if (uld__likely(t->ccache[key & (ULD_CCACHE_SIZE - 1)] == key))
 		return 1;
 	return uld__chain_lookup(t, key);
 }

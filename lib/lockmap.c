@@ -43,8 +43,10 @@ match(struct cds_lfht_node *node, const void *key)
 static inline struct uld__icache_entry *
 icache_slot(struct uld__thread *t, const void *addr)
 {
-	return &t->icache[((uintptr_t)addr >> 3 ^ (uintptr_t)addr >> 11) %
-	    ULD_ICACHE_SIZE];
+	/* Multiplicative hash: locks laid out in arrays (40 bytes apart for
+	 * mutexes) spread over every slot. */
+	return &t->icache[((uintptr_t)addr * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - ULD_ICACHE_BITS)];
 }
 
 struct uld__instance *

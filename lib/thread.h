@@ -39,8 +39,12 @@ struct uld__held {
 };
 
 #define ULD_HELD_INLINE 16
-#define ULD_ICACHE_SIZE 64
-#define ULD_CCACHE_SIZE 128
+/* Per-thread caches (powers of two): a lock or chain seen recently by this
+ * thread is found without touching shared memory.  Sized for programs that
+ * cycle through a few hundred locks and chains (make bench: chains64). */
+#define ULD_ICACHE_BITS 9
+#define ULD_ICACHE_SIZE (1 << ULD_ICACHE_BITS)
+#define ULD_CCACHE_SIZE 2048
 #define ULD_INITIAL_CHAIN_KEY 0x9e3779b97f4a7c15ULL
 
 struct uld__icache_entry {

@@ -3,6 +3,7 @@
  */
 #include "validate.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
@@ -193,6 +194,32 @@ out:
 	uld__sig_restore(&old);
 }
 
+/*
+ * --enable-debug: the chain key must always be the hash of the held stack
+ * (lockdep's DEBUG_LOCKDEP "hm#1").  A mismatch means the fast path and the
+ * stack disagree, and every later cache lookup would be wrong.
+ */
+static void
+debug_check_chain(const struct uld__thread *t)
+{
+	uint64_t key = ULD_INITIAL_CHAIN_KEY;
+
+	if (!uld__config_debug)
+		return;
+	for (uint32_t i = 0; i < t->depth; i++) {
+		if (t->held[i].prev_chain_key != key)
+			break;
+		key = uld__chain_next(key, t->held[i].class->id,
+		    t->held[i].read);
+	}
+	if (key != t->chain_key) {
+		static const char msg[] = "ulockdep: internal error: chain key "
+					  "does not match the held locks\n";
+		uld__write_all(2, msg, sizeof(msg) - 1);
+		abort();
+	}
+}
+
 static void
 out_of_memory(void)
 {
@@ -252,6 +279,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		validate_chain(t, h, key);
 	t->chain_key = key;
 	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	debug_check_chain(t);
 }
 
 /* Remove entry i; entries above it move down and get their keys again. */
@@ -268,6 +296,7 @@ remove_entry(struct uld__thread *t, uint32_t i)
 	}
 	t->chain_key = key;
 	t->depth--;
+	debug_check_chain(t);
 }
 
 static int
@@ -361,6 +390,7 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 	if (uld__likely((uint32_t)i == t->depth - 1)) {
 		t->chain_key = h->prev_chain_key;
 		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
+		debug_check_chain(t);
 		return;
 	}
 	remove_entry(t, (uint32_t)i);
