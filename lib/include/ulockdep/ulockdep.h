@@ -40,7 +40,16 @@ extern "C" {
 #define ULD_API
 #endif
 
-/* The caller's return address: what ulockdep names a call site by. */
+/*
+ * The caller's return address: what ulockdep names a call site by.  A lock
+ * function that passes ULD_RET_IP() (so that its *caller* is the site, as
+ * the pthread interposer does) must not be inlined, or the site becomes
+ * its caller's caller; mark it __attribute__((noinline)) (and beware of a
+ * caller that ends in a tail call to it: the site is then one level up,
+ * as any return-address-based site is).  A static inline
+ * wrapper passes NULL instead: the site is then where the wrapper was
+ * expanded, i.e. its caller.
+ */
 #define ULD_RET_IP() (__builtin_return_address(0))
 
 /* What kind of lock an event is about; shown as the JSON "mode". */

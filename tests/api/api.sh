@@ -1,0 +1,53 @@
+#!/bin/sh
+# api.sh: the annotation API linked directly (no preload), on a lock type
+# of the program's own.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+PROG=$ULD_BUILDDIR/tests/api/custom_lock
+
+run_api() {
+	dir=$workdir/api.$1.$tap_n
+	mkdir -p "$dir"
+	ULOCKDEP_OPTIONS="json_path=$dir/r:log_path=$dir/log" "$PROG" "$1" \
+	    >"$dir/out" 2>"$dir/err"
+	status=$?
+	json=$(cat "$dir"/r.* 2>/dev/null)
+	text=$(cat "$dir"/log.* 2>/dev/null)
+}
+
+# expect SCENARIO KIND CLASSES STATUS (KIND "silent": no report at all)
+expect() {
+	run_api "$1"
+	n=$(printf '%s' "$json" | grep -c .)
+	if [ "$2" = silent ]; then
+		why="got $n report(s), exit $status"
+		[ "$n" -eq 0 ] && [ "$status" -eq 0 ] && [ "$(cat "$dir/out")" = done ]
+	else
+		got="$(printf '%s' "$json" | "$JQ" -r .kind) $(classes_of "$json")"
+		why="want $2 $3 exit $4; got $n: $got exit $status"
+		[ "$n" -eq 1 ] && [ "$got" = "$2 $3" ] && [ "$status" -eq "$4" ]
+	fi
+	check $? "custom lock, $1: $2 $3"
+}
+
+expect abba circular_dependency queue_lock,stats_lock 66
+expect ordered silent
+expect unbalanced bad_unlock queue_lock 66
+expect nested_annotated silent
+
+# Two locks of one init site nest: recursion, the class named by the
+# variable of its first lock and the site (node_init, which calls tas_init).
+run_api nested
+why="$(printf '%s' "$json" | "$JQ" -c '[.kind, [.locks[].class]]')"
+printf '%s' "$json" | "$JQ" -e '.kind=="recursive_locking" and
+    (.locks[0].class|test("^parent \\[node_init\\+0x[0-9a-f]+\\]$")) and
+    .locks[0].mode=="spin" and .locks[0].variable=="child"' >/dev/null &&
+    [ "$status" -eq 66 ]
+check $? "custom lock, nested: recursive_locking, class parent [node_init+...]"
+
+# The current stack starts where the program called its lock function.
+run_api abba
+why="$(printf '%s' "$json" | "$JQ" -c '[.stacks[0].frames[0:2][].function]')"
+printf '%s' "$json" | "$JQ" -e '.stacks[0].frames[0].function=="report_stats"' >/dev/null
+check $? "custom lock: stack starts in the program's caller"
+
+finish
