@@ -1,0 +1,135 @@
+/*
+ * test_class.c: lock classes and their names.
+ *
+ * Classes are keyed by what the contract says (init site, static variable
+ * with arrays sharing one class, first acquisition site, key, name) and
+ * named from the full symbol table; the names end up in reports and
+ * signatures, so they must be exact and stable.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "class.h"
+#include "init.h"
+#include "tap.h"
+
+static pthread_mutex_t lone_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t arr[4];
+static pthread_spinlock_t spins[8];
+static struct {
+	int x;
+	pthread_mutex_t m;
+} holder;
+
+/* A function to name: noinline, so it has its own symbol. */
+__attribute__((noinline)) int site_fn(int x);
+__attribute__((noinline)) int
+site_fn(int x)
+{
+	return x * 3 + 1;
+}
+
+static void
+test_variable_names(void)
+{
+	char buf[128];
+	const void *key;
+
+	uld__name_variable(&lone_lock, ULD_LOCK_MUTEX, 1, buf, sizeof(buf),
+	    &key);
+	is_str(buf, "lone_lock", "static mutex named by its variable");
+	ok(key == &lone_lock, "its class key is the variable");
+
+	uld__name_variable(&arr[2], ULD_LOCK_MUTEX, 0, buf, sizeof(buf), &key);
+	is_str(buf, "arr[2]", "array element named with its index");
+	ok(key == &arr[2], "an element's own key when not asked for the class");
+	uld__name_variable(&arr[2], ULD_LOCK_MUTEX, 1, buf, sizeof(buf), &key);
+	is_str(buf, "arr[]", "array class named with empty brackets");
+	ok(key == &arr[0], "array class key is the array, for every element");
+	uld__name_variable(&arr[3], ULD_LOCK_MUTEX, 1, buf, sizeof(buf), &key);
+	ok(key == &arr[0], "another element: the same class key");
+
+	uld__name_variable((const void *)&spins[5], ULD_LOCK_SPIN, 0, buf, sizeof(buf), NULL);
+	is_str(buf, "spins[5]", "spinlock array element, 4-byte locks");
+
+	uld__name_variable(&holder.m, ULD_LOCK_MUTEX, 1, buf, sizeof(buf),
+	    &key);
+	is_str(buf, "holder+0x8", "lock inside a static struct: var+offset");
+	ok(key == &holder.m, "a struct member is a class of its own");
+
+	void *heap = malloc(64);
+	uld__name_variable(heap, ULD_LOCK_MUTEX, 1, buf, sizeof(buf), NULL);
+	is_str(buf, "", "heap memory has no variable name");
+	free(heap);
+}
+
+static void
+test_code_names(void)
+{
+	char buf[128];
+	const char *ip = (const char *)(uintptr_t)site_fn + 1;
+
+	uld__name_code(ip, buf, sizeof(buf));
+	is_str(buf, "site_fn+0x1", "code address: function+offset");
+}
+
+static void
+test_registry(void)
+{
+	const char *site = (const char *)(uintptr_t)site_fn + 2;
+	struct uld__class *a, *b, *c, *s1, *s2, *n1, *n2, *n3;
+
+	a = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
+	    &lone_lock);
+	b = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
+	    NULL);
+	if (!ok(a != NULL && b != NULL, "init-site classes created"))
+		return;
+	ok(a == b, "same init site: same class");
+	is_str(a->name, "lone_lock [site_fn+0x2]",
+	    "init-site class leads with its first lock's variable");
+	c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, site, ULD_LOCK_MUTEX, NULL,
+	    NULL);
+	ok(c != NULL && c != a, "same address, other kind: another class");
+	if (c)
+		is_str(c->name, "site_fn+0x2", "acquire-site class: the site");
+
+	s1 = uld__class_sub(a, 2);
+	s2 = uld__class_sub(a, 2);
+	ok(s1 == s2 && s1 != a, "subclass 2: one class, not the base");
+	is_str(s1->name, "lone_lock [site_fn+0x2]/2", "subclass named base/N");
+	ok(s1->id != a->id && s1->base == a, "subclass: own id, same base");
+	ok(uld__class_sub(a, 0) == a, "subclass 0 is the base");
+	ok(uld__class_sub(a, 99) == uld__class_sub(a, ULD_MAX_SUBCLASS),
+	    "subclass beyond the maximum is clamped");
+
+	n1 = uld__class_get(ULD_CLASS_NAME, NULL, ULD_LOCK_SPIN, "inode_lock",
+	    NULL);
+	n2 = uld__class_get(ULD_CLASS_NAME, NULL, ULD_LOCK_SPIN, "inode_lock",
+	    &lone_lock);
+	n3 = uld__class_get(ULD_CLASS_NAME, NULL, ULD_LOCK_SPIN, "sb_lock",
+	    NULL);
+	ok(n1 != NULL && n1 == n2, "one name, one class");
+	ok(n3 != NULL && n3 != n1, "another name, another class");
+	if (n1)
+		is_str(n1->name, "inode_lock", "named class keeps its name");
+
+	struct uld__class *st = uld__class_get(ULD_CLASS_STATIC, &arr[0],
+	    ULD_LOCK_MUTEX, NULL, &arr[0]);
+	if (st)
+		is_str(st->name, "arr[]", "static class of an array: arr[]");
+	ok(st != NULL && !st->own, "a program's lock is not the validator's");
+}
+
+int
+main(void)
+{
+	/* The core's constructor has run (it is linked in); say so. */
+	ok(uld__is_ready(), "validator core initialised");
+	test_variable_names();
+	test_code_names();
+	test_registry();
+	return done_testing();
+}
