@@ -83,10 +83,9 @@ uld_lock_destroy(void *lock, const void *ip)
 
 	if (t == NULL)
 		return;
-	uld__lockmap_forget(lock);
+	uld__destroy(t, lock, ip ? ip : ULD_RET_IP());
 	leave(t);
 	keep_errno(saved);
-	(void)ip;
 }
 
 ULD_API void
@@ -164,6 +163,20 @@ uld_lock_release(void *lock, const void *ip)
 	if (t == NULL)
 		return;
 	uld__release(t, lock, ip ? ip : ULD_RET_IP());
+	leave(t);
+	keep_errno(saved);
+}
+
+ULD_API void
+uld_might_sleep(const char *what, const void *ip)
+{
+	int saved = errno;
+	struct uld__thread *t = enter();
+
+	if (t == NULL)
+		return;
+	uld__might_sleep(t, what ? what : "a sleeping function",
+	    ip ? ip : ULD_RET_IP());
 	leave(t);
 	keep_errno(saved);
 }

@@ -23,6 +23,7 @@
 #include "report.h"
 #include "symbols.h"
 #include "thread.h"
+#include "validate.h"
 
 int uld__init_state;
 
@@ -36,6 +37,17 @@ int uld__init_state;
 static void
 exit_status(int status, void *arg)
 {
+	struct uld__thread *t = &uld__self;
+
+	/* main() returning (or exit() on the main thread) ends the main
+	 * thread: it must not hold locks.  Other threads still running at
+	 * exit are not ending by their own doing: not reported. */
+	if (t->ready && !t->in_uld && t->tid == getpid()) {
+		t->in_uld++;
+		uld__thread_exiting(t);
+		t->in_uld--;
+	}
+
 	unsigned long n = uld__report_total();
 
 	(void)arg;

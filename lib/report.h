@@ -25,7 +25,12 @@
 	    "WARNING: possible circular locking dependency detected")         \
 	X(RECURSIVE, "recursive_locking",                                     \
 	    "WARNING: possible recursive locking detected")                   \
-	X(BAD_UNLOCK, "bad_unlock", "WARNING: bad unlock balance detected!")
+	X(BAD_UNLOCK, "bad_unlock", "WARNING: bad unlock balance detected!")  \
+	X(HELD_FREED, "held_lock_freed", "WARNING: held lock freed!")         \
+	X(HELD_AT_EXIT, "locks_held_at_exit",                                 \
+	    "WARNING: thread still has locks held!")                          \
+	X(SLEEP_IN_ATOMIC, "sleep_in_atomic",                                 \
+	    "BUG: sleeping function called from invalid context")
 
 enum uld__report_kind {
 #define X(id, name, headline) ULD_REPORT_##id,
@@ -74,6 +79,8 @@ struct uld__report {
 	pid_t other_owner;		/* BAD_UNLOCK: who holds it, if known */
 	char other_thread[16];
 	int same_instance;		/* RECURSIVE: the very same lock */
+	const char *sleeper;		/* SLEEP_IN_ATOMIC: the call */
+	uint32_t spins_held;		/* SLEEP_IN_ATOMIC: in_atomic() */
 	const char *advice;		/* "what to do" line */
 
 	/* Hash of the kind and the names added by uld__report_sig_add. */

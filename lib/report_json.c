@@ -123,7 +123,12 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		}
 		uld__buf_putc(b, ']');
 	}
-	if (r->kind == ULD_REPORT_BAD_UNLOCK && r->other_owner) {
+	if (r->kind == ULD_REPORT_SLEEP_IN_ATOMIC) {
+		uld__buf_puts(b, ",\"call\":");
+		uld__buf_json_str(b, r->sleeper);
+	}
+	if ((r->kind == ULD_REPORT_BAD_UNLOCK ||
+		r->kind == ULD_REPORT_HELD_FREED) && r->other_owner) {
 		uld__buf_printf(b, ",\"owner_tid\":%d,\"owner_thread\":",
 		    (int)r->other_owner);
 		uld__buf_json_str(b, r->other_thread);

@@ -233,6 +233,47 @@ bad_unlock_body(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_puts(b, "other info that might help us debug this:\n");
 }
 
+static void
+held_freed_body(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s/%d is destroying a lock that is still held:\n",
+	    r->thread, (int)r->tid);
+	uld__report_lock_label(b, &r->locks[0]);
+	uld__buf_putc(b, '\n');
+	if (r->other_owner)
+		uld__buf_printf(b, "\nheld by %s/%d, which took it at:\n",
+		    r->other_thread, (int)r->other_owner);
+	else
+		uld__buf_puts(b, "\nheld by this thread, which took it at:\n");
+	void *at = (void *)r->locks[0].ip;
+	uld__report_frames(b, &at, at ? 1 : 0, 7);
+	uld__buf_puts(b, "\nA held lock whose memory is destroyed or freed is "
+			 "still released later, or\nwaited for forever: the "
+			 "owner's unlock then touches dead memory.\n\n");
+}
+
+static void
+held_at_exit_body(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s/%d is exiting with locks still held!\n\n",
+	    r->thread, (int)r->tid);
+	uld__buf_puts(b, "Any thread that takes one of them next waits "
+			 "forever.\n\n");
+}
+
+static void
+sleep_body(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s called at ", r->sleeper);
+	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n ? 1 : 0, 0);
+	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): 0, pid: %d, "
+			   "name: %s\n\n",
+	    r->spins_held, (int)r->tid, r->thread);
+	uld__buf_puts(b, "A thread that sleeps while holding a spinlock keeps "
+			 "every other thread that\nwants it spinning for as "
+			 "long as it sleeps.\n\n");
+}
+
 void
 uld__report_text(struct uld__buf *b, const struct uld__report *r)
 {
@@ -246,6 +287,15 @@ uld__report_text(struct uld__buf *b, const struct uld__report *r)
 		break;
 	case ULD_REPORT_BAD_UNLOCK:
 		bad_unlock_body(b, r);
+		break;
+	case ULD_REPORT_HELD_FREED:
+		held_freed_body(b, r);
+		break;
+	case ULD_REPORT_HELD_AT_EXIT:
+		held_at_exit_body(b, r);
+		break;
+	case ULD_REPORT_SLEEP_IN_ATOMIC:
+		sleep_body(b, r);
 		break;
 	}
 	held_locks(b, r);

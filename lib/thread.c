@@ -20,6 +20,7 @@
 #include "alloc.h"
 #include "mutex.h"
 #include "out.h"
+#include "validate.h"
 
 ULD_TLS struct uld__thread uld__self;
 
@@ -92,6 +93,7 @@ thread_exit(void *arg)
 	sigset_t old;
 
 	t->in_uld++;
+	uld__thread_exiting(t);
 	uld__sig_block(&old);
 	uld__mutex_lock(&registry_lock);
 	registry_remove(t);

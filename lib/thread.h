@@ -60,6 +60,7 @@ struct uld__thread {
 	int ready;		/* tid and held stack set up */
 	pid_t tid;
 	uint32_t depth;		/* entries in held[] */
+	uint32_t spins_held;	/* held spinlocks: in_atomic() */
 	uint32_t cap;
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */

@@ -9,8 +9,13 @@
 #ifndef ULD_PRELOAD_REAL_H
 #define ULD_PRELOAD_REAL_H
 
+#include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <sys/epoll.h>
+#include <sys/select.h>
 #include <time.h>
+#include <unistd.h>
 
 #define ULD_REAL_FUNCS(X)                                                    \
 	X(int, pthread_mutex_init, (pthread_mutex_t *, const pthread_mutexattr_t *)) \
@@ -35,7 +40,19 @@
 	X(int, pthread_rwlock_trywrlock, (pthread_rwlock_t *))               \
 	X(int, pthread_rwlock_timedwrlock, (pthread_rwlock_t *, const struct timespec *)) \
 	X(int, pthread_rwlock_clockwrlock, (pthread_rwlock_t *, clockid_t, const struct timespec *)) \
-	X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))
+	X(int, pthread_rwlock_unlock, (pthread_rwlock_t *))                  \
+	X(int, nanosleep, (const struct timespec *, struct timespec *))      \
+	X(int, clock_nanosleep, (clockid_t, int, const struct timespec *, struct timespec *)) \
+	X(int, usleep, (useconds_t))                                         \
+	X(unsigned, sleep, (unsigned))                                       \
+	X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))     \
+	X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
+	X(int, sem_wait, (sem_t *))                                          \
+	X(int, sem_timedwait, (sem_t *, const struct timespec *))            \
+	X(int, pthread_join, (pthread_t, void **))                           \
+	X(int, poll, (struct pollfd *, nfds_t, int))                         \
+	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \
+	X(int, epoll_wait, (int, struct epoll_event *, int, int))
 
 /* Resolve one function; aborts with a clear message if it cannot. */
 void *uld__real_resolve(const char *name, void *self);

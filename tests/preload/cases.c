@@ -16,6 +16,7 @@
  * are initialised in main() and named with uld_lock_set_class().
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,10 +161,10 @@ static void *
 t_hold_a(void *arg)
 {
 	L(A);
-	pthread_barrier_wait(&bar); /* main unlocks A now */
+	pthread_barrier_wait(&bar); /* main unlocks A now (or not) */
 	pthread_barrier_wait(&bar);
-	if (arg)
-		U(A); /* the owner releases its own lock */
+	U(A); /* the owner releases its own lock (again) */
+	(void)arg;
 	return NULL;
 }
 /* Another thread releases a lock this thread holds. */
@@ -412,6 +413,126 @@ static void robust_owner_died(void)
 		abort();
 	pthread_mutex_consistent(&robust);
 	pthread_mutex_unlock(&robust);
+}
+
+/* ---- lifetime: destroying held locks, ending threads that hold locks ---- */
+
+static void *x_of(int i);
+static void init_pair(void);
+static void destroy_p(void *l)
+{
+	switch (type) {
+	case SPIN:
+		pthread_spin_destroy(l);
+		break;
+	case MUTEX:
+		pthread_mutex_destroy(l);
+		break;
+	default:
+		pthread_rwlock_destroy(l);
+		break;
+	}
+}
+static void destroy_held(void)
+{
+	init_pair();
+	lock_p(x_of(0));
+	destroy_p(x_of(0)); /* still held */
+}
+static void destroy_unheld(void)
+{
+	init_pair();
+	lock_p(x_of(0));
+	unlock_p(x_of(0));
+	destroy_p(x_of(0));
+}
+static void *
+t_hold_x(void *arg)
+{
+	lock_p(x_of(0));
+	pthread_barrier_wait(&bar); /* main destroys it now */
+	pthread_barrier_wait(&bar);
+	unlock_p(x_of(0));
+	return arg;
+}
+static void destroy_held_by_other(void)
+{
+	pthread_t t;
+
+	init_pair();
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_x, NULL);
+	pthread_barrier_wait(&bar);
+	destroy_p(x_of(0)); /* glibc may refuse (EBUSY): the bug is ours */
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
+
+static void *t_exit_holding(void *a) { L(A); return a; }
+static void *t_exit_clean(void *a) { L(A); U(A); return a; }
+static void *t_pthread_exit_holding(void *a)
+{
+	L(A);
+	pthread_exit(a);
+}
+static void exit_holding(void) { run_thread(t_exit_holding); }
+static void exit_clean(void) { run_thread(t_exit_clean); }
+static void pthread_exit_holding(void) { run_thread(t_pthread_exit_holding); }
+static void main_returns_holding(void) { L(A); }
+
+/* ---- sleeping while holding a spinlock ---- */
+
+static void spin_usleep(void)
+{
+	pthread_spin_lock(&spin_A);
+	usleep(1000);
+	pthread_spin_unlock(&spin_A);
+}
+static void mutex_usleep(void)
+{
+	pthread_mutex_lock(&mutex_A);
+	usleep(1000);
+	pthread_mutex_unlock(&mutex_A);
+}
+static void spin_then_mutex(void)
+{
+	pthread_spin_lock(&spin_A);
+	pthread_mutex_lock(&mutex_B);
+	pthread_mutex_unlock(&mutex_B);
+	pthread_spin_unlock(&spin_A);
+}
+static void spin_then_trylock_mutex(void)
+{
+	pthread_spin_lock(&spin_A);
+	if (pthread_mutex_trylock(&mutex_B) == 0)
+		pthread_mutex_unlock(&mutex_B);
+	pthread_spin_unlock(&spin_A);
+}
+static void spin_cond_timedwait(void)
+{
+	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	pthread_mutex_lock(&mutex_B);
+	pthread_spin_lock(&spin_A);
+	pthread_cond_timedwait(&cv, &mutex_B, &ts);
+	pthread_spin_unlock(&spin_A);
+	pthread_mutex_unlock(&mutex_B);
+}
+static void spin_poll_zero(void)
+{
+	pthread_spin_lock(&spin_A);
+	poll(NULL, 0, 0); /* does not block */
+	pthread_spin_unlock(&spin_A);
+}
+static void spin_nested_sleep(void)
+{
+	pthread_spin_lock(&spin_A);
+	pthread_spin_lock(&spin_B);
+	nanosleep(&(struct timespec){ 0, 1000 }, NULL);
+	pthread_spin_unlock(&spin_B);
+	pthread_spin_unlock(&spin_A);
 }
 
 /* ---- classes ---- */
@@ -680,7 +801,14 @@ static void ABBA_real_deadlock(void)
 	pthread_create(&t, NULL, t_real_ab, NULL);
 	L(B);
 	pthread_barrier_wait(&bar);
-	usleep(100000); /* let the thread block on B first */
+	/* Let the thread block on B first; busy, as sleeping while holding
+	 * a spinlock would be a bug of its own (sleep_in_atomic). */
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - t0.tv_sec) * 1000000000L +
+	    (now.tv_nsec - t0.tv_nsec) < 100000000L);
 	L(A); /* deadlock: the report is written before this blocks */
 	pthread_join(t, NULL);
 }
@@ -734,6 +862,12 @@ static const struct {
 	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
 	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),
 	S(robust_owner_died),
+	S(destroy_held), S(destroy_unheld), S(destroy_held_by_other),
+	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
+	S(main_returns_holding),
+	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
+	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
+	S(spin_nested_sleep),
 	S(same_class_nested), S(same_class_nested_annotated),
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),

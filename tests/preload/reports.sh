@@ -115,10 +115,12 @@ check $? "200-class cycle with 199 locks held: all shown"
 # not interpose glibc's pthread_mutex_lock@GLIBC_2.2.5 (the matrix above
 # shows that calls made the normal way are seen).
 so=$ULD_BUILDDIR/preload/.libs/libulockdep-preload.so
-why=$(nm -D --defined-only "$so" | grep pthread_ | grep '@' | head -3)
-[ "$(nm -D --defined-only "$so" | grep -c ' T pthread_')" -eq 23 ] &&
-    ! nm -D --defined-only "$so" | grep ' T pthread_' | grep -q '@'
-check $? "preload defines the 23 pthread interceptors, unversioned"
+syms=$(nm -D --defined-only "$so" | awk '$2 == "T" && $3 !~ /^_/ { print $3 }')
+why="$(printf '%s\n' "$syms" | wc -l) symbols: $(printf '%s\n' "$syms" | grep '@' | head -3)"
+[ "$(printf '%s\n' "$syms" | grep -c '^pthread_\(mutex\|spin\|rwlock\)_')" -eq 23 ] &&
+    [ "$(printf '%s\n' "$syms" | wc -l)" -eq 35 ] &&
+    ! printf '%s\n' "$syms" | grep -q '@'
+check $? "preload defines 35 interceptors (23 lock, 12 sleeping calls), unversioned"
 
 # The core exports only the uld_* API.
 why=$(nm -D --defined-only "$ULD_BUILDDIR/lib/.libs/libulockdep.so" | grep -v ' uld_' | grep -v ULOCKDEP_0)

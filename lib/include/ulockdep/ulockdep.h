@@ -96,7 +96,10 @@ struct uld_class_key {
 ULD_API void uld_lock_init(void *lock, enum uld_lock_type type,
     const void *site);
 
-/* A lock is destroyed: forget the instance (its class stays). */
+/*
+ * A lock is destroyed (or its memory freed): reported as held_lock_freed if
+ * any thread holds it; then the instance is forgotten (its class stays).
+ */
 ULD_API void uld_lock_destroy(void *lock, const void *ip);
 
 /*
@@ -131,6 +134,13 @@ ULD_API void uld_lock_acquire_failed(void *lock);
 
 /* The calling thread is about to release `lock`. */
 ULD_API void uld_lock_release(void *lock, const void *ip);
+
+/*
+ * The calling thread is about to sleep or block in `what` (a function
+ * name, e.g. "nanosleep"), like the kernel's might_sleep(): reported as
+ * sleep_in_atomic if it holds a spinlock.  `ip` as for uld_lock_acquire.
+ */
+ULD_API void uld_might_sleep(const char *what, const void *ip);
 
 /* Number of reports this process has written so far (for tests, tools). */
 ULD_API unsigned long uld_report_count(void);
