@@ -142,6 +142,14 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 }
 
 ULD_API void
+uld_lock_acquired(void *lock)
+{
+	/* The wait is over.  One thread-local store: no guard needed. */
+	__atomic_store_n(&uld__self.wait_lock, NULL, __ATOMIC_RELEASE);
+	(void)lock;
+}
+
+ULD_API void
 uld_lock_acquire_failed(void *lock)
 {
 	int saved = errno;

@@ -7,6 +7,7 @@
 #include <urcu/rculfhash.h>
 
 #include "alloc.h"
+#include "lfht.h"
 #include "util.h"
 
 struct chain {
@@ -14,14 +15,13 @@ struct chain {
 	uint64_t key;
 };
 
-static struct cds_lfht *chain_ht;
+static struct uld__lfht chain_ht;
 static uint64_t nchains;
 
 void
 uld__chain_init(void)
 {
-	chain_ht = cds_lfht_new(4096, 4096, 1UL << 26, CDS_LFHT_AUTO_RESIZE,
-	    NULL);
+	uld__lfht_create(&chain_ht, 4096, 1UL << 26);
 }
 
 uint64_t
@@ -44,7 +44,7 @@ uld__chain_lookup(struct uld__thread *t, uint64_t key)
 	int found;
 
 	rcu_read_lock();
-	cds_lfht_lookup(chain_ht, key, match, &key, &iter);
+	cds_lfht_lookup(chain_ht.ht, key, match, &key, &iter);
 	found = cds_lfht_iter_get_node(&iter) != NULL;
 	rcu_read_unlock();
 	if (found)
@@ -63,11 +63,13 @@ uld__chain_add(struct uld__thread *t, uint64_t key)
 	c->key = key;
 	cds_lfht_node_init(&c->node);
 	rcu_read_lock();
-	struct cds_lfht_node *got = cds_lfht_add_unique(chain_ht, key, match,
+	struct cds_lfht_node *got = cds_lfht_add_unique(chain_ht.ht, key, match,
 	    &key, &c->node);
 	rcu_read_unlock();
-	if (got != &c->node)
+	if (got != &c->node) {
 		uld__free(c);
-	else
+	} else {
 		nchains++;
+		uld__lfht_added(&chain_ht, 1);
+	}
 }

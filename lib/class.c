@@ -7,20 +7,20 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "lfht.h"
 #include "mutex.h"
 #include "options.h"
 #include "out.h"
 #include "symbols.h"
 #include "util.h"
 
-static struct cds_lfht *class_ht;
+static struct uld__lfht class_ht;
 static uint32_t next_id = 1;
 
 void
 uld__class_init(void)
 {
-	class_ht = cds_lfht_new(1024, 1024, 1UL << 24, CDS_LFHT_AUTO_RESIZE,
-	    NULL);
+	uld__lfht_create(&class_ht, 1024, 1UL << 24);
 }
 
 uint32_t
@@ -180,7 +180,7 @@ lookup(enum uld__class_kind kind, const void *key, const char *name)
 	struct cds_lfht_node *node;
 
 	rcu_read_lock();
-	cds_lfht_lookup(class_ht, class_hash(kind, key), match, &m, &iter);
+	cds_lfht_lookup(class_ht.ht, class_hash(kind, key), match, &m, &iter);
 	node = cds_lfht_iter_get_node(&iter);
 	rcu_read_unlock();
 	/* Classes are never freed: the pointer outlives the read section. */
@@ -238,8 +238,9 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 			c->base = c;
 			c->sub[0] = c;
 			rcu_read_lock();
-			cds_lfht_add(class_ht, class_hash(kind, key), &c->node);
+			cds_lfht_add(class_ht.ht, class_hash(kind, key), &c->node);
 			rcu_read_unlock();
+			uld__lfht_added(&class_ht, 1);
 		}
 	}
 	uld__mutex_unlock(&uld__graph_lock);

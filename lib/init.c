@@ -24,6 +24,7 @@
 #include "symbols.h"
 #include "thread.h"
 #include "validate.h"
+#include "watchdog.h"
 
 int uld__init_state;
 

@@ -6,11 +6,12 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "lfht.h"
 #include "mutex.h"
 #include "symbols.h"
 #include "util.h"
 
-static struct cds_lfht *inst_ht;
+static struct uld__lfht inst_ht;
 
 /*
  * Retired instances wait for a grace period before reuse.  Protected by
@@ -24,8 +25,7 @@ static unsigned nretired;
 void
 uld__lockmap_init(void)
 {
-	inst_ht = cds_lfht_new(4096, 4096, 1UL << 26, CDS_LFHT_AUTO_RESIZE,
-	    NULL);
+	uld__lfht_create(&inst_ht, 4096, 1UL << 26);
 }
 
 static inline unsigned long
@@ -74,7 +74,7 @@ uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 	if (uld__sym_is_own(ip) || uld__sym_is_own(addr))
 		return NULL;
 	rcu_read_lock();
-	cds_lfht_lookup(inst_ht, addr_hash(addr), match, addr, &iter);
+	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
 	node = cds_lfht_iter_get_node(&iter);
 	inst = node ? uld__container_of(node, struct uld__instance, node)
 		    : NULL;
@@ -143,13 +143,15 @@ remove_addr(void *addr)
 	struct uld__instance *old = NULL;
 
 	rcu_read_lock();
-	cds_lfht_lookup(inst_ht, addr_hash(addr), match, addr, &iter);
+	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
 	node = cds_lfht_iter_get_node(&iter);
-	if (node != NULL && cds_lfht_del(inst_ht, node) == 0)
+	if (node != NULL && cds_lfht_del(inst_ht.ht, node) == 0)
 		old = uld__container_of(node, struct uld__instance, node);
 	rcu_read_unlock();
-	if (old != NULL)
+	if (old != NULL) {
+		uld__lfht_added(&inst_ht, -1);
 		retire(old);
+	}
 }
 
 static struct uld__instance *
@@ -171,15 +173,17 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 
 	rcu_read_lock();
 	if (replace) {
-		got = cds_lfht_add_replace(inst_ht, addr_hash(addr), match,
+		got = cds_lfht_add_replace(inst_ht.ht, addr_hash(addr), match,
 		    addr, &inst->node);
 		rcu_read_unlock();
 		if (got != NULL)
 			retire(uld__container_of(got, struct uld__instance,
 			    node));
+		else
+			uld__lfht_added(&inst_ht, 1);
 		return inst;
 	}
-	got = cds_lfht_add_unique(inst_ht, addr_hash(addr), match, addr,
+	got = cds_lfht_add_unique(inst_ht.ht, addr_hash(addr), match, addr,
 	    &inst->node);
 	rcu_read_unlock();
 	if (got != &inst->node) {
@@ -188,6 +192,7 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 		retire(inst);
 		return uld__container_of(got, struct uld__instance, node);
 	}
+	uld__lfht_added(&inst_ht, 1);
 	return inst;
 }
 

@@ -30,7 +30,9 @@
 	X(HELD_AT_EXIT, "locks_held_at_exit",                                 \
 	    "WARNING: thread still has locks held!")                          \
 	X(SLEEP_IN_ATOMIC, "sleep_in_atomic",                                 \
-	    "BUG: sleeping function called from invalid context")
+	    "BUG: sleeping function called from invalid context")            \
+	X(SPIN_TIMEOUT, "spin_timeout", "BUG: spinlock lockup suspected")     \
+	X(SOFT_LOCKUP, "soft_lockup", "BUG: soft lockup")
 
 enum uld__report_kind {
 #define X(id, name, headline) ULD_REPORT_##id,
@@ -80,6 +82,11 @@ struct uld__report {
 	char other_thread[16];
 	int same_instance;		/* RECURSIVE: the very same lock */
 	const char *sleeper;		/* SLEEP_IN_ATOMIC: the call */
+	/* SPIN_TIMEOUT, SOFT_LOCKUP (with other_owner, other_thread). */
+	const void *owner_ip;		/* where the owner took the lock */
+	long waited_ms;
+	int waiter_blocked, owner_blocked; /* could not be sampled: signals */
+	int waiter_scanned, owner_scanned; /* frames from a stack scan */
 	uint32_t spins_held;		/* SLEEP_IN_ATOMIC: in_atomic() */
 	const char *advice;		/* "what to do" line */
 

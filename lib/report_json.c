@@ -127,8 +127,16 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		uld__buf_puts(b, ",\"call\":");
 		uld__buf_json_str(b, r->sleeper);
 	}
-	if ((r->kind == ULD_REPORT_BAD_UNLOCK ||
-		r->kind == ULD_REPORT_HELD_FREED) && r->other_owner) {
+	if (r->kind == ULD_REPORT_SPIN_TIMEOUT ||
+	    r->kind == ULD_REPORT_SOFT_LOCKUP) {
+		uld__buf_printf(b, ",\"waited_ms\":%ld,\"owner_signals_blocked\":"
+				   "%s",
+		    r->waited_ms, r->owner_blocked ? "true" : "false");
+		if (r->owner_ip)
+			uld__buf_printf(b, ",\"owner_acquired_at\":\"%p\"",
+			    r->owner_ip);
+	}
+	if (r->other_owner) {
 		uld__buf_printf(b, ",\"owner_tid\":%d,\"owner_thread\":",
 		    (int)r->other_owner);
 		uld__buf_json_str(b, r->other_thread);

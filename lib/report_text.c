@@ -274,6 +274,57 @@ sleep_body(struct uld__buf *b, const struct uld__report *r)
 			 "long as it sleeps.\n\n");
 }
 
+/* Where a sampled thread is now, or why it could not be sampled. */
+static void
+now_stack(struct uld__buf *b, const struct uld__rstack *s, int blocked,
+    int scanned)
+{
+	if (s->n > 0 && scanned)
+		uld__buf_puts(b, "       (a thread asleep in the kernel is read "
+				 "from its stack, not woken: a frame\n"
+				 "        may be stale)\n");
+	if (s->n > 0)
+		uld__report_frames(b, s->ips, s->n, 7);
+	else if (blocked)
+		uld__buf_puts(b, "       (not sampled: it has every signal "
+				 "blocked; it may itself be waiting with\n"
+				 "        signals blocked, like a CPU spinning "
+				 "with irqs off)\n");
+	else
+		uld__buf_puts(b, "       (not sampled: no answer to the "
+				 "sampling signal)\n");
+}
+
+static void
+stuck_body(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s/%d %s for %ld ms on lock:\n", r->thread,
+	    (int)r->tid,
+	    r->kind == ULD_REPORT_SPIN_TIMEOUT ? "has spun" : "has been stuck",
+	    r->waited_ms);
+	uld__report_lock_label(b, &r->locks[0]);
+	uld__buf_puts(b, ", waiting at: ");
+	void *at = (void *)r->locks[0].ip;
+	uld__report_frames(b, &at, at ? 1 : 0, 0);
+	if (r->other_owner) {
+		uld__buf_printf(b, "\nowner: %s/%d, which took it at:\n",
+		    r->other_thread, (int)r->other_owner);
+		void *oip = (void *)r->owner_ip;
+		uld__report_frames(b, &oip, oip ? 1 : 0, 7);
+		uld__buf_printf(b, "\nowner %s/%d is now at:\n",
+		    r->other_thread, (int)r->other_owner);
+		now_stack(b, &r->stacks[1], r->owner_blocked,
+		    r->owner_scanned);
+	} else {
+		uld__buf_puts(b, "\nowner: no live thread holds it (it ended "
+				 "holding it, or this thread took it before)\n");
+	}
+	uld__buf_printf(b, "\nwaiter %s/%d is now at:\n", r->thread,
+	    (int)r->tid);
+	now_stack(b, &r->stacks[0], r->waiter_blocked, r->waiter_scanned);
+	uld__buf_putc(b, '\n');
+}
+
 void
 uld__report_text(struct uld__buf *b, const struct uld__report *r)
 {
@@ -297,10 +348,17 @@ uld__report_text(struct uld__buf *b, const struct uld__report *r)
 	case ULD_REPORT_SLEEP_IN_ATOMIC:
 		sleep_body(b, r);
 		break;
+	case ULD_REPORT_SPIN_TIMEOUT:
+	case ULD_REPORT_SOFT_LOCKUP:
+		stuck_body(b, r);
+		break;
 	}
 	held_locks(b, r);
-	uld__buf_puts(b, "\nstack backtrace:\n");
-	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n, 7);
+	if (r->kind != ULD_REPORT_SPIN_TIMEOUT &&
+	    r->kind != ULD_REPORT_SOFT_LOCKUP) {
+		uld__buf_puts(b, "\nstack backtrace:\n");
+		uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n, 7);
+	}
 	uld__buf_printf(b, "\nsignature: %s/%016lx\n",
 	    uld__report_kind_name(r->kind), (unsigned long)r->signature);
 	if (r->advice)

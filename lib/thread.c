@@ -179,6 +179,57 @@ read_comm(pid_t tid, char *name, size_t len)
 		name[n - 1] = '\0';
 }
 
+size_t
+uld__thread_waits(struct uld__wait *out, size_t max)
+{
+	size_t n = 0;
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&registry_lock);
+	for (struct uld__thread *t = registry; t && n < max; t = t->next) {
+		void *lock = __atomic_load_n(&t->wait_lock, __ATOMIC_ACQUIRE);
+		if (lock == NULL)
+			continue;
+		struct uld__wait *w = &out[n++];
+		memset(w, 0, sizeof(*w));
+		w->tid = t->tid;
+		w->lock = lock;
+		w->ip = t->wait_ip;
+		w->seq = t->wait_seq;
+		w->type = t->wait_type;
+		struct uld__held *h = __atomic_load_n(&t->held,
+		    __ATOMIC_ACQUIRE);
+		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
+		w->depth = d < 16 ? d : 16;
+		memcpy(w->held, h, w->depth * sizeof(*h));
+		/* The owner: another thread with the lock on its stack. */
+		for (struct uld__thread *o = registry; o && !w->owner;
+		    o = o->next) {
+			if (o == t)
+				continue;
+			struct uld__held *oh = __atomic_load_n(&o->held,
+			    __ATOMIC_ACQUIRE);
+			uint32_t od = __atomic_load_n(&o->depth,
+			    __ATOMIC_RELAXED);
+			for (uint32_t i = 0; i < od && i < o->cap; i++)
+				if (oh[i].lock == lock) {
+					w->owner = o->tid;
+					w->owner_ip = oh[i].ip;
+				}
+		}
+	}
+	uld__mutex_unlock(&registry_lock);
+	uld__sig_restore(&old);
+	for (size_t i = 0; i < n; i++) {
+		read_comm(out[i].tid, out[i].thread, sizeof(out[i].thread));
+		if (out[i].owner)
+			read_comm(out[i].owner, out[i].owner_thread,
+			    sizeof(out[i].owner_thread));
+	}
+	return n;
+}
+
 pid_t
 uld__thread_find_holder(const void *lock, char *name, size_t len)
 {

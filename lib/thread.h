@@ -61,6 +61,15 @@ struct uld__thread {
 	pid_t tid;
 	uint32_t depth;		/* entries in held[] */
 	uint32_t spins_held;	/* held spinlocks: in_atomic() */
+	/*
+	 * The lock this thread is blocked or spinning on (NULL: none), for the
+	 * watchdog, which reads it from its own thread.  wait_lock is written
+	 * last when a wait starts (release), and each wait gets a new seq.
+	 */
+	void *wait_lock;
+	const void *wait_ip;
+	uint32_t wait_seq;
+	uint8_t wait_type;
 	uint32_t cap;
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */
@@ -91,6 +100,25 @@ uld__thread_get(void)
  * them: good enough to name an owner in a report, never used to decide.
  */
 pid_t uld__thread_find_holder(const void *lock, char *name, size_t len);
+
+/* A wait in progress, as the watchdog copies it out of a thread. */
+struct uld__wait {
+	pid_t tid;
+	void *lock;
+	const void *ip;
+	uint32_t seq;
+	uint8_t type;
+	pid_t owner;			/* another thread holding `lock` */
+	const void *owner_ip;		/* where the owner took it */
+	char thread[16], owner_thread[16];
+	uint32_t depth;			/* the waiter's held locks */
+	struct uld__held held[16];
+};
+/*
+ * Copy out up to `max` waits of live threads, each with the thread that
+ * holds its lock, if any.  Returns how many.  Takes the registry lock.
+ */
+size_t uld__thread_waits(struct uld__wait *out, size_t max);
 /* fork(): hold the registry lock across it (prefork, parent). */
 void uld__thread_prefork(void);
 void uld__thread_postfork_parent(void);

@@ -15,6 +15,7 @@
 #include "report.h"
 #include "stack.h"
 #include "symbols.h"
+#include "watchdog.h"
 
 /* The current stack, captured at most once per slow-path visit. */
 struct cur_stack {
@@ -279,6 +280,15 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->trylock = !!(flags & ULD_ACQ_TRY);
 	h->type = (uint8_t)type;
 
+	if (!h->trylock) {
+		/* Publish the wait for the watchdog (thread-local stores). */
+		t->wait_ip = ip;
+		t->wait_type = (uint8_t)type;
+		t->wait_seq++;
+		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
+		uld__watchdog_start();
+	}
+
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	/* A trylock cannot deadlock: no checks, no edge into it. */
 	if (!h->trylock && !uld__chain_cached(t, key))
@@ -321,6 +331,7 @@ uld__acquire_failed(struct uld__thread *t, void *lock)
 {
 	int i = find_held(t, lock);
 
+	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 	if (i < 0)
 		return;
 	if (t->held[i].references)

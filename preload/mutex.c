@@ -51,7 +51,9 @@ pthread_mutex_lock(pthread_mutex_t *m)
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_lock)(m);
-	if (!acquired(rc))
+	if (acquired(rc))
+		uld_lock_acquired(m);
+	else
 		uld_lock_acquire_failed(m);
 	return rc;
 }
@@ -72,7 +74,9 @@ pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_timedlock)(m, abstime);
-	if (!acquired(rc))
+	if (acquired(rc))
+		uld_lock_acquired(m);
+	else
 		uld_lock_acquire_failed(m);
 	return rc;
 }
@@ -83,7 +87,9 @@ pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
 {
 	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
 	int rc = REAL(pthread_mutex_clocklock)(m, clk, abstime);
-	if (!acquired(rc))
+	if (acquired(rc))
+		uld_lock_acquired(m);
+	else
 		uld_lock_acquire_failed(m);
 	return rc;
 }

@@ -39,7 +39,9 @@ pthread_rwlock_destroy(pthread_rwlock_t *l)
 	do {                                                                 \
 		uld_lock_acquire(l, ULD_LOCK_RWLOCK, flags, 0, ULD_RET_IP()); \
 		int rc_ = REAL(name) call;                                   \
-		if (rc_ != 0)                                                \
+		if (rc_ == 0)                                                \
+			uld_lock_acquired(l);                                \
+		else                                                         \
 			uld_lock_acquire_failed(l);                          \
 		return rc_;                                                  \
 	} while (0)

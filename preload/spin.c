@@ -26,7 +26,9 @@ pthread_spin_lock(pthread_spinlock_t *s)
 {
 	uld_lock_acquire((void *)s, ULD_LOCK_SPIN, 0, 0, ULD_RET_IP());
 	int rc = REAL(pthread_spin_lock)(s);
-	if (rc != 0)
+	if (rc == 0)
+		uld_lock_acquired((void *)s);
+	else
 		uld_lock_acquire_failed((void *)s);
 	return rc;
 }

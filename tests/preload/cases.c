@@ -16,7 +16,9 @@
  * are initialised in main() and named with uld_lock_set_class().
  */
 #include <errno.h>
+#include <dirent.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,6 +537,105 @@ static void spin_nested_sleep(void)
 	pthread_spin_unlock(&spin_A);
 }
 
+/* ---- waits that last: spin_timeout, soft_lockup ---- */
+
+static void
+busy_ms(long ms)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - t0.tv_sec) * 1000L +
+	    (now.tv_nsec - t0.tv_nsec) / 1000000L < ms);
+}
+
+static long hold_ms;
+static int hold_signals_blocked;
+
+/* Holds spin_A (busy: sleeping under a spinlock is a bug of its own). */
+static void *
+t_hold_spin(void *arg)
+{
+	if (hold_signals_blocked) {
+		sigset_t all;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, NULL);
+	}
+	pthread_spin_lock(&spin_A);
+	pthread_barrier_wait(&bar);
+	busy_ms(hold_ms);
+	pthread_spin_unlock(&spin_A);
+	return arg;
+}
+static void
+spin_wait(long ms, int blocked)
+{
+	pthread_t t;
+
+	hold_ms = ms;
+	hold_signals_blocked = blocked;
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_spin, NULL);
+	pthread_barrier_wait(&bar);
+	pthread_spin_lock(&spin_A); /* spins while the thread holds it */
+	pthread_spin_unlock(&spin_A);
+	pthread_join(t, NULL);
+}
+static void spin_wait_long(void) { spin_wait(1200, 0); }
+static void spin_wait_short(void) { spin_wait(50, 0); }
+static void spin_wait_owner_blocked(void) { spin_wait(1200, 1); }
+
+/* Holds mutex_A, sleeping (legal under a mutex). */
+static void *
+t_hold_mutex(void *arg)
+{
+	pthread_mutex_lock(&mutex_A);
+	pthread_barrier_wait(&bar);
+	usleep(hold_ms * 1000);
+	pthread_mutex_unlock(&mutex_A);
+	return arg;
+}
+static void
+mutex_wait(long ms)
+{
+	pthread_t t;
+
+	hold_ms = ms;
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_mutex, NULL);
+	pthread_barrier_wait(&bar);
+	pthread_mutex_lock(&mutex_A); /* blocks while the thread holds it */
+	pthread_mutex_unlock(&mutex_A);
+	pthread_join(t, NULL);
+}
+static void mutex_wait_long(void) { mutex_wait(2500); }
+static void mutex_wait_short(void) { mutex_wait(100); }
+
+/* How many threads the process has: the watchdog starts only when needed. */
+static void
+count_threads(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+
+	while (d && (e = readdir(d)) != NULL)
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	printf("threads=%d\n", n);
+}
+static void no_locks_threads(void) { count_threads(); }
+static void one_lock_threads(void)
+{
+	L(A);
+	U(A);
+	usleep(20000);
+	count_threads();
+}
+
 /* ---- classes ---- */
 
 static pthread_spinlock_t *x1s, *x2s;
@@ -868,6 +969,9 @@ static const struct {
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
 	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
 	S(spin_nested_sleep),
+	S(spin_wait_long), S(spin_wait_short), S(spin_wait_owner_blocked),
+	S(mutex_wait_long), S(mutex_wait_short),
+	S(no_locks_threads), S(one_lock_threads),
 	S(same_class_nested), S(same_class_nested_annotated),
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),

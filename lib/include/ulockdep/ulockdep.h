@@ -12,7 +12,9 @@
  *
  *	uld_lock_acquire(lock, ...);	   validate, report, then mark held
  *	rc = real_lock(lock);		   may block forever: already reported
- *	if (rc != 0)
+ *	if (rc == 0)
+ *		uld_lock_acquired(lock);   the wait is over
+ *	else
  *		uld_lock_acquire_failed(lock);
  *	...
  *	uld_lock_release(lock, ...);
@@ -128,6 +130,13 @@ ULD_API void uld_lock_set_subclass(void *lock, unsigned subclass);
  */
 ULD_API void uld_lock_acquire(void *lock, enum uld_lock_type type,
     unsigned flags, unsigned subclass, const void *ip);
+
+/*
+ * The lock call announced by uld_lock_acquire() returned with the lock:
+ * the wait is over (the watchdog's spin_timeout and soft_lockup watch it
+ * until then).  Cheap: one thread-local store.
+ */
+ULD_API void uld_lock_acquired(void *lock);
 
 /* The lock call announced by uld_lock_acquire() failed or timed out. */
 ULD_API void uld_lock_acquire_failed(void *lock);

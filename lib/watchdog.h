@@ -1,0 +1,36 @@
+/*
+ * watchdog.h: spin timeouts and soft lockups.
+ *
+ * A thread that waits on a lock publishes the wait in its own state
+ * (thread.h: wait_lock, wait_seq); nothing else happens on the fast path.
+ * A watchdog thread, started lazily at the first wait of the process (and
+ * again in a fork child), wakes a few times per threshold, copies out the
+ * waits in progress, and reports a wait seen for longer than
+ * spin_timeout_ms (spinlocks) or lockup_s (any lock), once per wait.  It
+ * names the owner, where the owner took the lock, and where the owner is
+ * now, sampled by a real-time signal (ULD_SAMPLE_SIGNAL) unless the owner
+ * has that signal blocked, which the report then says.
+ */
+#ifndef ULD_WATCHDOG_H
+#define ULD_WATCHDOG_H
+
+/* SIGRTMAX - 1: high, away from glibc's own and programs' usual choices. */
+#define ULD_SAMPLE_SIGNAL (SIGRTMAX - 1)
+
+extern int uld__watchdog_running;
+
+void uld__watchdog_start_slow(void);
+
+/* Cheap when already started: one load. */
+static inline void
+uld__watchdog_start(void)
+{
+	if (__builtin_expect(!__atomic_load_n(&uld__watchdog_running,
+	    __ATOMIC_RELAXED), 0))
+		uld__watchdog_start_slow();
+}
+
+/* In a fork child: the watchdog thread is gone; start again when needed. */
+void uld__watchdog_atfork_child(void);
+
+#endif /* ULD_WATCHDOG_H */

@@ -1,0 +1,67 @@
+#!/bin/sh
+# watchdog.sh: spin_timeout and soft_lockup name the owner and say where
+# it is; short waits stay silent; no watchdog thread without locks.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+
+kinds() { printf '%s\n' "$json" | "$JQ" -r .kind 2>/dev/null | sort | tr '\n' ' '; }
+
+# A spin of 1.2 s with spin_timeout_ms=300: one spin_timeout, naming the
+# owner (the other thread) and sampling where the owner is now (busy_ms).
+run_case spin_wait_long spin "spin_timeout_ms=300"
+why="kinds: $(kinds); $(printf '%s' "$json" | "$JQ" -c '{owner_tid, owner_thread, tid, locks: [.locks[].class], roles: [.stacks[].role], owner_now: [.stacks[1].frames[0:4][].function]}' 2>/dev/null)"
+printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="spin_timeout" and
+    .[0].locks[0].class=="spin_A" and .[0].owner_tid > 0 and
+    .[0].owner_tid != .[0].tid and .[0].owner_signals_blocked==false and
+    (.[0].stacks[1].role=="owner") and
+    ([.[0].stacks[1].frames[0:6][].function] | index("busy_ms") != null or index("t_hold_spin") != null)' >/dev/null &&
+    [ "$status" -eq 66 ]
+check $? "spin_timeout: one report, owner named and sampled"
+
+owner=$(printf '%s' "$json" | "$JQ" -r .owner_tid)
+why=$(printf '%s' "$text" | head -20)
+printf '%s' "$text" | grep -q 'BUG: spinlock lockup suspected' &&
+    printf '%s' "$text" | grep -q "has spun for [0-9]* ms on lock:" &&
+    printf '%s' "$text" | grep -q "^owner: .*/$owner, which took it at:" &&
+    printf '%s' "$text" | grep -q "is now at:"
+check $? "spin_timeout text: headline, waiter, owner tid $owner, where it is now"
+
+# The same spin, shorter than the threshold: silent.
+run_case spin_wait_short spin "spin_timeout_ms=300"
+why="kinds: $(kinds)"
+[ -z "$json" ] && [ "$status" -eq 0 ]
+check $? "spin shorter than spin_timeout_ms: silent"
+
+# The owner holds the lock with every signal blocked (the siglock case):
+# it cannot be sampled, and the report says so.
+run_case spin_wait_owner_blocked spin "spin_timeout_ms=300"
+why="kinds: $(kinds)"
+printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="spin_timeout" and
+    .[0].owner_signals_blocked==true' >/dev/null &&
+    printf '%s' "$text" | grep -q 'it has every signal blocked'
+check $? "spin_timeout: owner with signals blocked is said to be"
+
+# A thread blocked 2.5 s in pthread_mutex_lock with lockup_s=1.
+run_case mutex_wait_long mutex "lockup_s=1"
+why="kinds: $(kinds); $(printf '%s' "$json" | "$JQ" -c '{owner_tid, waited_ms, owner_now: [.stacks[1].frames[0:5][].function]}' 2>/dev/null)"
+printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="soft_lockup" and
+    .[0].locks[0].class=="mutex_A" and .[0].owner_tid != .[0].tid and
+    .[0].waited_ms >= 1000' >/dev/null && [ "$status" -eq 66 ]
+check $? "soft_lockup: a blocked mutex waiter, owner named"
+
+run_case mutex_wait_short mutex "lockup_s=1"
+why="kinds: $(kinds)"
+[ -z "$json" ] && [ "$status" -eq 0 ]
+check $? "mutex wait shorter than lockup_s: silent"
+
+# No lock, no watchdog thread; one lock, one watchdog thread.
+run_case no_locks_threads mutex
+why=$(cat "$dir/out")
+[ "$(cat "$dir/out")" = "threads=1" ]
+check $? "a program that takes no lock has no watchdog thread"
+
+run_case one_lock_threads mutex
+why=$(cat "$dir/out")
+[ "$(cat "$dir/out")" = "threads=2" ]
+check $? "the watchdog starts at the first lock wait"
+
+finish
