@@ -195,14 +195,19 @@ uld__thread_waits(struct uld__wait *out, size_t max)
 		memset(w, 0, sizeof(*w));
 		w->tid = t->tid;
 		w->lock = lock;
-		w->ip = t->wait_ip;
 		w->seq = t->wait_seq;
-		w->type = t->wait_type;
 		struct uld__held *h = __atomic_load_n(&t->held,
 		    __ATOMIC_ACQUIRE);
 		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
 		w->depth = d < 16 ? d : 16;
 		memcpy(w->held, h, w->depth * sizeof(*h));
+		/* The wait's own entry: the topmost one for this lock. */
+		for (uint32_t i = d; i-- > 0 && i < t->cap;)
+			if (h[i].lock == lock) {
+				w->ip = h[i].ip;
+				w->type = h[i].type;
+				break;
+			}
 		/* The owner: another thread with the lock on its stack. */
 		for (struct uld__thread *o = registry; o && !w->owner;
 		    o = o->next) {

@@ -64,12 +64,11 @@ struct uld__thread {
 	/*
 	 * The lock this thread is blocked or spinning on (NULL: none), for the
 	 * watchdog, which reads it from its own thread.  wait_lock is written
-	 * last when a wait starts (release), and each wait gets a new seq.
+	 * last when a wait starts (release), and each wait gets a new seq.  The
+	 * lock's type and site are in its held entry, pushed with the wait.
 	 */
 	void *wait_lock;
-	const void *wait_ip;
 	uint32_t wait_seq;
-	uint8_t wait_type;
 	uint32_t cap;
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */

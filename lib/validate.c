@@ -280,15 +280,6 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->trylock = !!(flags & ULD_ACQ_TRY);
 	h->type = (uint8_t)type;
 
-	if (!h->trylock) {
-		/* Publish the wait for the watchdog (thread-local stores). */
-		t->wait_ip = ip;
-		t->wait_type = (uint8_t)type;
-		t->wait_seq++;
-		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
-		uld__watchdog_start();
-	}
-
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	/* A trylock cannot deadlock: no checks, no edge into it. */
 	if (!h->trylock && !uld__chain_cached(t, key))
@@ -296,6 +287,13 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	t->chain_key = key;
 	t->spins_held += type == ULD_LOCK_SPIN;
 	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	if (!h->trylock) {
+		/* Publish the wait for the watchdog, after the entry it
+		 * reads (thread-local stores only). */
+		t->wait_seq++;
+		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
+		uld__watchdog_start();
+	}
 	debug_check_chain(t);
 }
 

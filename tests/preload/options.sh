@@ -86,9 +86,14 @@ why="status $status, json: $json"
     printf '%s' "$text" | grep -q 'WARNING: possible circular locking dependency detected'
 check $? "real deadlock: report written before blocking"
 
+# With spinlocks, the watchdog then reports both threads spinning, each
+# naming the other as the owner.
 run_case ABBA_real_deadlock spin "" 3
-[ "$status" -eq 137 ] && [ "$(printf '%s' "$json" | "$JQ" -r .kind)" = circular_dependency ]
-check $? "real spinlock deadlock: report written before spinning"
+why="status $status, kinds: $(printf '%s\n' "$json" | "$JQ" -r .kind | tr '\n' ' ')"
+[ "$status" -eq 137 ] &&
+    [ "$(printf '%s\n' "$json" | head -1 | "$JQ" -r .kind)" = circular_dependency ] &&
+    [ "$(printf '%s\n' "$json" | "$JQ" -r 'select(.kind=="spin_timeout") | .owner_tid' | sort -u | grep -c .)" -eq 2 ]
+check $? "real spinlock deadlock: circular report before spinning, then two spin timeouts"
 
 # log_path=PATH writes PATH.<pid>; stderr stays clean.
 run_case ABBA mutex
