@@ -144,9 +144,13 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 ULD_API void
 uld_lock_acquired(void *lock)
 {
-	/* The wait is over.  One thread-local store: no guard needed. */
-	__atomic_store_n(&uld__self.wait_lock, NULL, __ATOMIC_RELEASE);
-	(void)lock;
+	/*
+	 * The wait for `lock` is over.  Only that wait: a lock taken and
+	 * granted meanwhile on this thread (libunwind's, in the watchdog's
+	 * sampling handler) must not end the wait it interrupted.
+	 */
+	if (uld__self.wait_lock == lock)
+		__atomic_store_n(&uld__self.wait_lock, NULL, __ATOMIC_RELEASE);
 }
 
 ULD_API void

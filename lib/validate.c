@@ -329,7 +329,8 @@ uld__acquire_failed(struct uld__thread *t, void *lock)
 {
 	int i = find_held(t, lock);
 
-	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
+	if (t->wait_lock == lock)
+		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 	if (i < 0)
 		return;
 	if (t->held[i].references)

@@ -204,8 +204,10 @@ sample(pid_t tid, void **ips, int max, int *blocked, int *scanned)
 	while (i < n && uld__sym_in_module(sample_ips[i], self))
 		i++;
 	i++; /* the signal trampoline (__restore_rt) */
+	/* The program's frames only: not our interceptors on its stack. */
 	for (; i < n && k < max; i++)
-		ips[k++] = sample_ips[i];
+		if (!uld__sym_in_module(sample_ips[i], self))
+			ips[k++] = sample_ips[i];
 	return k;
 }
 

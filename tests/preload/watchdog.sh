@@ -25,6 +25,14 @@ printf '%s' "$text" | grep -q 'BUG: spinlock lockup suspected' &&
     printf '%s' "$text" | grep -q "is now at:"
 check $? "spin_timeout text: headline, waiter, owner tid $owner, where it is now"
 
+# One wait, both thresholds: a spin_timeout, then a soft_lockup (sampling
+# the spinner must not end its wait).
+run_case spin_wait_long spin "spin_timeout_ms=300:lockup_s=1"
+why="kinds: $(kinds)"
+[ "$(kinds)" = "soft_lockup spin_timeout " ] &&
+    [ "$(printf '%s\n' "$json" | "$JQ" -r .owner_tid | sort -u | grep -c .)" -eq 1 ]
+check $? "a long spin: spin_timeout, then soft_lockup, same owner"
+
 # The same spin, shorter than the threshold: silent.
 run_case spin_wait_short spin "spin_timeout_ms=300"
 why="kinds: $(kinds)"
