@@ -16,6 +16,7 @@
 #include "report.h"
 #include "symbols.h"
 #include "thread.h"
+#include "lifetime.h"
 #include "validate.h"
 #include "ulockdep/ulockdep.h"
 

@@ -227,8 +227,7 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 		      kind == ULD_CLASS_ACQUIRE_SITE) &&
 	    uld__sym_is_own(key);
 
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
+	uld__graph_enter(&old);
 	c = lookup(kind, key, name);
 	if (c == NULL) {
 		c = new_class(kind, key, type, n, 0);
@@ -243,8 +242,7 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 			uld__lfht_added(&class_ht, 1);
 		}
 	}
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__graph_leave(&old);
 	uld__free(n);
 	if (c != NULL && uld__opts.verbosity >= 2) {
 		char line[600];
@@ -275,8 +273,7 @@ uld__class_sub(struct uld__class *base, unsigned sub)
 	uld__buf_str(&nb);
 	char *n = uld__strdup(name);
 
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
+	uld__graph_enter(&old);
 	c = base->sub[sub];
 	if (c == NULL) {
 		c = new_class(base->kind, base->key, base->type, n, sub);
@@ -287,8 +284,7 @@ uld__class_sub(struct uld__class *base, unsigned sub)
 			__atomic_store_n(&base->sub[sub], c, __ATOMIC_RELEASE);
 		}
 	}
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__graph_leave(&old);
 	uld__free(n);
 	return c ? c : base;
 }

@@ -23,7 +23,7 @@
 #include "report.h"
 #include "symbols.h"
 #include "thread.h"
-#include "validate.h"
+#include "lifetime.h"
 #include "watchdog.h"
 
 int uld__init_state;

@@ -88,4 +88,20 @@ uld__sig_restore(const sigset_t *old)
 {
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
 }
+/* Enter and leave the validator's graph lock with signals blocked: the
+ * shape of every slow path and report. */
+static inline void
+uld__graph_enter(sigset_t *old)
+{
+	uld__sig_block(old);
+	uld__mutex_lock(&uld__graph_lock);
+}
+
+static inline void
+uld__graph_leave(const sigset_t *old)
+{
+	uld__mutex_unlock(&uld__graph_lock);
+	uld__sig_restore(old);
+}
+
 #endif /* ULD_MUTEX_H */

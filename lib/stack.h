@@ -26,6 +26,24 @@ struct uld__stack {
  * validator's own frames never show.  Returns the number of frames.
  */
 int uld__stack_capture(void **ips, int max, const void *from);
+/*
+ * The current stack of a slow path, captured at most once, when first
+ * needed: ULD_CUR_STACK(ip) then uld__cur_stack_get().
+ */
+struct uld__cur_stack {
+	const void *from;
+	int n; /* -1: not captured yet */
+	void *ips[ULD_STACK_MAX];
+};
+#define ULD_CUR_STACK(ip) { .from = (ip), .n = -1 }
+
+static inline void
+uld__cur_stack_get(struct uld__cur_stack *cs)
+{
+	if (cs->n < 0)
+		cs->n = uld__stack_capture(cs->ips, ULD_STACK_MAX, cs->from);
+}
+
 /* Store (or find) a stack; NULL when out of memory. */
 const struct uld__stack *uld__stack_intern(void *const *ips, int n);
 

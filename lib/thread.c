@@ -20,7 +20,7 @@
 #include "alloc.h"
 #include "mutex.h"
 #include "out.h"
-#include "validate.h"
+#include "lifetime.h"
 
 ULD_TLS struct uld__thread uld__self;
 

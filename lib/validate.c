@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "class.h"
 #include "graph.h"
+#include "lifetime.h"
 #include "lockmap.h"
 #include "mutex.h"
 #include "out.h"
@@ -16,20 +17,6 @@
 #include "stack.h"
 #include "symbols.h"
 #include "watchdog.h"
-
-/* The current stack, captured at most once per slow-path visit. */
-struct cur_stack {
-	const void *from;
-	void *ips[ULD_STACK_MAX];
-	int n; /* -1: not captured yet */
-};
-
-static void
-capture(struct cur_stack *cs)
-{
-	if (cs->n < 0)
-		cs->n = uld__stack_capture(cs->ips, ULD_STACK_MAX, cs->from);
-}
 
 static const char *
 class_name(const struct uld__held *h)
@@ -44,9 +31,9 @@ class_name(const struct uld__held *h)
 static struct uld__rstack *
 begin_pair(struct uld__report *r, enum uld__report_kind kind,
     struct uld__thread *t, const struct uld__held *next,
-    const struct uld__held *prev, struct cur_stack *cs)
+    const struct uld__held *prev, struct uld__cur_stack *cs)
 {
-	capture(cs);
+	uld__cur_stack_get(cs);
 	uld__report_begin(r, kind, t);
 	uld__report_add_lock(r, next->class, next->lock, next->type,
 	    next->read, next->ip);
@@ -58,7 +45,7 @@ begin_pair(struct uld__report *r, enum uld__report_kind kind,
 /* Two locks of one class, or one lock twice (lockdep's check_deadlock). */
 static void
 report_recursive(struct uld__thread *t, struct uld__held *next,
-    struct uld__held *prev, struct cur_stack *cs)
+    struct uld__held *prev, struct uld__cur_stack *cs)
 {
 	struct uld__report r;
 	struct uld__buf m;
@@ -90,7 +77,7 @@ report_recursive(struct uld__thread *t, struct uld__held *next,
 
 static void
 report_circular(struct uld__thread *t, struct uld__held *prev,
-    struct uld__held *next, const struct uld__path *p, struct cur_stack *cs)
+    struct uld__held *next, const struct uld__path *p, struct uld__cur_stack *cs)
 {
 	struct uld__report r;
 	struct uld__buf m;
@@ -128,7 +115,7 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 /* Record prev -> next, unless it would close a cycle (then report). */
 static void
 add_dependency(struct uld__thread *t, struct uld__held *prev,
-    struct uld__held *next, struct cur_stack *cs)
+    struct uld__held *next, struct uld__cur_stack *cs)
 {
 	uint8_t dep = uld__dep_type(prev->read, next->read);
 	struct uld__edge *e = uld__graph_find(prev->class, next->class);
@@ -146,7 +133,7 @@ add_dependency(struct uld__thread *t, struct uld__held *prev,
 	e = uld__graph_add(prev->class, next->class, dep);
 	if (e == NULL || e->stack != NULL)
 		return;
-	capture(cs);
+	uld__cur_stack_get(cs);
 	e->stack = uld__stack_intern(cs->ips, cs->n);
 	e->from_ip = prev->ip;
 	e->tid = t->tid;
@@ -160,11 +147,10 @@ add_dependency(struct uld__thread *t, struct uld__held *prev,
 static void
 validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 {
-	struct cur_stack cs = { .from = next->ip, .n = -1 };
+	struct uld__cur_stack cs = ULD_CUR_STACK(next->ip);
 	sigset_t old;
 
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
+	uld__graph_enter(&old);
 	if (uld__chain_lookup(t, key))
 		goto out;
 
@@ -191,8 +177,7 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 done:
 	uld__chain_add(t, key);
 out:
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__graph_leave(&old);
 }
 
 /*
@@ -297,9 +282,8 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	debug_check_chain(t);
 }
 
-/* Remove entry i; entries above it move down and get their keys again. */
-static void
-remove_entry(struct uld__thread *t, uint32_t i)
+void
+uld__held_remove(struct uld__thread *t, uint32_t i)
 {
 	uint64_t key = t->held[i].prev_chain_key;
 
@@ -315,8 +299,8 @@ remove_entry(struct uld__thread *t, uint32_t i)
 	debug_check_chain(t);
 }
 
-static int
-find_held(struct uld__thread *t, const void *lock)
+int
+uld__held_find(const struct uld__thread *t, const void *lock)
 {
 	for (int i = (int)t->depth - 1; i >= 0; i--)
 		if (t->held[i].lock == lock)
@@ -327,7 +311,7 @@ find_held(struct uld__thread *t, const void *lock)
 void
 uld__acquire_failed(struct uld__thread *t, void *lock)
 {
-	int i = find_held(t, lock);
+	int i = uld__held_find(t, lock);
 
 	if (t->wait_lock == lock)
 		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
@@ -336,7 +320,7 @@ uld__acquire_failed(struct uld__thread *t, void *lock)
 	if (t->held[i].references)
 		t->held[i].references--;
 	else
-		remove_entry(t, (uint32_t)i);
+		uld__held_remove(t, (uint32_t)i);
 }
 
 static void
@@ -356,7 +340,7 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 		return;
 	c = inst->class;
 
-	struct cur_stack cs = { .from = ip, .n = -1 };
+	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;
@@ -364,9 +348,8 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 	uld__report_begin(&r, ULD_REPORT_BAD_UNLOCK, t);
 	r.other_owner = uld__thread_find_holder(lock, r.other_thread,
 	    sizeof(r.other_thread));
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
-	capture(&cs);
+	uld__graph_enter(&old);
+	uld__cur_stack_get(&cs);
 	uld__report_add_lock(&r, c, lock, type, 0, ip);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
 	uld__report_sig_add(&r, c->name);
@@ -387,14 +370,13 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 			   "taken: look for a double unlock on an error path.";
 	}
 	uld__report_emit(&r);
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__graph_leave(&old);
 }
 
 void
 uld__release(struct uld__thread *t, void *lock, const void *ip)
 {
-	int i = find_held(t, lock);
+	int i = uld__held_find(t, lock);
 
 	if (uld__unlikely(i < 0)) {
 		report_bad_unlock(t, lock, ip);
@@ -412,134 +394,5 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 		debug_check_chain(t);
 		return;
 	}
-	remove_entry(t, (uint32_t)i);
-}
-
-/* The held locks as report locks, in the order taken. */
-static void
-add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
-{
-	for (uint32_t i = 0; i < t->depth; i++) {
-		const struct uld__held *h = &t->held[i];
-		if (spins && h->type != ULD_LOCK_SPIN)
-			continue;
-		uld__report_add_lock(r, h->class, h->lock, h->type, h->read,
-		    h->ip);
-		uld__report_sig_add(r, h->class->name);
-	}
-}
-
-void
-uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
-{
-	if (t->spins_held == 0)
-		return;
-
-	struct cur_stack cs = { .from = ip, .n = -1 };
-	struct uld__report r;
-	struct uld__buf m;
-	sigset_t old;
-
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
-	capture(&cs);
-	uld__report_begin(&r, ULD_REPORT_SLEEP_IN_ATOMIC, t);
-	r.sleeper = what;
-	r.spins_held = t->spins_held;
-	uld__report_sig_add(&r, what);
-	add_held_locks(&r, t, 1);
-	uld__report_add_stack(&r, "current", cs.ips, cs.n);
-	uld__buf_init(&m, r.message, sizeof(r.message));
-	uld__buf_printf(&m, "sleeping function %s called by %s/%d while "
-			    "holding spinlock %s",
-	    what, r.thread, (int)r.tid, r.locks[0].class->name);
-	r.advice = "do not sleep, block or wait while holding a spinlock: "
-		   "release it first, or make it a mutex if the critical "
-		   "section must sleep.";
-	uld__report_emit(&r);
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
-}
-
-void
-uld__destroy(struct uld__thread *t, void *lock, const void *ip)
-{
-	int i = find_held(t, lock);
-	pid_t holder = 0;
-	char holder_name[16] = "";
-
-	if (i < 0)
-		holder = uld__thread_find_holder(lock, holder_name,
-		    sizeof(holder_name));
-	if (i >= 0 || holder != 0) {
-		struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
-		struct cur_stack cs = { .from = ip, .n = -1 };
-		struct uld__report r;
-		struct uld__buf m;
-		sigset_t old;
-
-		uld__sig_block(&old);
-		uld__mutex_lock(&uld__graph_lock);
-		capture(&cs);
-		uld__report_begin(&r, ULD_REPORT_HELD_FREED, t);
-		if (i >= 0) {
-			const struct uld__held *h = &t->held[i];
-			uld__report_add_lock(&r, h->class, lock, h->type,
-			    h->read, h->ip);
-		} else if (inst != NULL) {
-			uld__report_add_lock(&r, inst->class, lock, inst->type,
-			    0, NULL);
-		}
-		r.other_owner = holder;
-		memcpy(r.other_thread, holder_name, sizeof(r.other_thread));
-		uld__report_add_stack(&r, "current", cs.ips, cs.n);
-		if (r.nlocks > 0) {
-			uld__report_sig_add(&r, r.locks[0].class->name);
-			uld__buf_init(&m, r.message, sizeof(r.message));
-			uld__buf_printf(&m, "held lock freed: %s/%d destroys "
-					    "%s while %s/%d holds it",
-			    r.thread, (int)r.tid, r.locks[0].class->name,
-			    holder ? holder_name : r.thread,
-			    (int)(holder ? holder : r.tid));
-			r.advice = "release a lock before destroying it or "
-				   "freeing its memory, in every thread that "
-				   "may hold it.";
-			uld__report_emit(&r);
-		}
-		uld__mutex_unlock(&uld__graph_lock);
-		uld__sig_restore(&old);
-		/* The lock is gone: this thread no longer holds it. */
-		if (i >= 0)
-			remove_entry(t, (uint32_t)i);
-	}
-	uld__lockmap_forget(lock);
-}
-
-void
-uld__thread_exiting(struct uld__thread *t)
-{
-	if (t->depth == 0)
-		return;
-
-	struct cur_stack cs = { .from = NULL, .n = -1 };
-	struct uld__report r;
-	struct uld__buf m;
-	sigset_t old;
-
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
-	capture(&cs);
-	uld__report_begin(&r, ULD_REPORT_HELD_AT_EXIT, t);
-	add_held_locks(&r, t, 0);
-	uld__report_add_stack(&r, "exit", cs.ips, cs.n);
-	uld__buf_init(&m, r.message, sizeof(r.message));
-	uld__buf_printf(&m, "%s/%d exits holding %u lock%s, first %s", r.thread,
-	    (int)r.tid, t->depth, t->depth > 1 ? "s" : "",
-	    t->held[0].class->name);
-	r.advice = "every path out of a thread (return, pthread_exit, "
-		   "cancellation) must release what it took; a cleanup "
-		   "handler (pthread_cleanup_push) can do it.";
-	uld__report_emit(&r);
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__held_remove(t, (uint32_t)i);
 }

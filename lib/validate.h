@@ -10,6 +10,8 @@
 #ifndef ULD_VALIDATE_H
 #define ULD_VALIDATE_H
 
+#include <stdint.h>
+
 #include "thread.h"
 #include "ulockdep/ulockdep.h"
 
@@ -17,12 +19,9 @@ void uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
     unsigned flags, unsigned subclass, const void *ip);
 void uld__acquire_failed(struct uld__thread *t, void *lock);
 void uld__release(struct uld__thread *t, void *lock, const void *ip);
-/* A sleeping call (`what`) is made: wrong while a spinlock is held. */
-void uld__might_sleep(struct uld__thread *t, const char *what,
-    const void *ip);
-/* A lock is destroyed: report it if held anywhere, then forget it. */
-void uld__destroy(struct uld__thread *t, void *lock, const void *ip);
-/* The thread is ending (or main is returning): report locks still held. */
-void uld__thread_exiting(struct uld__thread *t);
+/* The index of `lock` in t's held stack (topmost), or -1. */
+int uld__held_find(const struct uld__thread *t, const void *lock);
+/* Remove entry i; entries above it move down and get their keys again. */
+void uld__held_remove(struct uld__thread *t, uint32_t i);
 
 #endif /* ULD_VALIDATE_H */

@@ -293,8 +293,7 @@ report(enum uld__report_kind kind, const struct uld__wait *w, long waited_ms)
 	shadow.depth = w->depth;
 	shadow.tid = w->tid;
 
-	uld__sig_block(&old);
-	uld__mutex_lock(&uld__graph_lock);
+	uld__graph_enter(&old);
 	uld__report_begin(&r, kind, &shadow);
 	r.tid = w->tid;
 	memcpy(r.thread, w->thread, sizeof(r.thread));
@@ -338,8 +337,7 @@ report(enum uld__report_kind kind, const struct uld__wait *w, long waited_ms)
 	      "that ended, or locked twice by the waiter itself.";
 	if (r.nlocks > 0)
 		uld__report_emit(&r);
-	uld__mutex_unlock(&uld__graph_lock);
-	uld__sig_restore(&old);
+	uld__graph_leave(&old);
 }
 
 /* ---- the thread ---- */

@@ -1,0 +1,139 @@
+/*
+ * lifetime.c: checks on a lock's context and life rather than its order:
+ * sleeping while holding a spinlock (sleep_in_atomic), destroying a held
+ * lock (held_lock_freed), and a thread ending with locks held
+ * (locks_held_at_exit).
+ */
+#include "lifetime.h"
+
+#include <string.h>
+
+#include "lockmap.h"
+#include "mutex.h"
+#include "out.h"
+#include "report.h"
+#include "stack.h"
+#include "validate.h"
+
+/* The held locks as report locks, in the order taken. */
+static void
+add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
+{
+	for (uint32_t i = 0; i < t->depth; i++) {
+		const struct uld__held *h = &t->held[i];
+		if (spins && h->type != ULD_LOCK_SPIN)
+			continue;
+		uld__report_add_lock(r, h->class, h->lock, h->type, h->read,
+		    h->ip);
+		uld__report_sig_add(r, h->class->name);
+	}
+}
+
+void
+uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
+{
+	if (t->spins_held == 0)
+		return;
+
+	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__report r;
+	struct uld__buf m;
+	sigset_t old;
+
+	uld__graph_enter(&old);
+	uld__cur_stack_get(&cs);
+	uld__report_begin(&r, ULD_REPORT_SLEEP_IN_ATOMIC, t);
+	r.sleeper = what;
+	r.spins_held = t->spins_held;
+	uld__report_sig_add(&r, what);
+	add_held_locks(&r, t, 1);
+	uld__report_add_stack(&r, "current", cs.ips, cs.n);
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	uld__buf_printf(&m, "sleeping function %s called by %s/%d while "
+			    "holding spinlock %s",
+	    what, r.thread, (int)r.tid, r.locks[0].class->name);
+	r.advice = "do not sleep, block or wait while holding a spinlock: "
+		   "release it first, or make it a mutex if the critical "
+		   "section must sleep.";
+	uld__report_emit(&r);
+	uld__graph_leave(&old);
+}
+
+void
+uld__destroy(struct uld__thread *t, void *lock, const void *ip)
+{
+	int i = uld__held_find(t, lock);
+	pid_t holder = 0;
+	char holder_name[16] = "";
+
+	if (i < 0)
+		holder = uld__thread_find_holder(lock, holder_name,
+		    sizeof(holder_name));
+	if (i >= 0 || holder != 0) {
+		struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
+		struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+		struct uld__report r;
+		struct uld__buf m;
+		sigset_t old;
+
+		uld__graph_enter(&old);
+		uld__cur_stack_get(&cs);
+		uld__report_begin(&r, ULD_REPORT_HELD_FREED, t);
+		if (i >= 0) {
+			const struct uld__held *h = &t->held[i];
+			uld__report_add_lock(&r, h->class, lock, h->type,
+			    h->read, h->ip);
+		} else if (inst != NULL) {
+			uld__report_add_lock(&r, inst->class, lock, inst->type,
+			    0, NULL);
+		}
+		r.other_owner = holder;
+		memcpy(r.other_thread, holder_name, sizeof(r.other_thread));
+		uld__report_add_stack(&r, "current", cs.ips, cs.n);
+		if (r.nlocks > 0) {
+			uld__report_sig_add(&r, r.locks[0].class->name);
+			uld__buf_init(&m, r.message, sizeof(r.message));
+			uld__buf_printf(&m, "held lock freed: %s/%d destroys "
+					    "%s while %s/%d holds it",
+			    r.thread, (int)r.tid, r.locks[0].class->name,
+			    holder ? holder_name : r.thread,
+			    (int)(holder ? holder : r.tid));
+			r.advice = "release a lock before destroying it or "
+				   "freeing its memory, in every thread that "
+				   "may hold it.";
+			uld__report_emit(&r);
+		}
+		uld__graph_leave(&old);
+		/* The lock is gone: this thread no longer holds it. */
+		if (i >= 0)
+			uld__held_remove(t, (uint32_t)i);
+	}
+	uld__lockmap_forget(lock);
+}
+
+void
+uld__thread_exiting(struct uld__thread *t)
+{
+	if (t->depth == 0)
+		return;
+
+	struct uld__cur_stack cs = ULD_CUR_STACK(NULL);
+	struct uld__report r;
+	struct uld__buf m;
+	sigset_t old;
+
+	uld__graph_enter(&old);
+	uld__cur_stack_get(&cs);
+	uld__report_begin(&r, ULD_REPORT_HELD_AT_EXIT, t);
+	add_held_locks(&r, t, 0);
+	uld__report_add_stack(&r, "exit", cs.ips, cs.n);
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	uld__buf_printf(&m, "%s/%d exits holding %u lock%s, first %s", r.thread,
+	    (int)r.tid, t->depth, t->depth > 1 ? "s" : "",
+	    t->held[0].class->name);
+	r.advice = "every path out of a thread (return, pthread_exit, "
+		   "cancellation) must release what it took; a cleanup "
+		   "handler (pthread_cleanup_push) can do it.";
+	uld__report_emit(&r);
+	uld__graph_leave(&old);
+}

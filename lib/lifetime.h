@@ -1,0 +1,18 @@
+/*
+ * lifetime.h: context and lifetime checks (see lifetime.c).  Called with
+ * the re-entry guard set; each reports under uld__graph_lock.
+ */
+#ifndef ULD_LIFETIME_H
+#define ULD_LIFETIME_H
+
+#include "thread.h"
+
+/* A sleeping call (`what`) is made: wrong while a spinlock is held. */
+void uld__might_sleep(struct uld__thread *t, const char *what,
+    const void *ip);
+/* A lock is destroyed: report it if held anywhere, then forget it. */
+void uld__destroy(struct uld__thread *t, void *lock, const void *ip);
+/* The thread is ending (or main is returning): report locks still held. */
+void uld__thread_exiting(struct uld__thread *t);
+
+#endif /* ULD_LIFETIME_H */
