@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -415,6 +416,26 @@ static void robust_owner_died(void)
 		abort();
 	pthread_mutex_consistent(&robust);
 	pthread_mutex_unlock(&robust);
+}
+
+/* ---- fork: the child inherits what the parent learnt ---- */
+
+/* The parent takes A then B and forks; the child takes B then A (against
+ * the inherited A -> B), and exits with the validator's status.  The
+ * parent itself made no report. */
+static void fork_child_inverts(void)
+{
+	LL(A, B);
+	printf("parent=%d\n", (int)getpid());
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		LL(B, A);
+		exit(0);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	printf("child_status=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
 /* ---- lifetime: destroying held locks, ending threads that hold locks ---- */
@@ -963,6 +984,7 @@ static const struct {
 	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
 	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),
 	S(robust_owner_died),
+	S(fork_child_inverts),
 	S(destroy_held), S(destroy_unheld), S(destroy_held_by_other),
 	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
 	S(main_returns_holding),

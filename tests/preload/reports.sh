@@ -111,6 +111,16 @@ printf '%s' "$json" | "$JQ" -e '.cycle|length==200' >/dev/null &&
     ! printf '%s' "$text" | grep -qF '[report truncated]'
 check $? "200-class cycle with 199 locks held: all shown"
 
+# fork: the child reports (to its own PATH.<pid>) an inversion of what the
+# parent learnt before forking, and exits 66; the parent made no report.
+run_case fork_child_inverts mutex
+parent=$(sed -n 's/^parent=//p' "$dir/out")
+why="files: $(ls "$dir"); out: $(cat "$dir/out"); status $status"
+[ "$(ls "$dir"/r.* 2>/dev/null | wc -l)" -eq 1 ] && [ ! -e "$dir/r.$parent" ] &&
+    [ "$(printf '%s' "$json" | "$JQ" -r '.kind + " " + ((.cycle)|join(","))')" = "circular_dependency mutex_A,mutex_B" ] &&
+    grep -q '^child_status=66$' "$dir/out" && [ "$status" -eq 0 ]
+check $? "fork: child reports to its own file and exits 66; parent silent"
+
 # The interceptors carry no symbol version: a versioned definition would
 # not interpose glibc's pthread_mutex_lock@GLIBC_2.2.5 (the matrix above
 # shows that calls made the normal way are seen).
