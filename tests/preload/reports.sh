@@ -33,7 +33,8 @@ printf '%s' "$r" | "$JQ" -e '
 	def top3: [.frames[0:3][].function];
 	.stacks[0].role=="current" and (.stacks[0]|top3|index("t_ba")) != null and
 	.stacks[1].role=="dependency" and (.stacks[1]|top3|index("t_ab")) != null and
-	([.stacks[].frames[].module | select(test("ulockdep"))] | length) == 0 and
+	([.stacks[].frames[].module | select(. != null) | split("/") | last |
+	    select(test("^libulockdep"))] | length) == 0 and
 	.stacks[0].tid != .stacks[1].tid and .tid == .stacks[0].tid' >/dev/null
 check $? "stacks: current in t_ba, dependency in t_ab on another thread, no validator frames"
 
