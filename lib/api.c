@@ -6,65 +6,30 @@
  * allocations, unwinding and hash tables take pthread locks, which come
  * back here through the interposer) or is not set up; otherwise set the
  * guard, do the work, clear it.  errno is kept: the program may be between
- * a failing call and reading errno.
+ * a failing call and reading errno (api.h has the guard).
  */
-#include <errno.h>
-
+#include "api.h"
 #include "class.h"
-#include "init.h"
+#include "lifetime.h"
 #include "lockmap.h"
 #include "report.h"
 #include "symbols.h"
 #include "thread.h"
-#include "lifetime.h"
 #include "validate.h"
 #include "ulockdep/ulockdep.h"
-
-/* errno back as the program left it; stored only if we changed it, as a
- * store just before the program's lock instruction slows that down. */
-static inline void
-keep_errno(int saved)
-{
-	if (uld__unlikely(errno != saved))
-		errno = saved;
-}
-
-/* Enter the validator; NULL means "pass the event through unvalidated". */
-static inline struct uld__thread *
-enter(void)
-{
-	struct uld__thread *t = &uld__self;
-
-	if (uld__unlikely(t->in_uld))
-		return NULL;
-	if (uld__unlikely(!uld__is_ready())) {
-		uld__init();
-		if (!uld__is_ready())
-			return NULL;
-	}
-	t = uld__thread_get();
-	t->in_uld++;
-	return t;
-}
-
-static inline void
-leave(struct uld__thread *t)
-{
-	t->in_uld--;
-}
 
 ULD_API void
 uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	if (site == NULL)
 		site = ULD_RET_IP();
 	if (uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
-		leave(t);
+		uld__api_leave(t);
 		errno = saved;
 		return;
 	}
@@ -72,21 +37,21 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 	    NULL, lock);
 	if (c != NULL)
 		uld__lockmap_init_lock(lock, type, c, c->own);
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
 uld_lock_destroy(void *lock, const void *ip)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	uld__destroy(t, lock, ip ? ip : ULD_RET_IP());
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
@@ -94,7 +59,7 @@ uld_lock_set_class(void *lock, const struct uld_class_key *key,
     const char *name)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
@@ -108,15 +73,15 @@ uld_lock_set_class(void *lock, const struct uld_class_key *key,
 		c = uld__class_get(ULD_CLASS_NAME, NULL, type, name, lock);
 	if (c != NULL)
 		uld__lockmap_set_class(t, lock, c);
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
 uld_lock_set_subclass(void *lock, unsigned subclass)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
@@ -124,8 +89,8 @@ uld_lock_set_subclass(void *lock, unsigned subclass)
 	if (inst != NULL)
 		inst->subclass = subclass > ULD_MAX_SUBCLASS ? ULD_MAX_SUBCLASS
 							     : subclass;
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
@@ -133,13 +98,13 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
     unsigned subclass, const void *ip)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
@@ -158,40 +123,40 @@ ULD_API void
 uld_lock_acquire_failed(void *lock)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	uld__acquire_failed(t, lock);
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
 uld_lock_release(void *lock, const void *ip)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	uld__release(t, lock, ip ? ip : ULD_RET_IP());
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API void
 uld_might_sleep(const char *what, const void *ip)
 {
 	int saved = errno;
-	struct uld__thread *t = enter();
+	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
 	uld__might_sleep(t, what ? what : "a sleeping function",
 	    ip ? ip : ULD_RET_IP());
-	leave(t);
-	keep_errno(saved);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }
 
 ULD_API unsigned long

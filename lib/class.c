@@ -13,6 +13,7 @@
 #include "out.h"
 #include "symbols.h"
 #include "util.h"
+#include "ulockdep/spinlock.h"
 
 static struct uld__lfht class_ht;
 static uint32_t next_id = 1;
@@ -59,6 +60,8 @@ lock_size(enum uld_lock_type type)
 	switch (type) {
 	case ULD_LOCK_SPIN:
 		return sizeof(pthread_spinlock_t);
+	case ULD_LOCK_SPIN_KERNEL:
+		return sizeof(uld_spinlock_t);
 	case ULD_LOCK_MUTEX:
 		return sizeof(pthread_mutex_t);
 	case ULD_LOCK_RWLOCK:

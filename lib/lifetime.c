@@ -6,6 +6,7 @@
  */
 #include "lifetime.h"
 
+#include <stdint.h>
 #include <string.h>
 
 #include "lockmap.h"
@@ -21,7 +22,7 @@ add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
 {
 	for (uint32_t i = 0; i < t->depth; i++) {
 		const struct uld__held *h = &t->held[i];
-		if (spins && h->type != ULD_LOCK_SPIN)
+		if (spins && !uld__is_spin(h->type))
 			continue;
 		uld__report_add_lock(r, h->class, h->lock, h->type, h->read,
 		    h->ip);
@@ -32,7 +33,7 @@ add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
 void
 uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 {
-	if (t->spins_held == 0)
+	if (t->spins_held == 0 && t->irqs_off == 0)
 		return;
 
 	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
@@ -45,13 +46,21 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	uld__report_begin(&r, ULD_REPORT_SLEEP_IN_ATOMIC, t);
 	r.sleeper = what;
 	r.spins_held = t->spins_held;
+	r.irqs_off = t->irqs_off;
 	uld__report_sig_add(&r, what);
 	add_held_locks(&r, t, 1);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
 	uld__buf_init(&m, r.message, sizeof(r.message));
-	uld__buf_printf(&m, "sleeping function %s called by %s/%d while "
-			    "holding spinlock %s",
-	    what, r.thread, (int)r.tid, r.locks[0].class->name);
+	if (r.nlocks > 0)
+		uld__buf_printf(&m, "sleeping function %s called by %s/%d "
+				    "while holding spinlock %s",
+		    what, r.thread, (int)r.tid, r.locks[0].class->name);
+	else
+		uld__buf_printf(&m, "sleeping function %s called by %s/%d "
+				    "with interrupts (signals) disabled",
+		    what, r.thread, (int)r.tid);
+	if (r.nlocks == 0)
+		uld__report_sig_add(&r, "irqs_disabled");
 	r.advice = "do not sleep, block or wait while holding a spinlock: "
 		   "release it first, or make it a mutex if the critical "
 		   "section must sleep.";
@@ -134,6 +143,42 @@ uld__thread_exiting(struct uld__thread *t)
 	r.advice = "every path out of a thread (return, pthread_exit, "
 		   "cancellation) must release what it took; a cleanup "
 		   "handler (pthread_cleanup_push) can do it.";
+	uld__report_emit(&r);
+	uld__graph_leave(&old);
+}
+
+void
+uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
+    const char *op, const void *ip)
+{
+	struct uld__instance *inst = uld__lockmap_get(t, lock, ULD_LOCK_SPIN_KERNEL,
+	    ip);
+	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__report r;
+	struct uld__buf m;
+	sigset_t old;
+
+	if (inst == NULL || inst->ignored)
+		return;
+	uld__graph_enter(&old);
+	uld__cur_stack_get(&cs);
+	uld__report_begin(&r, ULD_REPORT_BAD_MAGIC, t);
+	uld__report_add_lock(&r, inst->class, lock, ULD_LOCK_SPIN_KERNEL, 0,
+	    ip);
+	uld__report_add_stack(&r, "current", cs.ips, cs.n);
+	r.magic = magic;
+	r.op = op;
+	r.why = magic == 0xdeaddeadU ? "was destroyed"
+				     : "was never initialised, or is corrupt";
+	uld__report_sig_add(&r, inst->class->name);
+	uld__report_sig_add(&r, r.why);
+	uld__buf_init(&m, r.message, sizeof(r.message));
+	uld__buf_printf(&m, "bad magic: %s/%d calls %s on %s, which %s",
+	    r.thread, (int)r.tid, op, inst->class->name, r.why);
+	r.advice = "initialise a spinlock (spin_lock_init, DEFINE_SPINLOCK) "
+		   "before its first use, and do not use it after "
+		   "uld_spin_destroy; a corrupt magic means something wrote "
+		   "over the lock.";
 	uld__report_emit(&r);
 	uld__graph_leave(&old);
 }

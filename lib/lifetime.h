@@ -5,6 +5,8 @@
 #ifndef ULD_LIFETIME_H
 #define ULD_LIFETIME_H
 
+#include <stdint.h>
+
 #include "thread.h"
 
 /* A sleeping call (`what`) is made: wrong while a spinlock is held. */
@@ -14,5 +16,9 @@ void uld__might_sleep(struct uld__thread *t, const char *what,
 void uld__destroy(struct uld__thread *t, void *lock, const void *ip);
 /* The thread is ending (or main is returning): report locks still held. */
 void uld__thread_exiting(struct uld__thread *t);
+
+/* A kernel-style spinlock's magic is wrong in operation `op`. */
+void uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
+    const char *op, const void *ip);
 
 #endif /* ULD_LIFETIME_H */

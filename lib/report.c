@@ -54,6 +54,7 @@ uld__report_mode(int type, int read)
 {
 	switch (type) {
 	case ULD_LOCK_SPIN:
+	case ULD_LOCK_SPIN_KERNEL:
 		return "spin";
 	case ULD_LOCK_MUTEX:
 		return "mutex";

@@ -32,7 +32,8 @@
 	X(SLEEP_IN_ATOMIC, "sleep_in_atomic",                                 \
 	    "BUG: sleeping function called from invalid context")            \
 	X(SPIN_TIMEOUT, "spin_timeout", "BUG: spinlock lockup suspected")     \
-	X(SOFT_LOCKUP, "soft_lockup", "BUG: soft lockup")
+	X(SOFT_LOCKUP, "soft_lockup", "BUG: soft lockup")                     \
+	X(BAD_MAGIC, "bad_magic", "BUG: spinlock bad magic")
 
 enum uld__report_kind {
 #define X(id, name, headline) ULD_REPORT_##id,
@@ -88,6 +89,10 @@ struct uld__report {
 	int waiter_blocked, owner_blocked; /* could not be sampled: signals */
 	int waiter_scanned, owner_scanned; /* frames from a stack scan */
 	uint32_t spins_held;		/* SLEEP_IN_ATOMIC: in_atomic() */
+	uint32_t irqs_off;		/* SLEEP_IN_ATOMIC: irqs_disabled() */
+	/* BAD_MAGIC: what was found, and in which operation. */
+	uint32_t magic;
+	const char *why, *op;
 	const char *advice;		/* "what to do" line */
 
 	/* Hash of the kind and the names added by uld__report_sig_add. */

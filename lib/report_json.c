@@ -126,7 +126,12 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 	if (r->kind == ULD_REPORT_SLEEP_IN_ATOMIC) {
 		uld__buf_puts(b, ",\"call\":");
 		uld__buf_json_str(b, r->sleeper);
+		uld__buf_printf(b, ",\"in_atomic\":%u,\"irqs_disabled\":%s",
+		    r->spins_held, r->irqs_off ? "true" : "false");
 	}
+	if (r->kind == ULD_REPORT_BAD_MAGIC)
+		uld__buf_printf(b, ",\"magic\":\"%08x\",\"operation\":\"%s\"",
+		    r->magic, r->op);
 	if (r->kind == ULD_REPORT_SPIN_TIMEOUT ||
 	    r->kind == ULD_REPORT_SOFT_LOCKUP) {
 		uld__buf_printf(b, ",\"waited_ms\":%ld,\"owner_signals_blocked\":"

@@ -266,9 +266,9 @@ sleep_body(struct uld__buf *b, const struct uld__report *r)
 {
 	uld__buf_printf(b, "%s called at ", r->sleeper);
 	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n ? 1 : 0, 0);
-	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): 0, pid: %d, "
+	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): %d, pid: %d, "
 			   "name: %s\n\n",
-	    r->spins_held, (int)r->tid, r->thread);
+	    r->spins_held, r->irqs_off > 0, (int)r->tid, r->thread);
 	uld__buf_puts(b, "A thread that sleeps while holding a spinlock keeps "
 			 "every other thread that\nwants it spinning for as "
 			 "long as it sleeps.\n\n");
@@ -293,6 +293,16 @@ now_stack(struct uld__buf *b, const struct uld__rstack *s, int blocked,
 	else
 		uld__buf_puts(b, "       (not sampled: no answer to the "
 				 "sampling signal)\n");
+}
+
+static void
+bad_magic_body(struct uld__buf *b, const struct uld__report *r)
+{
+	uld__buf_printf(b, "%s/%d: %s of a lock that %s:\n", r->thread,
+	    (int)r->tid, r->op, r->why);
+	uld__report_lock_label(b, &r->locks[0]);
+	uld__buf_printf(b, ", .magic: %08x (expected %08x)\n\n", r->magic,
+	    0xdead4eadU);
 }
 
 static void
@@ -351,6 +361,9 @@ uld__report_text(struct uld__buf *b, const struct uld__report *r)
 	case ULD_REPORT_SPIN_TIMEOUT:
 	case ULD_REPORT_SOFT_LOCKUP:
 		stuck_body(b, r);
+		break;
+	case ULD_REPORT_BAD_MAGIC:
+		bad_magic_body(b, r);
 		break;
 	}
 	held_locks(b, r);

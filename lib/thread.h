@@ -16,6 +16,11 @@
 #include <sys/types.h>
 
 #include "util.h"
+#include "ulockdep/ulockdep.h"
+
+/* Busy-waiting lock types: holding one is atomic context. */
+#define uld__is_spin(type)                                                   \
+	((type) == ULD_LOCK_SPIN || (type) == ULD_LOCK_SPIN_KERNEL)
 
 struct uld__class;
 struct uld__instance;
@@ -61,6 +66,7 @@ struct uld__thread {
 	pid_t tid;
 	uint32_t depth;		/* entries in held[] */
 	uint32_t spins_held;	/* held spinlocks: in_atomic() */
+	uint32_t irqs_off;	/* irq_save/irq_disable not yet undone */
 	/*
 	 * The lock this thread is blocked or spinning on (NULL: none), for the
 	 * watchdog, which reads it from its own thread.  wait_lock is written

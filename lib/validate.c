@@ -227,7 +227,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	if (uld__unlikely(inst == NULL) || inst->ignored)
 		return;
 	/* A mutex or rwlock may sleep: not under a spinlock. */
-	if (uld__unlikely(t->spins_held) && type != ULD_LOCK_SPIN &&
+	if (uld__unlikely(t->spins_held) && !uld__is_spin(type) &&
 	    !(flags & ULD_ACQ_TRY))
 		uld__might_sleep(t, type == ULD_LOCK_MUTEX ? "pthread_mutex_lock"
 							 : "pthread_rwlock_lock",
@@ -270,7 +270,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	if (!h->trylock && !uld__chain_cached(t, key))
 		validate_chain(t, h, key);
 	t->chain_key = key;
-	t->spins_held += type == ULD_LOCK_SPIN;
+	t->spins_held += uld__is_spin(type);
 	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
 	if (!h->trylock) {
 		/* Publish the wait for the watchdog, after the entry it
@@ -287,7 +287,7 @@ uld__held_remove(struct uld__thread *t, uint32_t i)
 {
 	uint64_t key = t->held[i].prev_chain_key;
 
-	t->spins_held -= t->held[i].type == ULD_LOCK_SPIN;
+	t->spins_held -= uld__is_spin(t->held[i].type);
 	for (uint32_t j = i + 1; j < t->depth; j++) {
 		t->held[j - 1] = t->held[j];
 		t->held[j - 1].prev_chain_key = key;
@@ -389,7 +389,7 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 	}
 	if (uld__likely((uint32_t)i == t->depth - 1)) {
 		t->chain_key = h->prev_chain_key;
-		t->spins_held -= h->type == ULD_LOCK_SPIN;
+		t->spins_held -= uld__is_spin(h->type);
 		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
 		debug_check_chain(t);
 		return;

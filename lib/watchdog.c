@@ -356,7 +356,7 @@ scan(void)
 		if (t == NULL)
 			continue;
 		long ms = ms_since(&t->since, &now);
-		if (w->type == ULD_LOCK_SPIN && !t->spin_reported &&
+		if (uld__is_spin(w->type) && !t->spin_reported &&
 		    ms >= uld__opts.spin_timeout_ms) {
 			t->spin_reported = 1;
 			report(ULD_REPORT_SPIN_TIMEOUT, w, ms);

@@ -56,9 +56,10 @@ extern "C" {
 
 /* What kind of lock an event is about; shown as the JSON "mode". */
 enum uld_lock_type {
-	ULD_LOCK_SPIN = 0,	/* busy-waiting lock: pthread_spinlock_t, spinlock_t */
+	ULD_LOCK_SPIN = 0,	/* busy-waiting lock: pthread_spinlock_t */
 	ULD_LOCK_MUTEX = 1,	/* sleeping lock: pthread_mutex_t */
-	ULD_LOCK_RWLOCK = 2,	/* reader-writer lock: pthread_rwlock_t, rwlock_t */
+	ULD_LOCK_RWLOCK = 2,	/* reader-writer lock: pthread_rwlock_t */
+	ULD_LOCK_SPIN_KERNEL = 3, /* spinlock_t of <ulockdep/spinlock.h> */
 };
 
 /* Flags of uld_lock_acquire(). */

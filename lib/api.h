@@ -1,0 +1,54 @@
+/*
+ * api.h: the guard around every public entry, shared by the files of lib/
+ * that define public API (api.c, spinlock.c).
+ *
+ * Every entry has lockdep's lock_acquire() shape: return at once when the
+ * validator is already running on this thread (the re-entry guard: our own
+ * allocations, unwinding and hash tables take pthread locks, which come
+ * back here through the interposer) or is not set up; otherwise set the
+ * guard, do the work, clear it.  errno is kept: the program may be between
+ * a failing call and reading errno.  Inline: this is the fast path.
+ */
+#ifndef ULD_API_H
+#define ULD_API_H
+
+#include <errno.h>
+
+#include "init.h"
+#include "thread.h"
+#include "util.h"
+
+/* errno back as the program left it; stored only if we changed it, as a
+ * store just before the program's lock instruction slows that down. */
+static inline void
+uld__keep_errno(int saved)
+{
+	if (uld__unlikely(errno != saved))
+		errno = saved;
+}
+
+/* Enter the validator; NULL means "pass the event through unvalidated". */
+static inline struct uld__thread *
+uld__api_enter(void)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (uld__unlikely(t->in_uld))
+		return NULL;
+	if (uld__unlikely(!uld__is_ready())) {
+		uld__init();
+		if (!uld__is_ready())
+			return NULL;
+	}
+	t = uld__thread_get();
+	t->in_uld++;
+	return t;
+}
+
+static inline void
+uld__api_leave(struct uld__thread *t)
+{
+	t->in_uld--;
+}
+
+#endif /* ULD_API_H */

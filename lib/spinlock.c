@@ -1,0 +1,222 @@
+/*
+ * spinlock.c: the kernel-style spinlock API (<ulockdep/spinlock.h>).
+ *
+ * A fair ticket lock with CONFIG_DEBUG_SPINLOCK's fields, validated
+ * through the same core as the pthread interposer: this file is another
+ * client of the annotation API, plus the magic-word check only it can do.
+ * "Interrupts" are the calling thread's asynchronous signals: _irq forms
+ * block them all, _bh forms block the softirq_signals set.  The mask is
+ * changed with raw rt_sigprocmask, which the interposer does not see.
+ */
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "class.h"
+#include "lifetime.h"
+#include "lockmap.h"
+#include "options.h"
+#include "out.h"
+#include "thread.h"
+#include "ulockdep/spinlock.h"
+#include "validate.h"
+
+static int
+check_magic(uld_spinlock_t *l, const char *op, const void *ip)
+{
+	uint32_t magic = __atomic_load_n(&l->magic, __ATOMIC_RELAXED);
+
+	if (uld__likely(magic == ULD_SPINLOCK_MAGIC))
+		return 1;
+	int saved = errno;
+	struct uld__thread *t = uld__api_enter();
+	if (t != NULL) {
+		uld__bad_magic(t, l, magic, op, ip);
+		uld__api_leave(t);
+	}
+	uld__keep_errno(saved);
+	return 0;
+}
+
+ULD_API void
+uld_spin_init(uld_spinlock_t *l, const char *name, const void *site)
+{
+	int saved = errno;
+
+	if (site == NULL)
+		site = ULD_RET_IP();
+	*l = (uld_spinlock_t)ULD_SPINLOCK_INITIALIZER;
+	struct uld__thread *t = uld__api_enter();
+	if (t == NULL)
+		return;
+	/* Named like lockdep: the lock expression, then the init site. */
+	char buf[512], where[256];
+	struct uld__buf b;
+	const char *cname = NULL;
+	if (name != NULL) {
+		uld__name_code(site, where, sizeof(where));
+		uld__buf_init(&b, buf, sizeof(buf));
+		uld__buf_printf(&b, "%s [%s]", name, where);
+		cname = uld__buf_str(&b);
+	}
+	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site,
+	    ULD_LOCK_SPIN_KERNEL, cname, l);
+	if (c != NULL)
+		uld__lockmap_init_lock(l, ULD_LOCK_SPIN_KERNEL, c, c->own);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
+ULD_API void
+uld_spin_destroy(uld_spinlock_t *l)
+{
+	if (check_magic(l, "spin destroy", ULD_RET_IP()))
+		uld_lock_destroy(l, ULD_RET_IP());
+	__atomic_store_n(&l->magic, ULD_SPINLOCK_DESTROYED, __ATOMIC_RELAXED);
+}
+
+ULD_API void
+uld_spin_lock(uld_spinlock_t *l, unsigned subclass, const void *ip)
+{
+	if (ip == NULL)
+		ip = ULD_RET_IP();
+	check_magic(l, "spin_lock", ip);
+	uld_lock_acquire(l, ULD_LOCK_SPIN_KERNEL, 0, subclass, ip);
+	uld_ticket_lock(l);
+	uld_lock_acquired(l);
+	l->owner = uld__self.tid ? uld__self.tid : uld__gettid();
+	l->owner_cpu = sched_getcpu();
+}
+
+ULD_API int
+uld_spin_trylock(uld_spinlock_t *l, const void *ip)
+{
+	if (ip == NULL)
+		ip = ULD_RET_IP();
+	check_magic(l, "spin_trylock", ip);
+	if (!uld_ticket_trylock(l))
+		return 0;
+	uld_lock_acquire(l, ULD_LOCK_SPIN_KERNEL, ULD_ACQ_TRY, 0, ip);
+	l->owner = uld__self.tid ? uld__self.tid : uld__gettid();
+	l->owner_cpu = sched_getcpu();
+	return 1;
+}
+
+ULD_API void
+uld_spin_unlock(uld_spinlock_t *l, const void *ip)
+{
+	if (ip == NULL)
+		ip = ULD_RET_IP();
+	check_magic(l, "spin_unlock", ip);
+	uld_lock_release(l, ip);
+	l->owner = -1;
+	l->owner_cpu = -1;
+	uld_ticket_unlock(l);
+}
+
+/* ---- interrupts: the thread's asynchronous signals ---- */
+
+/* Every signal a handler can run for asynchronously: all but the ones
+ * raised by faults (not irqs) and the ones that cannot be blocked. */
+static void
+irq_set(sigset_t *s)
+{
+	static const int sync_signals[] = { SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,
+		SIGFPE, SIGILL, SIGTRAP, SIGSYS };
+
+	sigfillset(s);
+	for (size_t i = 0; i < sizeof(sync_signals) / sizeof(int); i++)
+		sigdelset(s, sync_signals[i]);
+}
+
+static void
+bh_set(sigset_t *s)
+{
+	sigemptyset(s);
+	for (int sig = 1; sig <= 64; sig++)
+		if (uld__opts.softirq_signals & (1ULL << (sig - 1)))
+			sigaddset(s, sig);
+}
+
+static void
+mask(int how, const sigset_t *set, sigset_t *old)
+{
+	syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8);
+}
+
+ULD_API unsigned long
+uld_irq_save(void)
+{
+	sigset_t set, old;
+	unsigned long flags = 0;
+
+	irq_set(&set);
+	mask(SIG_BLOCK, &set, &old);
+	/* flags: the previous mask of signals 1..64, bit sig-1. */
+	for (int sig = 1; sig <= 64; sig++)
+		if (sigismember(&old, sig) == 1)
+			flags |= 1UL << (sig - 1);
+	uld__self.irqs_off++;
+	return flags;
+}
+
+ULD_API void
+uld_irq_restore(unsigned long flags)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (int sig = 1; sig <= 64; sig++)
+		if (flags & (1UL << (sig - 1)))
+			sigaddset(&set, sig);
+	mask(SIG_SETMASK, &set, NULL);
+	if (uld__self.irqs_off)
+		uld__self.irqs_off--;
+}
+
+ULD_API void
+uld_irq_disable(void)
+{
+	sigset_t set;
+
+	irq_set(&set);
+	mask(SIG_BLOCK, &set, NULL);
+	uld__self.irqs_off++;
+}
+
+ULD_API void
+uld_irq_enable(void)
+{
+	sigset_t set;
+
+	irq_set(&set);
+	mask(SIG_UNBLOCK, &set, NULL);
+	if (uld__self.irqs_off)
+		uld__self.irqs_off--;
+}
+
+ULD_API void
+uld_bh_disable(void)
+{
+	sigset_t set;
+
+	bh_set(&set);
+	mask(SIG_BLOCK, &set, NULL);
+}
+
+ULD_API void
+uld_bh_enable(void)
+{
+	sigset_t set;
+
+	bh_set(&set);
+	mask(SIG_UNBLOCK, &set, NULL);
+}
+
+ULD_API int
+uld_irqs_disabled(void)
+{
+	return uld__self.irqs_off > 0;
+}
