@@ -112,6 +112,9 @@ fork_child(void)
 	uld__lockmap_postfork(1);
 	uld__mutex_reset(&uld__graph_lock);
 	uld__report_atfork_child();
+	/* The watchdog thread did not survive the fork: start it again at
+	 * the child's first wait. */
+	uld__watchdog_atfork_child();
 	uld__sig_restore(&fork_mask);
 	uld__self.in_uld--;
 }

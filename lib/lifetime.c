@@ -73,11 +73,12 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 {
 	int i = uld__held_find(t, lock);
 	pid_t holder = 0;
+	const void *holder_ip = NULL;
 	char holder_name[16] = "";
 
 	if (i < 0)
 		holder = uld__thread_find_holder(lock, holder_name,
-		    sizeof(holder_name));
+		    sizeof(holder_name), &holder_ip);
 	if (i >= 0 || holder != 0) {
 		struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
 		struct uld__cur_stack cs = ULD_CUR_STACK(ip);
@@ -94,7 +95,7 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 			    h->read, h->ip);
 		} else if (inst != NULL) {
 			uld__report_add_lock(&r, inst->class, lock, inst->type,
-			    0, NULL);
+			    0, holder_ip);
 		}
 		r.other_owner = holder;
 		memcpy(r.other_thread, holder_name, sizeof(r.other_thread));

@@ -8,8 +8,9 @@
  * so that a signal handler on the same thread never finds it held.
  *
  * Lock ranks: a thread holding one may only take higher-numbered ones.
- * None is taken inside an RCU read-side critical section, and none is
- * held across synchronize_rcu(), so RCU readers never wait for them.
+ * None is taken inside an RCU read-side critical section, so RCU readers
+ * never wait for them; a grace period may therefore be waited for with
+ * the graph lock held (a hash table resize, lfht.h) without deadlock.
  *	1. uld__graph_lock	classes, edges, chains, stacks, reports and
  *				the report files (graph.c)
  *	2. retire_lock		instances waiting for reuse (lockmap.c)

@@ -286,10 +286,10 @@ now_stack(struct uld__buf *b, const struct uld__rstack *s, int blocked,
 	if (s->n > 0)
 		uld__report_frames(b, s->ips, s->n, 7);
 	else if (blocked)
-		uld__buf_puts(b, "       (not sampled: it has every signal "
-				 "blocked; it may itself be waiting with\n"
-				 "        signals blocked, like a CPU spinning "
-				 "with irqs off)\n");
+		uld__buf_puts(b, "       (not sampled: it blocks the sampling "
+				 "signal, SIGRTMAX-1; it may itself be\n"
+				 "        waiting with signals blocked, like a "
+				 "CPU spinning with irqs off)\n");
 	else
 		uld__buf_puts(b, "       (not sampled: no answer to the "
 				 "sampling signal)\n");

@@ -199,8 +199,9 @@ uld__thread_waits(struct uld__wait *out, size_t max)
 		struct uld__held *h = __atomic_load_n(&t->held,
 		    __ATOMIC_ACQUIRE);
 		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
+		/* The topmost entries: the wait's own is the last pushed. */
 		w->depth = d < 16 ? d : 16;
-		memcpy(w->held, h, w->depth * sizeof(*h));
+		memcpy(w->held, h + (d - w->depth), w->depth * sizeof(*h));
 		/* The wait's own entry: the topmost one for this lock. */
 		for (uint32_t i = d; i-- > 0 && i < t->cap;)
 			if (h[i].lock == lock) {
@@ -236,7 +237,8 @@ uld__thread_waits(struct uld__wait *out, size_t max)
 }
 
 pid_t
-uld__thread_find_holder(const void *lock, char *name, size_t len)
+uld__thread_find_holder(const void *lock, char *name, size_t len,
+    const void **ip)
 {
 	struct uld__thread *self = &uld__self;
 	pid_t found = 0;
@@ -251,8 +253,11 @@ uld__thread_find_holder(const void *lock, char *name, size_t len)
 		    __ATOMIC_ACQUIRE);
 		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
 		for (uint32_t i = 0; i < d && i < t->cap; i++)
-			if (h[i].lock == lock)
+			if (h[i].lock == lock) {
 				found = t->tid;
+				if (ip != NULL)
+					*ip = h[i].ip;
+			}
 	}
 	uld__mutex_unlock(&registry_lock);
 	uld__sig_restore(&old);

@@ -101,10 +101,11 @@ uld__thread_get(void)
 
 /*
  * Which other live thread holds `lock` (exclusively or not)?  Returns its
- * tid and name, or 0.  Reads other threads' held stacks without stopping
+ * tid, name and (if ip is not NULL) where it took the lock, or 0.  Reads other threads' held stacks without stopping
  * them: good enough to name an owner in a report, never used to decide.
  */
-pid_t uld__thread_find_holder(const void *lock, char *name, size_t len);
+pid_t uld__thread_find_holder(const void *lock, char *name, size_t len,
+    const void **ip);
 
 /* A wait in progress, as the watchdog copies it out of a thread. */
 struct uld__wait {

@@ -347,7 +347,7 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 
 	uld__report_begin(&r, ULD_REPORT_BAD_UNLOCK, t);
 	r.other_owner = uld__thread_find_holder(lock, r.other_thread,
-	    sizeof(r.other_thread));
+	    sizeof(r.other_thread), NULL);
 	uld__graph_enter(&old);
 	uld__cur_stack_get(&cs);
 	uld__report_add_lock(&r, c, lock, type, 0, ip);
@@ -377,6 +377,11 @@ void
 uld__release(struct uld__thread *t, void *lock, const void *ip)
 {
 	int i = uld__held_find(t, lock);
+
+	/* A caller that never said uld_lock_acquired() (an older user of
+	 * the API) has certainly stopped waiting by now. */
+	if (uld__unlikely(t->wait_lock == lock))
+		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 
 	if (uld__unlikely(i < 0)) {
 		report_bad_unlock(t, lock, ip);

@@ -35,6 +35,7 @@ tas_lock_nested(struct tas_lock *l, unsigned subclass)
 	uld_lock_acquire(l, ULD_LOCK_SPIN, 0, subclass, ULD_RET_IP());
 	while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
 		;
+	uld_lock_acquired(l);
 }
 
 TAS_API void
@@ -43,6 +44,7 @@ tas_lock(struct tas_lock *l)
 	uld_lock_acquire(l, ULD_LOCK_SPIN, 0, 0, ULD_RET_IP());
 	while (__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
 		;
+	uld_lock_acquired(l);
 }
 
 TAS_API void

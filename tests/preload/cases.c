@@ -438,6 +438,23 @@ static void fork_child_inverts(void)
 	printf("child_status=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/* The parent's watchdog does not survive fork(): the child, which spins
+ * on a lock its own thread holds, still gets its spin_timeout. */
+static void spin_wait(long ms, int blocked);
+static void fork_child_spins(void)
+{
+	L(A); /* the parent waits once: its watchdog runs */
+	U(A);
+	pid_t pid = fork();
+	if (pid == 0) {
+		spin_wait(900, 0);
+		exit(0);
+	}
+	int st = 0;
+	waitpid(pid, &st, 0);
+	printf("child_status=%d\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 /* ---- lifetime: destroying held locks, ending threads that hold locks ---- */
 
 static void *x_of(int i);
@@ -593,6 +610,9 @@ t_hold_spin(void *arg)
 static void
 spin_wait(long ms, int blocked)
 {
+	/* Static spinlocks need their init (glibc: unlocked is 1). */
+	if (type != SPIN)
+		pthread_spin_init(&spin_A, 0);
 	pthread_t t;
 
 	hold_ms = ms;
@@ -984,7 +1004,7 @@ static const struct {
 	S(rw_read_twice), S(rw_fair_read_twice), S(rw_write_then_read),
 	S(recursive_mutex), S(errorcheck_relock), S(errorcheck_once),
 	S(robust_owner_died),
-	S(fork_child_inverts),
+	S(fork_child_inverts), S(fork_child_spins),
 	S(destroy_held), S(destroy_unheld), S(destroy_held_by_other),
 	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
 	S(main_returns_holding),

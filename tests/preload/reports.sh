@@ -122,6 +122,13 @@ why="files: $(ls "$dir"); out: $(cat "$dir/out"); status $status"
     grep -q '^child_status=66$' "$dir/out" && [ "$status" -eq 0 ]
 check $? "fork: child reports to its own file and exits 66; parent silent"
 
+# Destroying a lock another thread holds: the holder, and where it took it.
+run_case destroy_held_by_other mutex
+why=$(printf '%s' "$text" | sed -n '5,12p')
+printf '%s' "$text" | grep -q '^held by .*/[0-9]*, which took it at:' &&
+    printf '%s' "$text" | grep -A1 'which took it at:' | grep -q 't_hold_x+'
+check $? "held_lock_freed names the holder and where it took the lock"
+
 # The interceptors carry no symbol version: a versioned definition would
 # not interpose glibc's pthread_mutex_lock@GLIBC_2.2.5 (the matrix above
 # shows that calls made the normal way are seen).

@@ -45,7 +45,7 @@ run_case spin_wait_owner_blocked spin "spin_timeout_ms=300"
 why="kinds: $(kinds)"
 printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="spin_timeout" and
     .[0].owner_signals_blocked==true' >/dev/null &&
-    printf '%s' "$text" | grep -q 'it has every signal blocked'
+    printf '%s' "$text" | grep -q 'it blocks the sampling signal'
 check $? "spin_timeout: owner with signals blocked is said to be"
 
 # A thread blocked 2.5 s in pthread_mutex_lock with lockup_s=1.
@@ -60,6 +60,12 @@ run_case mutex_wait_short mutex "lockup_s=1"
 why="kinds: $(kinds)"
 [ -z "$json" ] && [ "$status" -eq 0 ]
 check $? "mutex wait shorter than lockup_s: silent"
+
+# fork(): the child starts its own watchdog (the parent's did not follow).
+run_case fork_child_spins spin "spin_timeout_ms=300"
+why="out: $(cat "$dir/out"); kinds: $(kinds)"
+grep -q '^child_status=66$' "$dir/out" && [ "$(kinds)" = "spin_timeout " ]
+check $? "fork: the child's long spin is reported by its own watchdog"
 
 # No lock, no watchdog thread; one lock, one watchdog thread.
 run_case no_locks_threads mutex
