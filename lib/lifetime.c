@@ -16,6 +16,19 @@
 #include "stack.h"
 #include "validate.h"
 
+/*
+ * Open a report of `kind` about thread t: take the graph lock with signals
+ * blocked and capture the current stack.  Close with uld__graph_leave().
+ */
+static void
+open_report(struct uld__report *r, enum uld__report_kind kind,
+    struct uld__thread *t, struct uld__cur_stack *cs, sigset_t *old)
+{
+	uld__graph_enter(old);
+	uld__cur_stack_get(cs);
+	uld__report_begin(r, kind, t);
+}
+
 /* The held locks as report locks, in the order taken. */
 static void
 add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
@@ -41,9 +54,7 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	struct uld__buf m;
 	sigset_t old;
 
-	uld__graph_enter(&old);
-	uld__cur_stack_get(&cs);
-	uld__report_begin(&r, ULD_REPORT_SLEEP_IN_ATOMIC, t);
+	open_report(&r, ULD_REPORT_SLEEP_IN_ATOMIC, t, &cs, &old);
 	r.sleeper = what;
 	r.spins_held = t->spins_held;
 	r.irqs_off = t->irqs_off;
@@ -86,9 +97,7 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 		struct uld__buf m;
 		sigset_t old;
 
-		uld__graph_enter(&old);
-		uld__cur_stack_get(&cs);
-		uld__report_begin(&r, ULD_REPORT_HELD_FREED, t);
+		open_report(&r, ULD_REPORT_HELD_FREED, t, &cs, &old);
 		if (i >= 0) {
 			const struct uld__held *h = &t->held[i];
 			uld__report_add_lock(&r, h->class, lock, h->type,
@@ -132,9 +141,7 @@ uld__thread_exiting(struct uld__thread *t)
 	struct uld__buf m;
 	sigset_t old;
 
-	uld__graph_enter(&old);
-	uld__cur_stack_get(&cs);
-	uld__report_begin(&r, ULD_REPORT_HELD_AT_EXIT, t);
+	open_report(&r, ULD_REPORT_HELD_AT_EXIT, t, &cs, &old);
 	add_held_locks(&r, t, 0);
 	uld__report_add_stack(&r, "exit", cs.ips, cs.n);
 	uld__buf_init(&m, r.message, sizeof(r.message));
@@ -161,9 +168,7 @@ uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
 
 	if (inst == NULL || inst->ignored)
 		return;
-	uld__graph_enter(&old);
-	uld__cur_stack_get(&cs);
-	uld__report_begin(&r, ULD_REPORT_BAD_MAGIC, t);
+	open_report(&r, ULD_REPORT_BAD_MAGIC, t, &cs, &old);
 	uld__report_add_lock(&r, inst->class, lock, ULD_LOCK_SPIN_KERNEL, 0,
 	    ip);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
