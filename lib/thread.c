@@ -155,28 +155,57 @@ uld__thread_grow(struct uld__thread *t)
 	return 0;
 }
 
-static void
-read_comm(pid_t tid, char *name, size_t len)
+ssize_t
+uld__thread_read_proc(pid_t tid, const char *file, char *buf, size_t len)
 {
 	char path[64];
 	struct uld__buf b;
-	int fd;
 	ssize_t n = -1;
 
 	uld__buf_init(&b, path, sizeof(path));
-	uld__buf_printf(&b, "/proc/self/task/%d/comm", (int)tid);
-	fd = open(uld__buf_str(&b), O_RDONLY | O_CLOEXEC);
+	uld__buf_printf(&b, "/proc/self/task/%d/%s", (int)tid, file);
+	int fd = open(uld__buf_str(&b), O_RDONLY | O_CLOEXEC);
 	if (fd >= 0) {
-		n = read(fd, name, len - 1);
+		n = read(fd, buf, len - 1);
 		close(fd);
 	}
-	if (n <= 0) {
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+static void
+read_comm(pid_t tid, char *name, size_t len)
+{
+	ssize_t n = uld__thread_read_proc(tid, "comm", name, len);
+
+	if (n <= 0)
 		strncpy(name, "?", len);
-		return;
-	}
-	name[n] = '\0';
-	if (n > 0 && name[n - 1] == '\n')
+	else if (name[n - 1] == '\n')
 		name[n - 1] = '\0';
+}
+
+/*
+ * A live thread other than `except` with `lock` on its held stack: its
+ * tid (0 if none) and where it took the lock.  Under registry_lock.
+ */
+static pid_t
+holder_of(const void *lock, const struct uld__thread *except,
+    const void **ip)
+{
+	for (struct uld__thread *t = registry; t; t = t->next) {
+		if (t == except)
+			continue;
+		struct uld__held *h = __atomic_load_n(&t->held,
+		    __ATOMIC_ACQUIRE);
+		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
+		for (uint32_t i = 0; i < d && i < t->cap; i++)
+			if (h[i].lock == lock) {
+				if (ip != NULL)
+					*ip = h[i].ip;
+				return t->tid;
+			}
+	}
+	return 0;
 }
 
 size_t
@@ -210,20 +239,7 @@ uld__thread_waits(struct uld__wait *out, size_t max)
 				break;
 			}
 		/* The owner: another thread with the lock on its stack. */
-		for (struct uld__thread *o = registry; o && !w->owner;
-		    o = o->next) {
-			if (o == t)
-				continue;
-			struct uld__held *oh = __atomic_load_n(&o->held,
-			    __ATOMIC_ACQUIRE);
-			uint32_t od = __atomic_load_n(&o->depth,
-			    __ATOMIC_RELAXED);
-			for (uint32_t i = 0; i < od && i < o->cap; i++)
-				if (oh[i].lock == lock) {
-					w->owner = o->tid;
-					w->owner_ip = oh[i].ip;
-				}
-		}
+		w->owner = holder_of(lock, t, &w->owner_ip);
 	}
 	uld__mutex_unlock(&registry_lock);
 	uld__sig_restore(&old);
@@ -240,25 +256,12 @@ pid_t
 uld__thread_find_holder(const void *lock, char *name, size_t len,
     const void **ip)
 {
-	struct uld__thread *self = &uld__self;
-	pid_t found = 0;
+	pid_t found;
 	sigset_t old;
 
 	uld__sig_block(&old);
 	uld__mutex_lock(&registry_lock);
-	for (struct uld__thread *t = registry; t && !found; t = t->next) {
-		if (t == self)
-			continue;
-		struct uld__held *h = __atomic_load_n(&t->held,
-		    __ATOMIC_ACQUIRE);
-		uint32_t d = __atomic_load_n(&t->depth, __ATOMIC_RELAXED);
-		for (uint32_t i = 0; i < d && i < t->cap; i++)
-			if (h[i].lock == lock) {
-				found = t->tid;
-				if (ip != NULL)
-					*ip = h[i].ip;
-			}
-	}
+	found = holder_of(lock, &uld__self, ip);
 	uld__mutex_unlock(&registry_lock);
 	uld__sig_restore(&old);
 	if (found)

@@ -128,6 +128,10 @@ size_t uld__thread_waits(struct uld__wait *out, size_t max);
 /* fork(): hold the registry lock across it (prefork, parent). */
 void uld__thread_prefork(void);
 void uld__thread_postfork_parent(void);
+/* Read /proc/self/task/TID/FILE into buf (NUL-terminated); bytes read, or
+ * -1.  Open, read, close: no allocation, no stdio. */
+ssize_t uld__thread_read_proc(pid_t tid, const char *file, char *buf,
+    size_t len);
 /* In a fork child: only the calling thread remains. */
 void uld__thread_atfork_child(void);
 

@@ -59,20 +59,10 @@ sample_handler(int sig, siginfo_t *si, void *uc)
 static int
 signal_blocked(pid_t tid, int sig)
 {
-	char path[64], buf[2048];
-	struct uld__buf b;
-	ssize_t n = -1;
+	char buf[2048];
 
-	uld__buf_init(&b, path, sizeof(path));
-	uld__buf_printf(&b, "/proc/self/task/%d/status", (int)tid);
-	int fd = open(uld__buf_str(&b), O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0)
+	if (uld__thread_read_proc(tid, "status", buf, sizeof(buf)) <= 0)
 		return 0;
-	buf[n] = '\0';
 	const char *p = strstr(buf, "SigBlk:");
 	if (p == NULL)
 		return 0;
@@ -88,20 +78,11 @@ signal_blocked(pid_t tid, int sig)
 static int
 syscall_regs(pid_t tid, uintptr_t *sp, uintptr_t *pc)
 {
-	char path[64], buf[512];
-	struct uld__buf b;
-	ssize_t n = -1;
+	char buf[512];
 
-	uld__buf_init(&b, path, sizeof(path));
-	uld__buf_printf(&b, "/proc/self/task/%d/syscall", (int)tid);
-	int fd = open(uld__buf_str(&b), O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-	}
-	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+	if (uld__thread_read_proc(tid, "syscall", buf, sizeof(buf)) <= 0 ||
+	    buf[0] < '0' || buf[0] > '9')
 		return 0; /* "running", or "-1 sp pc" (blocked, no syscall) */
-	buf[n] = '\0';
 	/* The last two fields are sp and pc. */
 	char *last = strrchr(buf, ' ');
 	if (last == NULL)
