@@ -30,6 +30,13 @@ enum uld__class_kind {
 };
 
 struct uld__edge;
+struct uld__usage_trace;
+
+/* A dependency into a class: from->edges[idx] (graph.c). */
+struct uld__pred {
+	struct uld__class *from;
+	uint32_t idx;
+};
 
 struct uld__class {
 	struct cds_lfht_node node;
@@ -50,6 +57,16 @@ struct uld__class {
 	struct uld__class *bfs_from[2];
 	struct uld__edge *bfs_edge[2];
 	uint8_t bfs_from_state[2];
+	struct uld__pred *preds;	/* dependencies into this class */
+	uint32_t npreds, preds_cap;
+
+	/*
+	 * Irq usage (irq.c): per enum uld__usage, the signals (bit sig-1)
+	 * this class was taken in the handler of, or with deliverable.
+	 * Written under uld__graph_lock; read without it on the fast path.
+	 */
+	uint64_t usage[4];
+	struct uld__usage_trace *traces; /* where each bit was first set */
 };
 
 void uld__class_init(void);

@@ -57,6 +57,16 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 		from->edges = n;
 		from->edges_cap = ncap;
 	}
+	if (to->npreds == to->preds_cap) {
+		uint32_t ncap = to->preds_cap ? to->preds_cap * 2 : 4;
+		struct uld__pred *n = uld__realloc(to->preds,
+		    ncap * sizeof(*n));
+		if (n == NULL)
+			return NULL;
+		to->preds = n;
+		to->preds_cap = ncap;
+	}
+	to->preds[to->npreds++] = (struct uld__pred){ from, from->nedges };
 	e = &from->edges[from->nedges++];
 	memset(e, 0, sizeof(*e));
 	e->to = to;
@@ -188,4 +198,143 @@ uld__graph_cycle(struct uld__class *holder, struct uld__class *taker,
 		}
 	}
 	return 0;
+}
+
+/*
+ * The generic search of the irq rules (irq.c): like the cycle search, over
+ * strong paths only, forwards or backwards.  Backwards, a state of 1 means
+ * "the path from here on starts with a shared holder" (S*): the edge into
+ * this class must then not end in a recursive reader (xR), or the path is
+ * not strong.
+ */
+static inline uint8_t
+allowed_back(uint8_t deps, int state)
+{
+	return state ? deps & (ULD_DEP_EN | ULD_DEP_SN) : deps;
+}
+
+static inline int
+prev_state(uint8_t a)
+{
+	return (a & (ULD_DEP_EN | ULD_DEP_ER)) ? 0 : 1;
+}
+
+static int
+visit(struct uld__class *to, int ns, struct uld__class *from,
+    struct uld__edge *e, int state, uint32_t gen, size_t *tail)
+{
+	if (to->bfs_gen[ns] == gen)
+		return 0;
+	to->bfs_gen[ns] = gen;
+	to->bfs_from[ns] = from;
+	to->bfs_edge[ns] = e;
+	to->bfs_from_state[ns] = (uint8_t)state;
+	return push(tail, to, (uint8_t)ns) != 0 ? -1 : 1;
+}
+
+/* Room for the path from the search's start to `found` (reached in
+ * `state`): arrays from uld__malloc, filled by the caller. */
+static int
+search_path(struct uld__class *found, int state, struct uld__path *path)
+{
+	uint32_t n = 0;
+
+	for (struct uld__class *c = found; c->bfs_from[state] != NULL; n++) {
+		int ps = c->bfs_from_state[state];
+		c = c->bfs_from[state];
+		state = ps;
+	}
+	path->n = n;
+	path->c = uld__malloc((n + 1) * sizeof(*path->c));
+	path->e = uld__malloc((n + 1) * sizeof(*path->e));
+	if (path->c == NULL || path->e == NULL) {
+		uld__path_free(path);
+		return -1;
+	}
+	return 0;
+}
+
+struct uld__class *
+uld__graph_search(struct uld__class *start, int start_state, int backward,
+    int include_start, uld__graph_match_fn match, void *arg,
+    struct uld__path *path)
+{
+	size_t head = 0, tail = 0;
+	uint32_t gen = ++bfs_gen;
+
+	if (gen == 0)
+		gen = ++bfs_gen;
+	if (path != NULL)
+		*path = (struct uld__path){ 0, NULL, NULL };
+	start->bfs_gen[start_state] = gen;
+	start->bfs_from[start_state] = NULL;
+	if (include_start && match(start, start_state, arg))
+		goto found_start;
+	if (push(&tail, start, (uint8_t)start_state) != 0)
+		return NULL;
+
+	while (head < tail) {
+		struct qent q = queue[head++];
+		struct uld__class *c = q.c;
+		uint32_t n = backward ? c->npreds : c->nedges;
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct uld__class *to;
+			struct uld__edge *e;
+			int ns, v;
+			if (backward) {
+				to = c->preds[i].from;
+				e = &to->edges[c->preds[i].idx];
+				uint8_t a = allowed_back(e->deps, q.state);
+				if (a == 0)
+					continue;
+				ns = prev_state(a);
+			} else {
+				e = &c->edges[i];
+				to = e->to;
+				uint8_t a = allowed(e->deps, q.state);
+				if (a == 0)
+					continue;
+				ns = next_state(a);
+			}
+			v = visit(to, ns, c, e, q.state, gen, &tail);
+			if (v < 0)
+				return NULL;
+			if (v == 0 || !match(to, ns, arg))
+				continue;
+			if (path == NULL)
+				return to;
+			if (search_path(to, ns, path) != 0)
+				return NULL;
+			/* Fill: walking from `to` back to the start. */
+			struct uld__class *x = to;
+			int st = ns;
+			for (uint32_t k = 0; k < path->n; k++) {
+				uint32_t pos = backward ? k : path->n - k;
+				path->c[pos] = x;
+				struct uld__edge *xe = x->bfs_edge[st];
+				int pst = x->bfs_from_state[st];
+				x = x->bfs_from[st];
+				st = pst;
+				path->e[backward ? k : path->n - k - 1] = xe;
+			}
+			path->c[backward ? path->n : 0] = start;
+			return to;
+		}
+	}
+	return NULL;
+
+found_start:
+	if (path != NULL && search_path(start, start_state, path) == 0)
+		path->c[0] = start;
+	return start;
+}
+
+void
+uld__path_free(struct uld__path *path)
+{
+	uld__free(path->c);
+	uld__free(path->e);
+	path->c = NULL;
+	path->e = NULL;
 }

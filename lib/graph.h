@@ -65,6 +65,23 @@ struct uld__path {
  */
 int uld__graph_cycle(struct uld__class *holder, struct uld__class *taker,
     uint8_t dep, struct uld__path *path);
+/*
+ * Breadth-first search over strong paths from `start` (reached in
+ * `start_state`), along the edges or (backward) against them, for the
+ * nearest class for which match(class, state, arg) holds; the start itself
+ * is tried only with include_start.  State 1: forwards, every path to the
+ * class ends in a recursive reader (xR); backwards, every path from it
+ * starts with a shared holder (S*): lockdep's only_xr.  Returns the class
+ * and, if `path` is not NULL, the path in the direction of the edges (free
+ * it with uld__path_free); NULL when none matches or memory ran out.
+ */
+typedef int (*uld__graph_match_fn)(const struct uld__class *c, int state,
+    void *arg);
+struct uld__class *uld__graph_search(struct uld__class *start,
+    int start_state, int backward, int include_start,
+    uld__graph_match_fn match, void *arg, struct uld__path *path);
+void uld__path_free(struct uld__path *path);
+
 /* Edge count, for tests and the exit summary. */
 uint64_t uld__graph_edges(void);
 

@@ -118,6 +118,26 @@ uld__signal_from_name(const char *s, unsigned long n)
 	return 0;
 }
 
+void
+uld__signal_name(int sig, char *buf, size_t len)
+{
+	struct uld__buf b;
+
+	uld__buf_init(&b, buf, len);
+	for (size_t i = 0; i < ULD_ARRAY_SIZE(sig_names); i++)
+		if (sig_names[i].sig == sig) {
+			uld__buf_printf(&b, "SIG%s", sig_names[i].name);
+			return;
+		}
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		uld__buf_printf(&b, sig - SIGRTMIN <= SIGRTMAX - sig
+			? "SIGRTMIN+%d" : "SIGRTMAX-%d",
+		    sig - SIGRTMIN <= SIGRTMAX - sig ? sig - SIGRTMIN
+						     : SIGRTMAX - sig);
+	else
+		uld__buf_printf(&b, "signal %d", sig);
+}
+
 static void
 error_line(struct uld__buf *err, const char *source, const char *key,
     size_t klen, const char *why, const char *val, size_t vlen)

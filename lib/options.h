@@ -40,6 +40,8 @@ int uld__options_parse(struct uld__options *o, const char *s,
 void uld__options_help(struct uld__buf *b);
 /* Signal name ("SIGALRM", "ALRM", "14", "SIGRTMIN+2") to number; 0 if bad. */
 int uld__signal_from_name(const char *s, unsigned long n);
+/* Number to name: "SIGALRM", "SIGRTMIN+2". */
+void uld__signal_name(int sig, char *buf, size_t len);
 /* Read the environment (secure_getenv) once and print errors on stderr. */
 void uld__options_init(void);
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "irq.h"
 #include "mutex.h"
 #include "out.h"
 #include "lifetime.h"
@@ -121,6 +122,7 @@ uld__thread_setup(struct uld__thread *t)
 	t->cap = ULD_HELD_INLINE;
 	t->depth = 0;
 	t->chain_key = ULD_INITIAL_CHAIN_KEY;
+	uld__irq_thread_setup(t);
 	uld__sig_block(&old);
 	uld__mutex_lock(&registry_lock);
 	t->prev = NULL;

@@ -41,6 +41,7 @@ struct uld__held {
 	uint8_t read;			/* enum uld__read */
 	uint8_t trylock;
 	uint8_t type;			/* enum uld_lock_type */
+	uint8_t irq_ctx;		/* irq nesting it was taken at */
 };
 
 #define ULD_HELD_INLINE 16
@@ -51,6 +52,18 @@ struct uld__held {
 #define ULD_ICACHE_SIZE (1 << ULD_ICACHE_BITS)
 #define ULD_CCACHE_SIZE 2048
 #define ULD_INITIAL_CHAIN_KEY 0x9e3779b97f4a7c15ULL
+
+/* Nested signal handlers tracked as interrupts (irq.c). */
+#define ULD_IRQ_NEST 16
+
+/* One handler running as interrupt context. */
+struct uld__irq_frame {
+	int sig;
+	const void *frame;		/* an address in the trampoline */
+	uintptr_t alt_lo, alt_hi;	/* on the sigaltstack: its range */
+	void *wait_lock;		/* the interrupted wait (watchdog) */
+	uint32_t wait_seq;
+};
 
 struct uld__icache_entry {
 	void *addr;
@@ -76,6 +89,18 @@ struct uld__thread {
 	void *wait_lock;
 	uint32_t wait_seq;
 	uint32_t cap;
+	/*
+	 * Signals as interrupts (irq.c).  sig_blocked mirrors the thread's
+	 * signal mask (bit sig-1); irq_enabled is the interrupt signals it
+	 * does not block, read on every acquisition.  irq_depth counts the
+	 * handlers running as interrupt context, irq_frames[] the innermost
+	 * ULD_IRQ_NEST of them.
+	 */
+	uint64_t sig_blocked;
+	uint64_t irq_enabled;
+	uint32_t irq_depth;
+	uint32_t bh_off;		/* local_bh_disable() not yet undone */
+	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */
 	struct uld__icache_entry icache[ULD_ICACHE_SIZE];

@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "class.h"
 #include "graph.h"
+#include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "mutex.h"
@@ -130,6 +131,10 @@ add_dependency(struct uld__thread *t, struct uld__held *prev,
 		report_circular(t, prev, next, &path, cs);
 		return;
 	}
+	/* Nothing is irq-safe until some class was taken in a handler. */
+	if (__atomic_load_n(&uld__irq_used, __ATOMIC_RELAXED) &&
+	    uld__irq_check_edge(t, prev, next, cs))
+		return;
 	e = uld__graph_add(prev->class, next->class, dep);
 	if (e == NULL || e->stack != NULL)
 		return;
@@ -154,8 +159,13 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 	if (uld__chain_lookup(t, key))
 		goto out;
 
+	/* Only the locks of this context: an interrupted context's locks
+	 * are the irq rules' business (lockdep: no dependencies across irq
+	 * context boundaries). */
 	for (int i = (int)t->depth - 1; i >= 0; i--) {
 		struct uld__held *prev = &t->held[i];
+		if (prev->irq_ctx != next->irq_ctx)
+			break;
 		if (prev->class != next->class)
 			continue;
 		/* A recursive reader may join any reader of its class. */
@@ -169,6 +179,8 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 	 * ordered before `next` through them. */
 	for (int i = (int)t->depth - 1; i >= 0; i--) {
 		struct uld__held *prev = &t->held[i];
+		if (prev->irq_ctx != next->irq_ctx)
+			break;
 		if (prev->class != next->class)
 			add_dependency(t, prev, next, &cs);
 		if (!prev->trylock)
@@ -189,16 +201,20 @@ static void
 debug_check_chain(const struct uld__thread *t)
 {
 	uint64_t key = ULD_INITIAL_CHAIN_KEY;
+	int bad = 0;
 
 	if (!uld__config_debug)
 		return;
-	for (uint32_t i = 0; i < t->depth; i++) {
-		if (t->held[i].prev_chain_key != key)
-			break;
+	for (uint32_t i = 0; i < t->depth && !bad; i++) {
+		if (i > 0 && t->held[i].irq_ctx != t->held[i - 1].irq_ctx)
+			key = ULD_INITIAL_CHAIN_KEY;
+		bad = t->held[i].prev_chain_key != key;
 		key = uld__chain_next(key, t->held[i].class->id,
 		    t->held[i].read);
 	}
-	if (key != t->chain_key) {
+	if (t->depth == 0 || t->held[t->depth - 1].irq_ctx != uld__irq_ctx(t))
+		key = ULD_INITIAL_CHAIN_KEY;
+	if (bad || key != t->chain_key) {
 		static const char msg[] = "ulockdep: internal error: chain key "
 					  "does not match the held locks\n";
 		uld__write_all(2, msg, sizeof(msg) - 1);
@@ -226,8 +242,9 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 
 	if (uld__unlikely(inst == NULL) || inst->ignored)
 		return;
-	/* A mutex or rwlock may sleep: not under a spinlock. */
-	if (uld__unlikely(t->spins_held) && !uld__is_spin(type) &&
+	/* A mutex or rwlock may sleep: not under a spinlock, not in a
+	 * signal handler. */
+	if (uld__unlikely(t->spins_held | t->irq_depth) && !uld__is_spin(type) &&
 	    !(flags & ULD_ACQ_TRY))
 		uld__might_sleep(t, type == ULD_LOCK_MUTEX ? "pthread_mutex_lock"
 							 : "pthread_rwlock_lock",
@@ -264,7 +281,10 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->read = read;
 	h->trylock = !!(flags & ULD_ACQ_TRY);
 	h->type = (uint8_t)type;
+	h->irq_ctx = uld__irq_ctx(t);
 
+	if (uld__unlikely(uld__irq_pending(t, class, read)))
+		uld__irq_acquire(t, h);
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	/* A trylock cannot deadlock: no checks, no edge into it. */
 	if (!h->trylock && !uld__chain_cached(t, key))
@@ -283,20 +303,37 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 }
 
 void
-uld__held_remove(struct uld__thread *t, uint32_t i)
+uld__held_rekey(struct uld__thread *t, uint32_t from)
 {
-	uint64_t key = t->held[i].prev_chain_key;
+	uint64_t key = ULD_INITIAL_CHAIN_KEY;
 
-	t->spins_held -= uld__is_spin(t->held[i].type);
-	for (uint32_t j = i + 1; j < t->depth; j++) {
-		t->held[j - 1] = t->held[j];
-		t->held[j - 1].prev_chain_key = key;
-		key = uld__chain_next(key, t->held[j - 1].class->id,
-		    t->held[j - 1].read);
+	/* Each context's chain starts afresh at its first held lock. */
+	for (uint32_t j = from; j < t->depth; j++) {
+		struct uld__held *h = &t->held[j], *below = h - 1;
+		key = ULD_INITIAL_CHAIN_KEY;
+		if (j > 0 && below->irq_ctx == h->irq_ctx)
+			key = uld__chain_next(below->prev_chain_key,
+			    below->class->id, below->read);
+		h->prev_chain_key = key;
+	}
+	key = ULD_INITIAL_CHAIN_KEY;
+	if (t->depth > 0 && t->held[t->depth - 1].irq_ctx == uld__irq_ctx(t)) {
+		struct uld__held *top = &t->held[t->depth - 1];
+		key = uld__chain_next(top->prev_chain_key, top->class->id,
+		    top->read);
 	}
 	t->chain_key = key;
-	t->depth--;
 	debug_check_chain(t);
+}
+
+void
+uld__held_remove(struct uld__thread *t, uint32_t i)
+{
+	t->spins_held -= uld__is_spin(t->held[i].type);
+	memmove(&t->held[i], &t->held[i + 1],
+	    (t->depth - i - 1) * sizeof(t->held[0]));
+	t->depth--;
+	uld__held_rekey(t, i);
 }
 
 int
@@ -392,7 +429,8 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 		h->references--;
 		return;
 	}
-	if (uld__likely((uint32_t)i == t->depth - 1)) {
+	if (uld__likely((uint32_t)i == t->depth - 1 &&
+		h->irq_ctx == uld__irq_ctx(t))) {
 		t->chain_key = h->prev_chain_key;
 		t->spins_held -= uld__is_spin(h->type);
 		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);

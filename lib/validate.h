@@ -21,6 +21,8 @@ void uld__acquire_failed(struct uld__thread *t, void *lock);
 void uld__release(struct uld__thread *t, void *lock, const void *ip);
 /* The index of `lock` in t's held stack (topmost), or -1. */
 int uld__held_find(const struct uld__thread *t, const void *lock);
+/* Recompute the chain keys of entries from..depth-1 and the thread's. */
+void uld__held_rekey(struct uld__thread *t, uint32_t from);
 /* Remove entry i; entries above it move down and get their keys again. */
 void uld__held_remove(struct uld__thread *t, uint32_t i);
 

@@ -1,0 +1,276 @@
+/*
+ * irq.c: interrupt context from signal handlers, and the thread's mask.
+ *
+ * The context half: which handlers a thread is running (a small stack of
+ * frames, so that nested handlers and SA_NODEFER work), which signals it
+ * has blocked, and the public uld_signal_* entries through which the
+ * interposer reports both.  The rules half is in irq_rules.c.
+ *
+ * Everything here runs in signal handlers: no allocation, no locks but the
+ * graph lock with every signal blocked, raw syscalls only.
+ */
+#include "irq.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "chain.h"
+#include "options.h"
+#include "validate.h"
+#include "watchdog.h"
+#include "ulockdep/signal.h"
+
+static inline uint64_t
+bit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+uint64_t
+uld__irq_signals(void)
+{
+	static uint64_t sigs;
+	uint64_t s = __atomic_load_n(&sigs, __ATOMIC_RELAXED);
+
+	if (s == 0) {
+		/* glibc keeps 32 and 33 (SIGCANCEL, SIGSETXID) to itself. */
+		s = ~0ULL & ~bit(SIGKILL) & ~bit(SIGSTOP) & ~bit(32) & ~bit(33) &
+		    ~bit(ULD_SAMPLE_SIGNAL);
+		__atomic_store_n(&sigs, s, __ATOMIC_RELAXED);
+	}
+	return s;
+}
+
+int
+uld__irq_is_soft(int sig)
+{
+	return sig >= 1 && sig <= 64 && (uld__opts.softirq_signals & bit(sig));
+}
+
+/* A fault raises these synchronously: not an interrupt (si_code > 0 means
+ * the kernel sent it for a fault, not kill() or sigqueue()). */
+static int
+is_fault(int sig, int code)
+{
+	switch (sig) {
+	case SIGSEGV:
+	case SIGBUS:
+	case SIGFPE:
+	case SIGILL:
+	case SIGTRAP:
+	case SIGSYS:
+		return code > 0;
+	default:
+		return 0;
+	}
+}
+
+static uint64_t
+mask_bits(const sigset_t *s)
+{
+	uint64_t m = 0;
+
+	/* glibc's sigset_t keeps signals 1..64 in its first word. */
+	memcpy(&m, s, sizeof(m));
+	return m;
+}
+
+static void
+set_blocked(struct uld__thread *t, uint64_t blocked)
+{
+	t->sig_blocked = blocked;
+	t->irq_enabled = uld__irq_signals() & ~blocked;
+}
+
+void
+uld__irq_thread_setup(struct uld__thread *t)
+{
+	sigset_t cur;
+
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, _NSIG / 8);
+	set_blocked(t, mask_bits(&cur));
+}
+
+/*
+ * The chain key of the current context: the held locks taken in it since
+ * its last boundary (lockdep starts a chain afresh in each irq context).
+ */
+static void
+rekey(struct uld__thread *t)
+{
+	uint8_t ctx = uld__irq_ctx(t);
+
+	/* Locks taken in handlers that were left by a jump now belong to
+	 * the context that goes on. */
+	for (uint32_t i = 0; i < t->depth; i++)
+		if (t->held[i].irq_ctx > ctx)
+			t->held[i].irq_ctx = ctx;
+	uld__held_rekey(t, 0);
+}
+
+/*
+ * Is interrupt frame f still running, seen from stack address sp?  A
+ * handler's frame is live while the stack is below it: on its sigaltstack
+ * if it ran there, else within a sane distance on the same stack.
+ */
+static int
+frame_live(const struct uld__irq_frame *f, uintptr_t sp)
+{
+	uintptr_t fp = (uintptr_t)f->frame;
+
+	if (f->alt_hi)
+		return sp >= f->alt_lo && sp < fp;
+	return sp < fp && fp - sp < (256u << 20);
+}
+
+void
+uld__irq_unwind(struct uld__thread *t, const void *sp)
+{
+	uint32_t d = t->irq_depth;
+
+	while (d > 0 && !frame_live(&t->irq_frames[d - 1], (uintptr_t)sp))
+		d--;
+	if (d == t->irq_depth)
+		return;
+	t->irq_depth = d;
+	rekey(t);
+}
+
+/* ---- the public entries (<ulockdep/signal.h>) ---- */
+
+/*
+ * Cookies: 0, nothing was done (the validator was running, or is not set
+ * up): exit does nothing either.  1: a handler that is not an interrupt;
+ * exit only restores the mask.  2 + depth: an interrupt frame.
+ */
+ULD_API unsigned long
+uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
+    const stack_t *altstack)
+{
+	int saved = errno;
+	struct uld__thread *t = uld__api_enter();
+	unsigned long cookie = 1;
+
+	if (t == NULL)
+		return 0;
+	if (frame == NULL)
+		frame = __builtin_frame_address(0);
+	uld__irq_unwind(t, frame);
+	if (blocked != NULL)
+		set_blocked(t, mask_bits(blocked));
+	if (sig >= 1 && sig <= 64 && (uld__irq_signals() & bit(sig)) &&
+	    !is_fault(sig, code) && t->irq_depth < ULD_IRQ_NEST) {
+		struct uld__irq_frame *f = &t->irq_frames[t->irq_depth];
+		uintptr_t fp = (uintptr_t)frame;
+		f->sig = sig;
+		f->frame = frame;
+		f->alt_lo = f->alt_hi = 0;
+		if (altstack != NULL && !(altstack->ss_flags & SS_DISABLE) &&
+		    fp >= (uintptr_t)altstack->ss_sp &&
+		    fp < (uintptr_t)altstack->ss_sp + altstack->ss_size) {
+			f->alt_lo = (uintptr_t)altstack->ss_sp;
+			f->alt_hi = f->alt_lo + altstack->ss_size;
+		}
+		/* The interrupted code may be waiting on a lock; the handler
+		 * is not, and the wait goes on after it. */
+		f->wait_lock = t->wait_lock;
+		f->wait_seq = t->wait_seq;
+		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELAXED);
+		t->irq_depth++;
+		t->chain_key = ULD_INITIAL_CHAIN_KEY;
+		cookie = 1 + t->irq_depth;
+	}
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+	return cookie;
+}
+
+ULD_API void
+uld_signal_exit(unsigned long cookie, const sigset_t *restored)
+{
+	int saved = errno;
+	struct uld__thread *t;
+
+	if (cookie == 0 || (t = uld__api_enter()) == NULL)
+		return;
+	if (cookie >= 2 && t->irq_depth >= cookie - 1) {
+		const struct uld__irq_frame *f = &t->irq_frames[cookie - 2];
+		t->wait_seq = f->wait_seq;
+		__atomic_store_n(&t->wait_lock, f->wait_lock, __ATOMIC_RELEASE);
+		t->irq_depth = (uint32_t)cookie - 2;
+		rekey(t);
+	}
+	/* sigreturn puts this mask back; nothing is unblocked in the
+	 * interrupted context that was not unblocked there before. */
+	if (restored != NULL)
+		set_blocked(t, mask_bits(restored));
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
+ULD_API void
+uld_signal_mask(const sigset_t *blocked)
+{
+	int saved = errno;
+	struct uld__thread *t = uld__api_enter();
+
+	if (t == NULL)
+		return;
+	uld__irq_set_mask(t, mask_bits(blocked), ULD_RET_IP());
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
+ULD_API void
+uld_signal_wait(const sigset_t *during)
+{
+	int saved = errno;
+	struct uld__thread *t = uld__api_enter();
+
+	if (t == NULL)
+		return;
+	if (t->depth)
+		uld__irq_mark_held(t, uld__irq_signals() & ~mask_bits(during),
+		    ULD_RET_IP());
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
+ULD_API void
+uld_signal_jump(const sigset_t *mask)
+{
+	int saved = errno;
+	struct uld__thread *t = uld__api_enter();
+
+	if (t == NULL)
+		return;
+	/* The frames the jump leaves are found dead at the next event. */
+	if (mask != NULL)
+		uld__irq_set_mask(t, mask_bits(mask), ULD_RET_IP());
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
+ULD_API int
+uld_signal_context(void)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (t->irq_depth == 0)
+		return 0;
+	uld__irq_unwind(t, __builtin_frame_address(0));
+	return uld__irq_sig(t);
+}
+
+void
+uld__irq_set_mask(struct uld__thread *t, uint64_t blocked, const void *ip)
+{
+	uint64_t was = t->irq_enabled;
+
+	set_blocked(t, blocked);
+	if (t->depth && (t->irq_enabled & ~was))
+		uld__irq_mark_held(t, t->irq_enabled & ~was, ip);
+}
