@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "class.h"
+#include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "options.h"
@@ -140,10 +141,29 @@ bh_set(sigset_t *s)
 			sigaddset(s, sig);
 }
 
+/*
+ * Change the mask and tell the irq tracking (irq.c) what it is now:
+ * signals unblocked while locks are held make those locks irq-unsafe.
+ */
 static void
-mask(int how, const sigset_t *set, sigset_t *old)
+mask(int how, const sigset_t *set, sigset_t *old, const void *ip)
 {
-	syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8);
+	sigset_t was;
+	uint64_t o = 0, s = 0, now;
+	int saved = errno;
+
+	syscall(SYS_rt_sigprocmask, how, set, &was, _NSIG / 8);
+	if (old != NULL)
+		*old = was;
+	memcpy(&o, &was, sizeof(o));
+	memcpy(&s, set, sizeof(s));
+	now = how == SIG_BLOCK ? o | s : how == SIG_UNBLOCK ? o & ~s : s;
+	struct uld__thread *t = uld__api_enter();
+	if (t != NULL) {
+		uld__irq_set_mask(t, now, ip);
+		uld__api_leave(t);
+	}
+	uld__keep_errno(saved);
 }
 
 ULD_API unsigned long
@@ -153,7 +173,7 @@ uld_irq_save(void)
 	unsigned long flags = 0;
 
 	irq_set(&set);
-	mask(SIG_BLOCK, &set, &old);
+	mask(SIG_BLOCK, &set, &old, ULD_RET_IP());
 	/* flags: the previous mask of signals 1..64, bit sig-1. */
 	for (int sig = 1; sig <= 64; sig++)
 		if (sigismember(&old, sig) == 1)
@@ -171,7 +191,7 @@ uld_irq_restore(unsigned long flags)
 	for (int sig = 1; sig <= 64; sig++)
 		if (flags & (1UL << (sig - 1)))
 			sigaddset(&set, sig);
-	mask(SIG_SETMASK, &set, NULL);
+	mask(SIG_SETMASK, &set, NULL, ULD_RET_IP());
 	if (uld__self.irqs_off)
 		uld__self.irqs_off--;
 }
@@ -182,7 +202,7 @@ uld_irq_disable(void)
 	sigset_t set;
 
 	irq_set(&set);
-	mask(SIG_BLOCK, &set, NULL);
+	mask(SIG_BLOCK, &set, NULL, ULD_RET_IP());
 	uld__self.irqs_off++;
 }
 
@@ -192,7 +212,7 @@ uld_irq_enable(void)
 	sigset_t set;
 
 	irq_set(&set);
-	mask(SIG_UNBLOCK, &set, NULL);
+	mask(SIG_UNBLOCK, &set, NULL, ULD_RET_IP());
 	if (uld__self.irqs_off)
 		uld__self.irqs_off--;
 }
@@ -203,7 +223,8 @@ uld_bh_disable(void)
 	sigset_t set;
 
 	bh_set(&set);
-	mask(SIG_BLOCK, &set, NULL);
+	mask(SIG_BLOCK, &set, NULL, ULD_RET_IP());
+	uld__self.bh_off++;
 }
 
 ULD_API void
@@ -212,7 +233,9 @@ uld_bh_enable(void)
 	sigset_t set;
 
 	bh_set(&set);
-	mask(SIG_UNBLOCK, &set, NULL);
+	mask(SIG_UNBLOCK, &set, NULL, ULD_RET_IP());
+	if (uld__self.bh_off)
+		uld__self.bh_off--;
 }
 
 ULD_API int

@@ -379,6 +379,8 @@ watchdog_main(void *arg)
 	return NULL;
 }
 
+extern int __sigaction(int, const struct sigaction *, struct sigaction *);
+
 void
 uld__watchdog_start_slow(void)
 {
@@ -394,7 +396,9 @@ uld__watchdog_start_slow(void)
 	sa.sa_sigaction = sample_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigfillset(&sa.sa_mask);
-	sigaction(ULD_SAMPLE_SIGNAL, &sa, NULL);
+	/* glibc's other name for sigaction: an interposer that wraps
+	 * sigaction (ours does, to see handlers) must not wrap this one. */
+	__sigaction(ULD_SAMPLE_SIGNAL, &sa, NULL);
 
 	/* Detached, and it never holds the process up: exit ends it. */
 	pthread_attr_init(&attr);
