@@ -127,15 +127,20 @@ uld__signal_name(int sig, char *buf, size_t len)
 	for (size_t i = 0; i < ULD_ARRAY_SIZE(sig_names); i++)
 		if (sig_names[i].sig == sig) {
 			uld__buf_printf(&b, "SIG%s", sig_names[i].name);
+			uld__buf_str(&b);
 			return;
 		}
-	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-		uld__buf_printf(&b, sig - SIGRTMIN <= SIGRTMAX - sig
-			? "SIGRTMIN+%d" : "SIGRTMAX-%d",
-		    sig - SIGRTMIN <= SIGRTMAX - sig ? sig - SIGRTMIN
-						     : SIGRTMAX - sig);
+	if (sig == SIGRTMIN)
+		uld__buf_puts(&b, "SIGRTMIN");
+	else if (sig == SIGRTMAX)
+		uld__buf_puts(&b, "SIGRTMAX");
+	else if (sig > SIGRTMIN && sig - SIGRTMIN <= SIGRTMAX - sig)
+		uld__buf_printf(&b, "SIGRTMIN+%d", sig - SIGRTMIN);
+	else if (sig > SIGRTMIN && sig < SIGRTMAX)
+		uld__buf_printf(&b, "SIGRTMAX-%d", SIGRTMAX - sig);
 	else
 		uld__buf_printf(&b, "signal %d", sig);
+	uld__buf_str(&b);
 }
 
 static void

@@ -33,7 +33,11 @@
 	    "BUG: sleeping function called from invalid context")            \
 	X(SPIN_TIMEOUT, "spin_timeout", "BUG: spinlock lockup suspected")     \
 	X(SOFT_LOCKUP, "soft_lockup", "BUG: soft lockup")                     \
-	X(BAD_MAGIC, "bad_magic", "BUG: spinlock bad magic")
+	X(BAD_MAGIC, "bad_magic", "BUG: spinlock bad magic")                 \
+	X(IRQ_INCONSISTENT, "inconsistent_irq_state",                         \
+	    "WARNING: inconsistent lock state")                               \
+	X(IRQ_ORDER, "irq_safe_unsafe_order",                                 \
+	    "WARNING: irq-safe -> irq-unsafe lock order detected")
 
 enum uld__report_kind {
 #define X(id, name, headline) ULD_REPORT_##id,
@@ -94,6 +98,18 @@ struct uld__report {
 	uint32_t magic;
 	const char *why, *op;
 	const char *advice;		/* "what to do" line */
+	char headline[96];		/* "": the kind's headline */
+
+	/* IRQ_INCONSISTENT, IRQ_ORDER (irq_rules.c). */
+	int irq_sig;			/* the signal (interrupt) */
+	int irq_in;			/* the handler running now, or 0 */
+	uint8_t irq_hc, irq_sc, irq_he, irq_se; /* [HC:SC:HE:SE] */
+	uint8_t usage_new, usage_old;	/* INCONSISTENT: enum uld__usage */
+	uint8_t irq_held;		/* found when unblocking, lock held */
+	uint8_t irq_changed_safe;	/* ORDER: locks[0] became irq-safe */
+	struct uld__class *irq_safe, *irq_unsafe; /* ORDER */
+	/* ORDER: safe -> ... (-> prev; next ->) ... -> unsafe. */
+	const struct uld__path *irq_paths[2];
 
 	/* Hash of the kind and the names added by uld__report_sig_add. */
 	uint64_t signature;
@@ -126,6 +142,8 @@ void uld__report_text(struct uld__buf *b, const struct uld__report *r);
 void uld__report_json(struct uld__buf *b, const struct uld__report *r);
 /* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
 void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
+/* The body of the irq kinds (report_irq.c). */
+void uld__report_text_irq(struct uld__buf *b, const struct uld__report *r);
 /* "B taken while holding A" for edge k of the cycle. */
 void uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
     uint32_t k);

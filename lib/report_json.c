@@ -5,6 +5,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "irq.h"
+#include "options.h"
 #include "report.h"
 #include "symbols.h"
 
@@ -57,6 +59,60 @@ frames(struct uld__buf *b, void *const *ips, uint32_t n)
 	uld__buf_putc(b, ']');
 }
 
+static void
+dependencies(struct uld__buf *b, const struct uld__path *p)
+{
+	for (uint32_t k = 0; p && k < p->n; k++) {
+		const struct uld__edge *e = p->e[k];
+		struct uld__buf tb;
+		char title[1024];
+		uld__buf_init(&tb, title, sizeof(title));
+		uld__report_edge_title(&tb, p, k);
+		uld__buf_puts(b, ",{\"role\":\"dependency\",\"title\":");
+		uld__buf_json_str(b, uld__buf_str(&tb));
+		uld__buf_puts(b, ",\"thread\":");
+		uld__buf_json_str(b, e->thread);
+		uld__buf_printf(b, ",\"tid\":%d,\"frames\":", (int)e->tid);
+		frames(b, e->stack ? e->stack->ips : NULL,
+		    e->stack ? e->stack->n : 0);
+		uld__buf_putc(b, '}');
+	}
+}
+
+static void
+irq_fields(struct uld__buf *b, const struct uld__report *r)
+{
+	char sig[24], u[32];
+
+	uld__signal_name(r->irq_sig, sig, sizeof(sig));
+	uld__buf_puts(b, ",\"signal\":");
+	uld__buf_json_str(b, sig);
+	uld__buf_printf(b, ",\"irq\":\"%s\"",
+	    uld__irq_is_soft(r->irq_sig) ? "softirq" : "hardirq");
+	if (r->kind == ULD_REPORT_IRQ_INCONSISTENT) {
+		uld__buf_printf(b, ",\"usage\":\"%s\"",
+		    uld__usage_name(r->usage_new, r->irq_sig, u, sizeof(u)));
+		uld__buf_printf(b, ",\"conflicts_with\":\"%s\"",
+		    uld__usage_name(r->usage_old, r->irq_sig, u, sizeof(u)));
+		return;
+	}
+	uld__buf_puts(b, ",\"irq_safe\":");
+	uld__buf_json_str(b, r->irq_safe->name);
+	uld__buf_puts(b, ",\"irq_unsafe\":");
+	uld__buf_json_str(b, r->irq_unsafe->name);
+	uld__buf_puts(b, ",\"chain\":[");
+	int first = 1;
+	for (int i = 0; i < 2; i++)
+		for (uint32_t k = 0; r->irq_paths[i] && k <= r->irq_paths[i]->n;
+		     k++) {
+			if (!first)
+				uld__buf_putc(b, ',');
+			first = 0;
+			uld__buf_json_str(b, r->irq_paths[i]->c[k]->name);
+		}
+	uld__buf_putc(b, ']');
+}
+
 void
 uld__report_json(struct uld__buf *b, const struct uld__report *r)
 {
@@ -97,23 +153,15 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		frames(b, s->ips, s->n);
 		uld__buf_putc(b, '}');
 	}
-	/* Each dependency of a cycle, with the stack that first made it. */
-	for (uint32_t k = 0; r->cycle && k < r->cycle->n; k++) {
-		const struct uld__edge *e = r->cycle->e[k];
-		struct uld__buf tb;
-		char title[1024];
-		uld__buf_init(&tb, title, sizeof(title));
-		uld__report_edge_title(&tb, r->cycle, k);
-		uld__buf_puts(b, ",{\"role\":\"dependency\",\"title\":");
-		uld__buf_json_str(b, uld__buf_str(&tb));
-		uld__buf_puts(b, ",\"thread\":");
-		uld__buf_json_str(b, e->thread);
-		uld__buf_printf(b, ",\"tid\":%d,\"frames\":", (int)e->tid);
-		frames(b, e->stack ? e->stack->ips : NULL,
-		    e->stack ? e->stack->n : 0);
-		uld__buf_putc(b, '}');
-	}
+	/* Each dependency of a cycle or an irq chain, with the stack that
+	 * first made it. */
+	dependencies(b, r->cycle);
+	dependencies(b, r->irq_paths[0]);
+	dependencies(b, r->irq_paths[1]);
 	uld__buf_putc(b, ']');
+	if (r->kind == ULD_REPORT_IRQ_INCONSISTENT ||
+	    r->kind == ULD_REPORT_IRQ_ORDER)
+		irq_fields(b, r);
 	if (r->kind == ULD_REPORT_CIRCULAR && r->cycle) {
 		uld__buf_puts(b, ",\"cycle\":[");
 		for (uint32_t k = 0; k <= r->cycle->n; k++) {

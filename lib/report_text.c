@@ -90,7 +90,8 @@ lock_line(struct uld__buf *b, const struct uld__rlock *l)
 static void
 banner(struct uld__buf *b, const struct uld__report *r)
 {
-	const char *h = uld__report_headline(r->kind);
+	const char *h = r->headline[0] ? r->headline
+				       : uld__report_headline(r->kind);
 	size_t w = strlen(h);
 
 	uld__buf_putc(b, '\n');
@@ -364,6 +365,10 @@ uld__report_text(struct uld__buf *b, const struct uld__report *r)
 		break;
 	case ULD_REPORT_BAD_MAGIC:
 		bad_magic_body(b, r);
+		break;
+	case ULD_REPORT_IRQ_INCONSISTENT:
+	case ULD_REPORT_IRQ_ORDER:
+		uld__report_text_irq(b, r);
 		break;
 	}
 	held_locks(b, r);

@@ -276,7 +276,6 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->lock = lock;
 	h->class = class;
 	h->ip = ip;
-	h->prev_chain_key = t->chain_key;
 	h->references = 0;
 	h->read = read;
 	h->trylock = !!(flags & ULD_ACQ_TRY);
@@ -284,7 +283,8 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->irq_ctx = uld__irq_ctx(t);
 
 	if (uld__unlikely(uld__irq_pending(t, class, read)))
-		uld__irq_acquire(t, h);
+		uld__irq_acquire(t, h); /* may leave handlers: rekeys */
+	h->prev_chain_key = t->chain_key;
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	/* A trylock cannot deadlock: no checks, no edge into it. */
 	if (!h->trylock && !uld__chain_cached(t, key))
