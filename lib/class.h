@@ -66,6 +66,7 @@ struct uld__class {
 	 * Written under uld__graph_lock; read without it on the fast path.
 	 */
 	uint64_t usage[4];
+	uint64_t irq_bad;	/* signals reported inconsistent for it */
 	struct uld__usage_trace *traces; /* where each bit was first set */
 };
 

@@ -130,7 +130,9 @@ found_sigs(const struct uld__class *c, int state, const struct want *q)
 
 	if (!state)
 		s |= c->usage[q->kind_w + 1] & q->r;
-	return s;
+	/* A class already reported inconsistent for a signal is not
+	 * reported again in a chain for it: one fix mends both. */
+	return s & ~c->irq_bad;
 }
 
 static int
@@ -139,9 +141,9 @@ match(const struct uld__class *c, int state, void *arg)
 	struct want *q = arg;
 
 	if (q->accumulate) {
-		q->acc_w |= c->usage[q->kind_w];
+		q->acc_w |= c->usage[q->kind_w] & ~c->irq_bad;
 		if (!state)
-			q->acc_r |= c->usage[q->kind_w + 1];
+			q->acc_r |= c->usage[q->kind_w + 1] & ~c->irq_bad;
 		return 0;
 	}
 	return found_sigs(c, state, q) != 0;
@@ -423,6 +425,7 @@ mark(struct uld__thread *t, const struct uld__held *h, int kind,
 		/* Name the conflicting bit this signal really has. */
 		if (!(c->usage[with] & bit(sig)))
 			with ^= 1;
+		c->irq_bad |= bad;
 		report_inconsistent(t, h, held, kind, with, sig, cs);
 		return 1;
 	}

@@ -9,8 +9,10 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "irq.h"
 #include "lockmap.h"
 #include "mutex.h"
+#include "options.h"
 #include "out.h"
 #include "report.h"
 #include "stack.h"
@@ -58,23 +60,35 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	r.sleeper = what;
 	r.spins_held = t->spins_held;
 	r.irqs_off = t->irqs_off;
+	r.irq_in = uld__irq_sig(t);
 	uld__report_sig_add(&r, what);
 	add_held_locks(&r, t, 1);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
 	uld__buf_init(&m, r.message, sizeof(r.message));
+	uld__buf_printf(&m, "sleeping function %s called by %s/%d", what,
+	    r.thread, (int)r.tid);
 	if (r.nlocks > 0)
-		uld__buf_printf(&m, "sleeping function %s called by %s/%d "
-				    "while holding spinlock %s",
-		    what, r.thread, (int)r.tid, r.locks[0].class->name);
-	else
-		uld__buf_printf(&m, "sleeping function %s called by %s/%d "
-				    "with interrupts (signals) disabled",
-		    what, r.thread, (int)r.tid);
-	if (r.nlocks == 0)
+		uld__buf_printf(&m, " while holding spinlock %s",
+		    r.locks[0].class->name);
+	if (r.irq_in) {
+		char sig[24];
+		uld__signal_name(r.irq_in, sig, sizeof(sig));
+		uld__buf_printf(&m, "%s inside the %s handler",
+		    r.nlocks ? "," : "", sig);
+		uld__report_sig_add(&r, sig);
+	} else if (r.nlocks == 0) {
+		uld__buf_puts(&m, " with interrupts (signals) disabled");
 		uld__report_sig_add(&r, "irqs_disabled");
-	r.advice = "do not sleep, block or wait while holding a spinlock: "
-		   "release it first, or make it a mutex if the critical "
-		   "section must sleep.";
+	}
+	r.advice = r.nlocks || !r.irq_in
+	    ? "do not sleep, block or wait while holding a spinlock: "
+	      "release it first, or make it a mutex if the critical "
+	      "section must sleep."
+	    : "a signal handler interrupts its thread anywhere, maybe while "
+	      "it holds the very lock or resource waited for here: a handler "
+	      "must not block (this call is not async-signal-safe). Set a "
+	      "sig_atomic_t flag and do the work outside, or read the signal "
+	      "from a signalfd.";
 	uld__report_emit(&r);
 	uld__graph_leave(&old);
 }

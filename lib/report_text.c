@@ -267,12 +267,18 @@ sleep_body(struct uld__buf *b, const struct uld__report *r)
 {
 	uld__buf_printf(b, "%s called at ", r->sleeper);
 	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n ? 1 : 0, 0);
-	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): %d, pid: %d, "
-			   "name: %s\n\n",
-	    r->spins_held, r->irqs_off > 0, (int)r->tid, r->thread);
-	uld__buf_puts(b, "A thread that sleeps while holding a spinlock keeps "
-			 "every other thread that\nwants it spinning for as "
-			 "long as it sleeps.\n\n");
+	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): %d, in_irq: %d, "
+			   "pid: %d, name: %s\n\n",
+	    r->spins_held + (r->irq_in != 0), r->irqs_off > 0,
+	    r->irq_in != 0, (int)r->tid, r->thread);
+	if (r->irq_in)
+		uld__buf_puts(b, "A signal handler runs in place of the code "
+				 "it interrupted: if it waits for\nsomething "
+				 "that code holds, neither goes on.\n\n");
+	if (r->spins_held)
+		uld__buf_puts(b, "A thread that sleeps while holding a spinlock "
+				 "keeps every other thread that\nwants it "
+				 "spinning for as long as it sleeps.\n\n");
 }
 
 /* Where a sampled thread is now, or why it could not be sampled. */
