@@ -46,6 +46,13 @@ struct uld__class {
 	uint8_t type;		/* enum uld_lock_type of the first lock */
 	uint8_t own;		/* the validator's own (jemalloc, urcu...) */
 	uint32_t id;		/* dense, from 1; part of chain keys */
+	/*
+	 * Irq usage (irq_rules.c): per enum uld__usage, the signals (bit
+	 * sig-1) this class was taken in the handler of, or with
+	 * deliverable.  Written under uld__graph_lock; read without it on
+	 * every acquisition, so it shares a cache line with `id`.
+	 */
+	uint64_t usage[4];
 	char *name;
 	struct uld__class *base; /* subclass 0 of this class */
 	struct uld__class *sub[ULD_MAX_SUBCLASS + 1]; /* base only */
@@ -60,12 +67,6 @@ struct uld__class {
 	struct uld__pred *preds;	/* dependencies into this class */
 	uint32_t npreds, preds_cap;
 
-	/*
-	 * Irq usage (irq.c): per enum uld__usage, the signals (bit sig-1)
-	 * this class was taken in the handler of, or with deliverable.
-	 * Written under uld__graph_lock; read without it on the fast path.
-	 */
-	uint64_t usage[4];
 	uint64_t irq_bad;	/* signals reported inconsistent for it */
 	struct uld__usage_trace *traces; /* where each bit was first set */
 };

@@ -23,17 +23,20 @@ uld__stack_capture(void **ips, int max, const void *from)
 			start = i;
 			break;
 		}
+	static const char *const self[] = { "libulockdep", NULL };
 	if (start < 0) {
 		/* No exact match (a tail call, or no `from`): drop our own
 		 * frames by module instead. */
-		static const char *const self[] = { "libulockdep", NULL };
 		start = 0;
 		while (start < n && uld__sym_in_module(raw[start], self))
 			start++;
 	}
+	/* Below the start, our frames are the signal trampoline's: the
+	 * program's handler was called by the kernel, as far as it knows. */
 	int k = 0;
 	for (int i = start; i < n && k < max; i++)
-		ips[k++] = raw[i];
+		if (i == start || !uld__sym_is_own(raw[i]))
+			ips[k++] = raw[i];
 	return k;
 }
 
