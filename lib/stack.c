@@ -31,11 +31,13 @@ uld__stack_capture(void **ips, int max, const void *from)
 		while (start < n && uld__sym_in_module(raw[start], self))
 			start++;
 	}
-	/* Below the start, our frames are the signal trampoline's: the
-	 * program's handler was called by the kernel, as far as it knows. */
+	/* Our frames below the start are the signal trampoline's (the
+	 * program's handler was called by the kernel, as far as it knows)
+	 * or an interposed call's (pthread_sigmask): the program's own call
+	 * is the frame to show. */
 	int k = 0;
 	for (int i = start; i < n && k < max; i++)
-		if (i == start || !uld__sym_is_own(raw[i]))
+		if (!uld__sym_is_own(raw[i]))
 			ips[k++] = raw[i];
 	return k;
 }

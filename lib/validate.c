@@ -242,6 +242,9 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 
 	if (uld__unlikely(inst == NULL) || inst->ignored)
 		return;
+	/* Handlers left by a jump are not interrupt context any more. */
+	if (uld__unlikely(t->irq_depth))
+		uld__irq_unwind(t, __builtin_frame_address(0));
 	/* A mutex or rwlock may sleep: not under a spinlock, not in a
 	 * signal handler. */
 	if (uld__unlikely(t->spins_held | t->irq_depth) && !uld__is_spin(type) &&

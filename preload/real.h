@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <time.h>
@@ -52,11 +54,46 @@
 	X(int, pthread_join, (pthread_t, void **))                           \
 	X(int, poll, (struct pollfd *, nfds_t, int))                         \
 	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \
-	X(int, epoll_wait, (int, struct epoll_event *, int, int))
+	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
+	X(int, sigaction, (int, const struct sigaction *, struct sigaction *)) \
+	X(int, siginterrupt, (int, int))                                     \
+	X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))         \
+	X(int, sigprocmask, (int, const sigset_t *, sigset_t *))             \
+	X(int, sighold, (int))                                               \
+	X(int, sigrelse, (int))                                              \
+	X(int, sigblock, (int))                                              \
+	X(int, sigsetmask, (int))                                            \
+	X(int, sigsuspend, (const sigset_t *))                               \
+	X(int, __sigpause, (int, int))                                       \
+	X(int, __xpg_sigpause, (int))                                        \
+	X(int, ppoll, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *)) \
+	X(int, __ppoll_chk, (struct pollfd *, nfds_t, const struct timespec *, const sigset_t *, size_t)) \
+	X(int, pselect, (int, fd_set *, fd_set *, fd_set *, const struct timespec *, const sigset_t *)) \
+	X(int, epoll_pwait, (int, struct epoll_event *, int, int, const sigset_t *)) \
+	X(void, siglongjmp, (struct __jmp_buf_tag *, int))                   \
+	X(void, longjmp, (struct __jmp_buf_tag *, int))                      \
+	X(void, _longjmp, (struct __jmp_buf_tag *, int))                     \
+	X(void, __longjmp_chk, (struct __jmp_buf_tag *, int))
+
+/*
+ * Declared by glibc's headers only under _FORTIFY_SOURCE (bits/poll2.h,
+ * bits/setjmp2.h) or under names that old standards redirect (sigpause);
+ * the same prototypes here.
+ */
+extern int __ppoll_chk(struct pollfd *, nfds_t, const struct timespec *,
+    const sigset_t *, size_t);
+extern void __longjmp_chk(struct __jmp_buf_tag[1], int)
+    __attribute__((noreturn));
+extern int __sigpause(int, int);
+extern int __xpg_sigpause(int);
 
 /* Resolve one function; aborts with a clear message if it cannot. */
 void *uld__real_resolve(const char *name, void *self);
 
+/* Naming sigblock, sighold... (to check dlsym's answer against our own
+ * definition) is no use of a deprecated interface. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 #define X(ret, name, args)                                                   \
 	extern ret(*uld__real_##name) args;                                  \
 	static inline __typeof__(uld__real_##name) uld__get_##name(void)     \
@@ -71,6 +108,7 @@ void *uld__real_resolve(const char *name, void *self);
 	}
 ULD_REAL_FUNCS(X)
 #undef X
+#pragma GCC diagnostic pop
 
 #define REAL(name) (uld__get_##name())
 
