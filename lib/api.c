@@ -164,3 +164,11 @@ uld_report_count(void)
 {
 	return uld__report_total();
 }
+
+ULD_API int
+uld_in_atomic(void)
+{
+	const struct uld__thread *t = &uld__self;
+
+	return (t->spins_held | t->irqs_off | t->irq_depth) != 0;
+}

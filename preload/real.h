@@ -16,6 +16,8 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,6 +57,13 @@
 	X(int, poll, (struct pollfd *, nfds_t, int))                         \
 	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
+	X(ssize_t, read, (int, void *, size_t))                              \
+	X(ssize_t, readv, (int, const struct iovec *, int))                  \
+	X(ssize_t, recv, (int, void *, size_t, int))                         \
+	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \
+	X(ssize_t, recvmsg, (int, struct msghdr *, int))                     \
+	X(int, accept, (int, struct sockaddr *, socklen_t *))                \
+	X(int, accept4, (int, struct sockaddr *, socklen_t *, int))          \
 	X(int, sigaction, (int, const struct sigaction *, struct sigaction *)) \
 	X(int, siginterrupt, (int, int))                                     \
 	X(int, pthread_sigmask, (int, const sigset_t *, sigset_t *))         \

@@ -8,6 +8,10 @@
  * is not a sleep.  Mutex and rwlock acquisitions are checked in the core,
  * on their own lock event.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "real.h"
 #include "ulockdep/ulockdep.h"
 
@@ -100,4 +104,92 @@ epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
 	if (timeout != 0)
 		MIGHT_SLEEP(epoll_wait);
 	return REAL(epoll_wait)(epfd, ev, max, timeout);
+}
+
+/*
+ * Reads and accepts sleep when the descriptor blocks: a pipe, socket or
+ * terminal without O_NONBLOCK (a regular file is served from the page
+ * cache, and has no "nothing yet" to wait for).  Two system calls to tell,
+ * so only asked in atomic context, which uld_in_atomic() reads without
+ * entering the validator: a program's reads cost one check.
+ */
+static int
+may_block(int fd, int flags)
+{
+	struct stat st;
+	int fl;
+
+	if (flags & MSG_DONTWAIT)
+		return 0;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || (fl & O_NONBLOCK) || fstat(fd, &st) != 0)
+		return 0;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
+	    S_ISCHR(st.st_mode);
+}
+
+#define MIGHT_SLEEP_FD(name, fd, flags)                                      \
+	do {                                                                 \
+		if (uld__unlikely_atomic()) {                                \
+			int saved_ = errno;                                  \
+			if (may_block((fd), (flags)))                        \
+				MIGHT_SLEEP(name);                           \
+			errno = saved_;                                      \
+		}                                                            \
+	} while (0)
+
+static inline int
+uld__unlikely_atomic(void)
+{
+	return __builtin_expect(uld_in_atomic(), 0);
+}
+
+ULD_INTERCEPTOR ssize_t
+read(int fd, void *buf, size_t n)
+{
+	MIGHT_SLEEP_FD(read, fd, 0);
+	return REAL(read)(fd, buf, n);
+}
+
+ULD_INTERCEPTOR ssize_t
+readv(int fd, const struct iovec *iov, int n)
+{
+	MIGHT_SLEEP_FD(readv, fd, 0);
+	return REAL(readv)(fd, iov, n);
+}
+
+ULD_INTERCEPTOR ssize_t
+recv(int fd, void *buf, size_t n, int flags)
+{
+	MIGHT_SLEEP_FD(recv, fd, flags);
+	return REAL(recv)(fd, buf, n, flags);
+}
+
+ULD_INTERCEPTOR ssize_t
+recvfrom(int fd, void *buf, size_t n, int flags, struct sockaddr *a,
+    socklen_t *alen)
+{
+	MIGHT_SLEEP_FD(recvfrom, fd, flags);
+	return REAL(recvfrom)(fd, buf, n, flags, a, alen);
+}
+
+ULD_INTERCEPTOR ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	MIGHT_SLEEP_FD(recvmsg, fd, flags);
+	return REAL(recvmsg)(fd, msg, flags);
+}
+
+ULD_INTERCEPTOR int
+accept(int fd, struct sockaddr *a, socklen_t *alen)
+{
+	MIGHT_SLEEP_FD(accept, fd, 0);
+	return REAL(accept)(fd, a, alen);
+}
+
+ULD_INTERCEPTOR int
+accept4(int fd, struct sockaddr *a, socklen_t *alen, int flags)
+{
+	MIGHT_SLEEP_FD(accept4, fd, 0);
+	return REAL(accept4)(fd, a, alen, flags);
 }

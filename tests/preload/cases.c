@@ -16,6 +16,7 @@
  * are initialised in main() and named with uld_lock_set_class().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <dirent.h>
 #include <poll.h>
 #include <signal.h>
@@ -560,6 +561,37 @@ static void spin_cond_timedwait(void)
 	pthread_spin_unlock(&spin_A);
 	pthread_mutex_unlock(&mutex_B);
 }
+/* Reading a pipe with data in it returns at once, but a read of a
+ * blocking pipe could wait for ever: a sleep under a spinlock all the same. */
+static void
+spin_read(int nonblock)
+{
+	int fd[2];
+	char c = 'x';
+
+	if (pipe2(fd, nonblock ? O_NONBLOCK : 0) != 0 || write(fd[1], &c, 1) != 1)
+		abort();
+	pthread_spin_lock(&spin_A);
+	if (read(fd[0], &c, 1) != 1)
+		abort();
+	pthread_spin_unlock(&spin_A);
+	close(fd[0]);
+	close(fd[1]);
+}
+static void spin_read_pipe(void) { spin_read(0); }
+static void spin_read_nonblock(void) { spin_read(1); }
+static void
+spin_read_file(void)
+{
+	char c;
+	int fd = open("/proc/self/stat", O_RDONLY);
+
+	pthread_spin_lock(&spin_A);
+	if (read(fd, &c, 1) != 1)
+		abort();
+	pthread_spin_unlock(&spin_A);
+	close(fd);
+}
 static void spin_poll_zero(void)
 {
 	pthread_spin_lock(&spin_A);
@@ -1010,6 +1042,7 @@ static const struct {
 	S(main_returns_holding),
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
 	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
+	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),
 	S(spin_nested_sleep),
 	S(spin_wait_long), S(spin_wait_short), S(spin_wait_owner_blocked),
 	S(mutex_wait_long), S(mutex_wait_short),

@@ -68,6 +68,9 @@ spin_then_mutex	spin			sleep_in_atomic:spin_A
 spin_then_trylock_mutex spin		silent
 spin_cond_timedwait spin		sleep_in_atomic:spin_A
 spin_poll_zero	spin			silent
+spin_read_pipe	spin			sleep_in_atomic:spin_A
+spin_read_nonblock spin			silent
+spin_read_file	spin			silent
 spin_nested_sleep spin			sleep_in_atomic:spin_A,spin_B
 same_class_nested spin,mutex,wlock	recursive_locking:init_one+*
 same_class_nested rlock			silent

@@ -152,6 +152,16 @@ ULD_API void uld_lock_release(void *lock, const void *ip);
  */
 ULD_API void uld_might_sleep(const char *what, const void *ip);
 
+/*
+ * Is the calling thread in atomic context: holding a spinlock, in a signal
+ * handler (an interrupt), or with interrupts disabled through the
+ * kernel-style API?  One thread-local read, for an interposer that must
+ * do work to tell whether a call would sleep (is this fd blocking?).  May
+ * err towards 1 just after a siglongjmp out of a handler;
+ * uld_might_sleep() decides exactly.
+ */
+ULD_API int uld_in_atomic(void);
+
 /* Number of reports this process has written so far (for tests, tools). */
 ULD_API unsigned long uld_report_count(void);
 
