@@ -12,6 +12,7 @@
 #include "class.h"
 #include "lifetime.h"
 #include "lockmap.h"
+#include "pageidx.h"
 #include "report.h"
 #include "symbols.h"
 #include "thread.h"
@@ -171,4 +172,23 @@ uld_in_atomic(void)
 	const struct uld__thread *t = &uld__self;
 
 	return (t->spins_held | t->irqs_off | t->irq_depth) != 0;
+}
+
+ULD_API int
+uld_mem_tracked(void)
+{
+	return __atomic_load_n(&uld__pageidx_count, __ATOMIC_RELAXED) != 0;
+}
+
+ULD_API void
+uld_mem_free(void *p, size_t len, const void *ip)
+{
+	int saved = errno;
+	struct uld__thread *t;
+
+	if (p == NULL || !uld_mem_tracked() || (t = uld__api_enter()) == NULL)
+		return;
+	uld__mem_free(t, p, len, ip ? ip : ULD_RET_IP());
+	uld__api_leave(t);
+	uld__keep_errno(saved);
 }

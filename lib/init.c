@@ -17,6 +17,7 @@
 #include "class.h"
 #include "graph.h"
 #include "lockmap.h"
+#include "pageidx.h"
 #include "mutex.h"
 #include "options.h"
 #include "out.h"
@@ -84,6 +85,7 @@ fork_prepare(void)
 	uld__sig_block(&fork_mask);
 	uld__mutex_lock(&uld__graph_lock);
 	uld__lockmap_prefork();
+	uld__pageidx_prefork();
 	uld__thread_prefork();
 	uld__sym_prefork();
 	/* Last: a thread holding the graph lock may still register with
@@ -97,6 +99,7 @@ fork_parent(void)
 	urcu_bp_after_fork_parent();
 	uld__sym_postfork(0);
 	uld__thread_postfork_parent();
+	uld__pageidx_postfork(0);
 	uld__lockmap_postfork(0);
 	uld__mutex_unlock(&uld__graph_lock);
 	uld__sig_restore(&fork_mask);
@@ -109,6 +112,7 @@ fork_child(void)
 	urcu_bp_after_fork_child();
 	uld__sym_postfork(1);
 	uld__thread_atfork_child();
+	uld__pageidx_postfork(1);
 	uld__lockmap_postfork(1);
 	uld__mutex_reset(&uld__graph_lock);
 	uld__report_atfork_child();

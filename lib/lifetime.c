@@ -12,6 +12,7 @@
 #include "irq.h"
 #include "lockmap.h"
 #include "mutex.h"
+#include "pageidx.h"
 #include "options.h"
 #include "out.h"
 #include "report.h"
@@ -95,8 +96,8 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	uld__graph_leave(&old);
 }
 
-void
-uld__destroy(struct uld__thread *t, void *lock, const void *ip)
+static void
+destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 {
 	int i = uld__held_find(t, lock);
 	pid_t holder = 0;
@@ -114,6 +115,7 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 		sigset_t old;
 
 		open_report(&r, ULD_REPORT_HELD_FREED, t, &cs, &old);
+		r.op = freeing ? "freeing memory that holds" : "destroying";
 		if (i >= 0) {
 			const struct uld__held *h = &t->held[i];
 			uld__report_add_lock(&r, h->class, lock, h->type,
@@ -128,9 +130,11 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 		if (r.nlocks > 0) {
 			uld__report_sig_add(&r, r.locks[0].class->name);
 			uld__buf_init(&m, r.message, sizeof(r.message));
-			uld__buf_printf(&m, "held lock freed: %s/%d destroys "
-					    "%s while %s/%d holds it",
-			    r.thread, (int)r.tid, r.locks[0].class->name,
+			uld__buf_printf(&m, "held lock freed: %s/%d %s %s "
+					    "while %s/%d holds it",
+			    r.thread, (int)r.tid,
+			    freeing ? "frees the memory of" : "destroys",
+			    r.locks[0].class->name,
 			    holder ? holder_name : r.thread,
 			    (int)(holder ? holder : r.tid));
 			r.advice = "release a lock before destroying it or "
@@ -144,6 +148,29 @@ uld__destroy(struct uld__thread *t, void *lock, const void *ip)
 			uld__held_remove(t, (uint32_t)i);
 	}
 	uld__lockmap_forget(lock);
+}
+
+void
+uld__destroy(struct uld__thread *t, void *lock, const void *ip)
+{
+	destroy(t, lock, ip, 0);
+}
+
+void
+uld__mem_free(struct uld__thread *t, void *p, size_t len, const void *ip)
+{
+	void *locks[64];
+	size_t n;
+
+	/* Each lock found is forgotten, and so leaves the index: ask again
+	 * until none is left. */
+	do {
+		n = uld__pageidx_range(p, len, locks, ULD_ARRAY_SIZE(locks));
+		for (size_t i = 0; i < n && i < ULD_ARRAY_SIZE(locks); i++) {
+			destroy(t, locks[i], ip, 1);
+			uld__pageidx_del(locks[i]); /* even if the map had none */
+		}
+	} while (n > ULD_ARRAY_SIZE(locks));
 }
 
 void

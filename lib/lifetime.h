@@ -5,6 +5,7 @@
 #ifndef ULD_LIFETIME_H
 #define ULD_LIFETIME_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "thread.h"
@@ -14,6 +15,10 @@ void uld__might_sleep(struct uld__thread *t, const char *what,
     const void *ip);
 /* A lock is destroyed: report it if held anywhere, then forget it. */
 void uld__destroy(struct uld__thread *t, void *lock, const void *ip);
+/* Memory [p, p+len) is freed: its locks are destroyed (reported if held
+ * by any thread) and forgotten. */
+void uld__mem_free(struct uld__thread *t, void *p, size_t len,
+    const void *ip);
 /* The thread is ending (or main is returning): report locks still held. */
 void uld__thread_exiting(struct uld__thread *t);
 

@@ -8,6 +8,7 @@
 #include "alloc.h"
 #include "lfht.h"
 #include "mutex.h"
+#include "pageidx.h"
 #include "symbols.h"
 #include "util.h"
 
@@ -151,6 +152,7 @@ remove_addr(void *addr)
 	if (old != NULL) {
 		uld__lfht_added(&inst_ht, -1);
 		retire(old);
+		uld__pageidx_del(addr);
 	}
 }
 
@@ -176,11 +178,13 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 		got = cds_lfht_add_replace(inst_ht.ht, addr_hash(addr), match,
 		    addr, &inst->node);
 		rcu_read_unlock();
-		if (got != NULL)
+		if (got != NULL) {
 			retire(uld__container_of(got, struct uld__instance,
 			    node));
-		else
+		} else {
 			uld__lfht_added(&inst_ht, 1);
+			uld__pageidx_add(addr);
+		}
 		return inst;
 	}
 	got = cds_lfht_add_unique(inst_ht.ht, addr_hash(addr), match, addr,
@@ -193,6 +197,7 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 		return uld__container_of(got, struct uld__instance, node);
 	}
 	uld__lfht_added(&inst_ht, 1);
+	uld__pageidx_add(addr);
 	return inst;
 }
 

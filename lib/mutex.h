@@ -14,9 +14,11 @@
  *	1. uld__graph_lock	classes, edges, chains, stacks, reports and
  *				the report files (graph.c)
  *	2. retire_lock		instances waiting for reuse (lockmap.c)
+ *	2b. pageidx_lock	the page -> instances index (pageidx.c);
+ *				never held with retire_lock but at fork
  *	3. registry_lock	the list of live threads (thread.c)
  *	4. uld__sym_lock	the module and symbol cache (symbols.c)
- * fork() takes all four in this order, then urcu-bp's (init.c).
+ * fork() takes all five in this order, then urcu-bp's (init.c).
  */
 #ifndef ULD_MUTEX_H
 #define ULD_MUTEX_H

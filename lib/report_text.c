@@ -237,8 +237,8 @@ bad_unlock_body(struct uld__buf *b, const struct uld__report *r)
 static void
 held_freed_body(struct uld__buf *b, const struct uld__report *r)
 {
-	uld__buf_printf(b, "%s/%d is destroying a lock that is still held:\n",
-	    r->thread, (int)r->tid);
+	uld__buf_printf(b, "%s/%d is %s a lock that is still held:\n",
+	    r->thread, (int)r->tid, r->op ? r->op : "destroying");
 	uld__report_lock_label(b, &r->locks[0]);
 	uld__buf_putc(b, '\n');
 	if (r->other_owner)

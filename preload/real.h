@@ -15,6 +15,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -58,6 +59,7 @@
 	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
 	X(ssize_t, read, (int, void *, size_t))                              \
+	X(int, munmap, (void *, size_t))                                     \
 	X(ssize_t, readv, (int, const struct iovec *, int))                  \
 	X(ssize_t, recv, (int, void *, size_t, int))                         \
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \

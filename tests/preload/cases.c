@@ -16,6 +16,7 @@
  * are initialised in main() and named with uld_lock_set_class().
  */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <dirent.h>
 #include <poll.h>
@@ -825,6 +826,149 @@ static void address_reuse(void)
 	pthread_mutex_unlock(m);
 	pthread_mutex_destroy(m);
 }
+/*
+ * Heap locks never initialised (zeroed memory is an unlocked mutex, as a
+ * C++ std::mutex is): the first, taken inside mutex_A, is freed; the
+ * allocator hands the same address out again, and the new lock there is
+ * taken outside mutex_A.  Forgotten on free: a new lock, no inversion.
+ * Twin (heap_same_lock): one lock, both orders, an inversion.
+ */
+static __attribute__((noinline)) pthread_mutex_t *
+heap_mutex(void)
+{
+	/* malloc, not calloc: glibc's calloc skips the per-thread cache
+	 * that hands a freed block straight back (and the compiler turns
+	 * malloc + memset into calloc, unless memset is out of its sight). */
+	static void *(*volatile clear)(void *, int, size_t) = memset;
+	pthread_mutex_t *m = malloc(sizeof(*m));
+
+	clear(m, 0, sizeof(*m));
+	return m;
+}
+static __attribute__((noinline)) void
+lock_inside_A(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	pthread_mutex_unlock(&mutex_A);
+}
+static __attribute__((noinline)) void
+lock_outside_A(pthread_mutex_t *m)
+{
+	pthread_mutex_lock(m);
+	pthread_mutex_lock(&mutex_A);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_unlock(m);
+}
+static void heap_reuse(void)
+{
+	pthread_mutex_t *m = heap_mutex();
+	/* Through a volatile: the compiler may assume a new block never
+	 * equals a freed pointer. */
+	volatile uintptr_t first = (uintptr_t)m;
+
+	lock_inside_A(m);
+	free(m);
+	/* Allocate until the allocator hands that block back (its caches
+	 * may hold others of the size first). */
+	pthread_mutex_t *m2 = NULL, *other[64];
+	int n = 0;
+	while (n < 64 && (uintptr_t)(m2 = heap_mutex()) != first)
+		other[n++] = m2;
+	if (n == 64) /* only meaningful at the same address */
+		abort();
+	lock_outside_A(m2);
+	free(m2);
+	while (n > 0)
+		free(other[--n]);
+}
+static void heap_same_lock(void)
+{
+	pthread_mutex_t *m = heap_mutex();
+
+	lock_inside_A(m);
+	lock_outside_A(m);
+	free(m);
+}
+/* Freeing (or moving, or unmapping) memory that holds a held lock. */
+static void free_held(void)
+{
+	pthread_mutex_t *m = heap_mutex();
+
+	pthread_mutex_lock(m);
+	free(m);
+}
+static void free_unheld(void)
+{
+	pthread_mutex_t *m = heap_mutex();
+
+	pthread_mutex_lock(m);
+	pthread_mutex_unlock(m);
+	free(m);
+}
+/* The holder unlocks after the free, so that it does not also end
+ * holding the lock.  Its block is not reused meanwhile, and glibc's free
+ * writes only the first 16 bytes of it: the lock, further in, still
+ * works (a use after free, tolerable in a test of exactly that). */
+struct padded {
+	char pad[64];
+	pthread_mutex_t lock;
+};
+static void *
+hold_then_wait(void *arg)
+{
+	struct padded *p = arg;
+
+	pthread_mutex_lock(&p->lock);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+static void free_held_by_other(void)
+{
+	struct padded *p = malloc(sizeof(*p));
+	pthread_t t;
+
+	memset(p, 0, sizeof(*p));
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, hold_then_wait, p);
+	pthread_barrier_wait(&bar);
+	free(p);
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
+struct obj {
+	char pad[40];
+	pthread_mutex_t lock;
+};
+static void realloc_held(void)
+{
+	struct obj *o = calloc(1, sizeof(*o));
+
+	pthread_mutex_lock(&o->lock);
+	/* Grow it far: the block moves, and the held lock with it. */
+	o = realloc(o, 1 << 20);
+	free(o);
+}
+static void realloc_unheld(void)
+{
+	struct obj *o = calloc(1, sizeof(*o));
+
+	pthread_mutex_lock(&o->lock);
+	pthread_mutex_unlock(&o->lock);
+	o = realloc(o, 1 << 20);
+	free(o);
+}
+static void munmap_held(void)
+{
+	pthread_mutex_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	pthread_mutex_lock(m);
+	munmap(m, 4096);
+}
 /* The same memory used as the same lock in both orders: an inversion. */
 static void address_same_lock(void)
 {
@@ -1050,6 +1194,8 @@ static const struct {
 	S(same_class_nested), S(same_class_nested_annotated),
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),
+	S(heap_reuse), S(heap_same_lock), S(free_held), S(free_unheld),
+	S(free_held_by_other), S(realloc_held), S(realloc_unheld), S(munmap_held),
 	S(many_threads), S(many_threads_one_inverts), S(condvar_pingpong),
 	S(deep_nesting), S(deep_cycle), S(two_bugs_repeated),
 	S(ABBA_real_deadlock), S(consistent_program), S(ABBA_exit3),

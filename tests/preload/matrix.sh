@@ -80,6 +80,14 @@ static_array_nested mutex		recursive_locking:table[]
 static_array_single mutex		silent
 address_same_lock mutex			circular_dependency:address_same_lock+*,mutex_A
 address_reuse	mutex			silent
+heap_reuse	mutex			silent
+heap_same_lock	mutex			circular_dependency:lock_inside_A+*,mutex_A
+free_held	mutex			held_lock_freed:free_held+*
+free_unheld	mutex			silent
+free_held_by_other mutex		held_lock_freed:hold_then_wait+*
+realloc_held	mutex			held_lock_freed:realloc_held+*
+realloc_unheld	mutex			silent
+munmap_held	mutex			held_lock_freed:munmap_held+*
 many_threads_one_inverts spin,mutex,wlock circular_dependency:%A,%B,%C
 many_threads	spin,mutex,rlock,wlock	silent
 condvar_pingpong mutex			silent

@@ -32,6 +32,8 @@
 #ifndef ULOCKDEP_ULOCKDEP_H
 #define ULOCKDEP_ULOCKDEP_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -151,6 +153,17 @@ ULD_API void uld_lock_release(void *lock, const void *ip);
  * sleep_in_atomic if it holds a spinlock.  `ip` as for uld_lock_acquire.
  */
 ULD_API void uld_might_sleep(const char *what, const void *ip);
+
+/*
+ * Memory [p, p + len) is being given back (free, realloc, munmap): every
+ * lock in it that a thread holds is reported (held_lock_freed), and every
+ * lock in it is forgotten, so that a new lock at the same address starts
+ * afresh.  Call it before the memory goes.  Cheap when no lock lives on
+ * the pages of the range; uld_mem_tracked() says whether any lock lives
+ * anywhere, before the caller pays for finding the length.
+ */
+ULD_API void uld_mem_free(void *p, size_t len, const void *ip);
+ULD_API int uld_mem_tracked(void);
 
 /*
  * Is the calling thread in atomic context: holding a spinlock, in a signal

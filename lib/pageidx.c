@@ -1,0 +1,191 @@
+/*
+ * pageidx.c: the page -> lock instances index (pageidx.h).
+ *
+ * Two levels, as a page table: a root of ROOT_N slots, each a leaf of
+ * LEAF_N page slots, each NULL or a small array of the instance addresses
+ * on that page.  Root and leaves are anonymous mappings (zero, and only
+ * the parts touched become memory), never freed: a reader may look at a
+ * slot without the lock, as a filter, and takes the lock to read what the
+ * slot points at.  Addresses above 2^47 (five-level page tables) are not
+ * indexed.
+ *
+ * pageidx_lock: rank 2, beside retire_lock and never held with it
+ * (mutex.h); taken with signals blocked.
+ */
+#include "pageidx.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "util.h"
+
+#define PAGE_SHIFT 12
+#define LEAF_BITS 18
+#define LEAF_N (1UL << LEAF_BITS)
+#define ROOT_N (1UL << (47 - PAGE_SHIFT - LEAF_BITS))
+
+struct page {
+	uint32_t n, cap;
+	void *addr[];
+};
+
+unsigned long uld__pageidx_count;
+static struct page ***root;
+static uld__mutex_t pageidx_lock = ULD_MUTEX_INITIALIZER;
+
+static void *
+map(size_t len)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* The slot of the page holding addr; NULL if there is none (and, with
+ * `make`, none could be made). */
+static struct page **
+slot(uintptr_t addr, int make)
+{
+	uintptr_t pn = addr >> PAGE_SHIFT;
+	struct page ***r = __atomic_load_n(&root, __ATOMIC_ACQUIRE);
+
+	if (pn >> LEAF_BITS >= ROOT_N)
+		return NULL;
+	if (r == NULL) {
+		if (!make || (r = map(ROOT_N * sizeof(*r))) == NULL)
+			return NULL;
+		__atomic_store_n(&root, r, __ATOMIC_RELEASE);
+	}
+	struct page **leaf = __atomic_load_n(&r[pn >> LEAF_BITS],
+	    __ATOMIC_ACQUIRE);
+	if (leaf == NULL) {
+		if (!make || (leaf = map(LEAF_N * sizeof(*leaf))) == NULL)
+			return NULL;
+		__atomic_store_n(&r[pn >> LEAF_BITS], leaf, __ATOMIC_RELEASE);
+	}
+	return &leaf[pn & (LEAF_N - 1)];
+}
+
+void
+uld__pageidx_add(void *addr)
+{
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&pageidx_lock);
+	struct page **s = slot((uintptr_t)addr, 1);
+	struct page *p = s ? *s : NULL;
+	for (uint32_t i = 0; p && i < p->n; i++)
+		if (p->addr[i] == addr)
+			goto out;
+	if (s != NULL && (p == NULL || p->n == p->cap)) {
+		uint32_t cap = p ? p->cap * 2 : 4;
+		struct page *np = uld__malloc(sizeof(*np) + cap * sizeof(void *));
+		if (np == NULL)
+			goto out; /* not indexed: never forgotten on free */
+		np->n = p ? p->n : 0;
+		np->cap = cap;
+		if (p)
+			memcpy(np->addr, p->addr, p->n * sizeof(void *));
+		__atomic_store_n(s, np, __ATOMIC_RELEASE);
+		uld__free(p);
+		p = np;
+	}
+	if (p != NULL) {
+		p->addr[p->n++] = addr;
+		__atomic_add_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
+	}
+out:
+	uld__mutex_unlock(&pageidx_lock);
+	uld__sig_restore(&old);
+}
+
+void
+uld__pageidx_del(void *addr)
+{
+	sigset_t old;
+	struct page **s = slot((uintptr_t)addr, 0);
+
+	if (s == NULL || __atomic_load_n(s, __ATOMIC_ACQUIRE) == NULL)
+		return;
+	uld__sig_block(&old);
+	uld__mutex_lock(&pageidx_lock);
+	struct page *p = *s;
+	for (uint32_t i = 0; p && i < p->n; i++) {
+		if (p->addr[i] != addr)
+			continue;
+		p->addr[i] = p->addr[--p->n];
+		__atomic_sub_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
+		if (p->n == 0) {
+			__atomic_store_n(s, NULL, __ATOMIC_RELEASE);
+			uld__free(p);
+		}
+		break;
+	}
+	uld__mutex_unlock(&pageidx_lock);
+	uld__sig_restore(&old);
+}
+
+size_t
+uld__pageidx_range(const void *p, size_t len, void **out, size_t max)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+	size_t found = 0;
+	int locked = 0;
+	sigset_t old;
+
+	if (len == 0)
+		return 0;
+	if (hi < lo)
+		hi = UINTPTR_MAX;
+	struct page ***r = __atomic_load_n(&root, __ATOMIC_ACQUIRE);
+	if (r == NULL)
+		return 0;
+	for (uintptr_t pn = lo >> PAGE_SHIFT; pn <= (hi - 1) >> PAGE_SHIFT;) {
+		if (pn >> LEAF_BITS >= ROOT_N)
+			break;
+		struct page **leaf = __atomic_load_n(&r[pn >> LEAF_BITS],
+		    __ATOMIC_ACQUIRE);
+		if (leaf == NULL) { /* a whole leaf of pages without locks */
+			pn = (pn | (LEAF_N - 1)) + 1;
+			continue;
+		}
+		struct page **s = &leaf[pn++ & (LEAF_N - 1)];
+		if (__atomic_load_n(s, __ATOMIC_ACQUIRE) == NULL)
+			continue;
+		if (!locked) {
+			uld__sig_block(&old);
+			uld__mutex_lock(&pageidx_lock);
+			locked = 1;
+		}
+		const struct page *pp = *s;
+		for (uint32_t i = 0; pp && i < pp->n; i++) {
+			uintptr_t a = (uintptr_t)pp->addr[i];
+			if (a >= lo && a < hi && found++ < max)
+				out[found - 1] = pp->addr[i];
+		}
+	}
+	if (locked) {
+		uld__mutex_unlock(&pageidx_lock);
+		uld__sig_restore(&old);
+	}
+	return found;
+}
+
+void
+uld__pageidx_prefork(void)
+{
+	uld__mutex_lock(&pageidx_lock);
+}
+
+void
+uld__pageidx_postfork(int child)
+{
+	if (child)
+		uld__mutex_reset(&pageidx_lock);
+	else
+		uld__mutex_unlock(&pageidx_lock);
+}

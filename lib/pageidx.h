@@ -1,0 +1,35 @@
+/*
+ * pageidx.h: which memory pages hold known lock instances.
+ *
+ * free(), realloc() and munmap() must forget the locks in the memory they
+ * give back (a new lock at the same address is a new instance, with no
+ * class inherited from the dead one) and report the ones still held.  The
+ * lock map is keyed by address and cannot answer "which locks lie in
+ * [p, p+len)"; this index can.  A radix table maps each page to the
+ * addresses of the instances that start on it, so a free of memory with
+ * no lock on its pages costs a page-table walk of two loads per page, and
+ * a process with no instance at all one load.
+ */
+#ifndef ULD_PAGEIDX_H
+#define ULD_PAGEIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Instances indexed (0: free() has nothing to look at). */
+extern unsigned long uld__pageidx_count;
+
+/* An instance now lives at addr / no longer does. */
+void uld__pageidx_add(void *addr);
+void uld__pageidx_del(void *addr);
+/*
+ * Up to `max` instance addresses within [p, p + len) into out[]; returns
+ * how many there are in all (more than max: call again after forgetting
+ * those).  Without a lock when no page of the range holds one.
+ */
+size_t uld__pageidx_range(const void *p, size_t len, void **out, size_t max);
+/* fork(): hold the index lock across it. */
+void uld__pageidx_prefork(void);
+void uld__pageidx_postfork(int child);
+
+#endif /* ULD_PAGEIDX_H */
