@@ -60,6 +60,7 @@
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
 	X(ssize_t, read, (int, void *, size_t))                              \
 	X(int, munmap, (void *, size_t))                                     \
+	X(long, syscall, (long, ...))                                        \
 	X(ssize_t, readv, (int, const struct iovec *, int))                  \
 	X(ssize_t, recv, (int, void *, size_t, int))                         \
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \

@@ -10,6 +10,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <stdarg.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 
 #include "real.h"
@@ -192,4 +195,39 @@ accept4(int fd, struct sockaddr *a, socklen_t *alen, int flags)
 {
 	MIGHT_SLEEP_FD(accept4, fd, 0);
 	return REAL(accept4)(fd, a, alen, flags);
+}
+
+/*
+ * futex(2) through syscall(): the waits of hand-made locks and of
+ * libraries that use futexes directly.  syscall() is variadic: its six
+ * arguments are forwarded as longs, as the C library's own does.
+ */
+static int
+futex_sleeps(long op)
+{
+	switch (op & FUTEX_CMD_MASK) {
+	case FUTEX_WAIT:
+	case FUTEX_WAIT_BITSET:
+	case FUTEX_LOCK_PI:
+	case FUTEX_WAIT_REQUEUE_PI:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+ULD_INTERCEPTOR long
+syscall(long nr, ...)
+{
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (__builtin_expect(nr == SYS_futex, 0) && futex_sleeps(a[1]) &&
+	    uld__unlikely_atomic())
+		MIGHT_SLEEP(futex);
+	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -15,17 +15,19 @@
  * has no static initialiser (glibc's unlocked value is 1), so spin_A..D
  * are initialised in main() and named with uld_lock_set_class().
  */
-#include <errno.h>
-#include <stdint.h>
-#include <fcntl.h>
 #include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <poll.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -593,6 +595,19 @@ spin_read_file(void)
 	pthread_spin_unlock(&spin_A);
 	close(fd);
 }
+/* A futex wait (here one that returns at once: the word differs) is a
+ * sleep; a wake is not. */
+static void
+spin_futex(int op)
+{
+	int word = 0;
+
+	pthread_spin_lock(&spin_A);
+	syscall(SYS_futex, &word, op, 1, NULL, NULL, 0);
+	pthread_spin_unlock(&spin_A);
+}
+static void spin_futex_wait(void) { spin_futex(FUTEX_WAIT_PRIVATE); }
+static void spin_futex_wake(void) { spin_futex(FUTEX_WAKE_PRIVATE); }
 static void spin_poll_zero(void)
 {
 	pthread_spin_lock(&spin_A);
@@ -1187,6 +1202,7 @@ static const struct {
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
 	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
 	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),
+	S(spin_futex_wait), S(spin_futex_wake),
 	S(spin_nested_sleep),
 	S(spin_wait_long), S(spin_wait_short), S(spin_wait_owner_blocked),
 	S(mutex_wait_long), S(mutex_wait_short),

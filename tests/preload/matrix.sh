@@ -71,6 +71,8 @@ spin_poll_zero	spin			silent
 spin_read_pipe	spin			sleep_in_atomic:spin_A
 spin_read_nonblock spin			silent
 spin_read_file	spin			silent
+spin_futex_wait	spin			sleep_in_atomic:spin_A
+spin_futex_wake	spin			silent
 spin_nested_sleep spin			sleep_in_atomic:spin_A,spin_B
 same_class_nested spin,mutex,wlock	recursive_locking:init_one+*
 same_class_nested rlock			silent
