@@ -17,9 +17,10 @@
  * it once cpu1 is queued on the lock (so every run is the same), and
  * gives up after 3 s so that the example ends.  ulockdep's watchdog
  * reports cpu1's spin after spin_timeout_ms (spinlock lockup suspected),
- * naming cpu0 as the owner and where it took siglock, and saying that
- * neither thread could be sampled because it blocks signals: the kernel's
- * CPU spinning with interrupts off.  Exit status 66.
+ * naming cpu0 as the owner and where it took siglock, and showing where
+ * cpu0 is now: in send_ipi_and_wait().  (Interrupts off leave the
+ * watchdog's sampling signal deliverable, as an NMI still reaches a CPU
+ * with interrupts off.)  Exit status 66.
  *
  * The fix: drop the lock (and so unblock the signals) before waiting for
  * the other CPU; the IPI then runs as soon as cpu1 has the lock and

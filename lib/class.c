@@ -66,6 +66,8 @@ lock_size(enum uld_lock_type type)
 		return sizeof(pthread_mutex_t);
 	case ULD_LOCK_RWLOCK:
 		return sizeof(pthread_rwlock_t);
+	case ULD_LOCK_RWLOCK_KERNEL:
+		return sizeof(uld_rwlock_t);
 	}
 	return 1;
 }

@@ -11,6 +11,7 @@
  */
 #include "irq.h"
 
+#include <signal.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -55,14 +56,21 @@ uld__usage_name(int kind, int sig, char *buf, size_t len)
 	return uld__buf_str(&b);
 }
 
-/* lockdep's get_usage_char: '.' neither, '-' in irq, '+' irqs on, '?'. */
+/* Fault signals are interrupts only when sent (kill, sigqueue); a lock
+ * taken with only those deliverable is not shown as irqs-on. */
+static const uint64_t fault_sigs = (1ULL << (SIGSEGV - 1)) |
+    (1ULL << (SIGBUS - 1)) | (1ULL << (SIGFPE - 1)) | (1ULL << (SIGILL - 1)) |
+    (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1));
+
+/* lockdep's get_usage_char: '.' neither, '-' in irq, '+' irqs on, '?' both
+ * for one signal (a conflict; different signals are not). */
 static char
 usage_char(const struct uld__class *c, int read, uint64_t sigs)
 {
-	int in = (c->usage[ULD_USED_IN_W + read] & sigs) != 0;
-	int en = (c->usage[ULD_ENABLED_W + read] & sigs) != 0;
+	uint64_t in = c->usage[ULD_USED_IN_W + read] & sigs;
+	uint64_t en = c->usage[ULD_ENABLED_W + read] & sigs & ~fault_sigs;
 
-	return in && en ? '?' : in ? '-' : en ? '+' : '.';
+	return (in & en) ? '?' : in ? '-' : en ? '+' : '.';
 }
 
 void
@@ -202,7 +210,7 @@ irq_state(struct uld__report *r, const struct uld__thread *t)
 
 	r->irq_hc = sig && !uld__irq_is_soft(sig);
 	r->irq_sc = sig && uld__irq_is_soft(sig);
-	r->irq_he = (t->irq_enabled & ~soft) != 0;
+	r->irq_he = (t->irq_enabled & ~soft & ~fault_sigs) != 0;
 	r->irq_se = (t->irq_enabled & soft) != 0;
 	r->irq_in = sig;
 }

@@ -199,21 +199,22 @@ uld__thread_exiting(struct uld__thread *t)
 }
 
 void
-uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
-    const char *op, const void *ip)
+uld__bad_magic(struct uld__thread *t, void *lock, enum uld_lock_type type,
+    uint32_t magic, const char *op, const void *ip)
 {
-	struct uld__instance *inst = uld__lockmap_get(t, lock, ULD_LOCK_SPIN_KERNEL,
-	    ip);
+	struct uld__instance *inst = uld__lockmap_get(t, lock, type, ip);
 	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;
+	int rw = type == ULD_LOCK_RWLOCK_KERNEL;
 
 	if (inst == NULL || inst->ignored)
 		return;
 	open_report(&r, ULD_REPORT_BAD_MAGIC, t, &cs, &old);
-	uld__report_add_lock(&r, inst->class, lock, ULD_LOCK_SPIN_KERNEL, 0,
-	    ip);
+	if (rw) /* the kernel's rwlock_bug(lock, "bad magic") */
+		strcpy(r.headline, "BUG: rwlock bad magic");
+	uld__report_add_lock(&r, inst->class, lock, type, 0, ip);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
 	r.magic = magic;
 	r.op = op;
@@ -224,10 +225,14 @@ uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "bad magic: %s/%d calls %s on %s, which %s",
 	    r.thread, (int)r.tid, op, inst->class->name, r.why);
-	r.advice = "initialise a spinlock (spin_lock_init, DEFINE_SPINLOCK) "
-		   "before its first use, and do not use it after "
-		   "uld_spin_destroy; a corrupt magic means something wrote "
-		   "over the lock.";
+	r.advice = rw ? "initialise an rwlock (rwlock_init, DEFINE_RWLOCK) "
+			"before its first use, and do not use it after "
+			"uld_rwlock_destroy; a corrupt magic means something "
+			"wrote over the lock."
+		      : "initialise a spinlock (spin_lock_init, "
+			"DEFINE_SPINLOCK) before its first use, and do not "
+			"use it after uld_spin_destroy; a corrupt magic means "
+			"something wrote over the lock.";
 	uld__report_emit(&r);
 	uld__graph_leave(&old);
 }

@@ -22,8 +22,9 @@ void uld__mem_free(struct uld__thread *t, void *p, size_t len,
 /* The thread is ending (or main is returning): report locks still held. */
 void uld__thread_exiting(struct uld__thread *t);
 
-/* A kernel-style spinlock's magic is wrong in operation `op`. */
-void uld__bad_magic(struct uld__thread *t, void *lock, uint32_t magic,
-    const char *op, const void *ip);
+/* A kernel-style lock's magic is wrong in operation `op`; `type` is
+ * ULD_LOCK_SPIN_KERNEL (spinlock_t) or ULD_LOCK_RWLOCK_KERNEL (rwlock_t). */
+void uld__bad_magic(struct uld__thread *t, void *lock,
+    enum uld_lock_type type, uint32_t magic, const char *op, const void *ip);
 
 #endif /* ULD_LIFETIME_H */

@@ -58,6 +58,8 @@ uld__report_mode(int type, int read)
 		return "spin";
 	case ULD_LOCK_MUTEX:
 		return "mutex";
+	case ULD_LOCK_RWLOCK:
+	case ULD_LOCK_RWLOCK_KERNEL:
 	default:
 		return read ? "rwlock-read" : "rwlock-write";
 	}

@@ -74,7 +74,7 @@ uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
 	if (vl && !(strncmp(var, l->class->name, vl) == 0 &&
 		      (l->class->name[vl] == '\0' || l->class->name[vl] == ' ')))
 		uld__buf_printf(b, " %s", var);
-	if (l->type == ULD_LOCK_RWLOCK)
+	if (l->type == ULD_LOCK_RWLOCK || l->type == ULD_LOCK_RWLOCK_KERNEL)
 		uld__buf_puts(b, l->read ? " [read]" : " [write]");
 }
 
@@ -309,7 +309,8 @@ bad_magic_body(struct uld__buf *b, const struct uld__report *r)
 	    (int)r->tid, r->op, r->why);
 	uld__report_lock_label(b, &r->locks[0]);
 	uld__buf_printf(b, ", .magic: %08x (expected %08x)\n\n", r->magic,
-	    0xdead4eadU);
+	    r->locks[0].type == ULD_LOCK_RWLOCK_KERNEL ? 0xdeaf1eedU
+						      : 0xdead4eadU);
 }
 
 static void

@@ -4,6 +4,8 @@
  * A fair ticket lock with CONFIG_DEBUG_SPINLOCK's fields, validated
  * through the same core as the pthread interposer: this file is another
  * client of the annotation API, plus the magic-word check only it can do.
+ * The magic check and the init-time classing are shared with rwlock_t
+ * (krwlock.c, klock.h); so are the "interrupts" below.
  * "Interrupts" are the calling thread's asynchronous signals: _irq forms
  * block them all, _bh forms block the softirq_signals set.  The mask is
  * changed with raw rt_sigprocmask, which the interposer does not see.
@@ -16,40 +18,40 @@
 #include "api.h"
 #include "class.h"
 #include "irq.h"
+#include "klock.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "options.h"
 #include "out.h"
 #include "thread.h"
+#include "ulockdep/signal.h"
 #include "ulockdep/spinlock.h"
 #include "validate.h"
+#include "watchdog.h"
 
-static int
-check_magic(uld_spinlock_t *l, const char *op, const void *ip)
+/* ---- shared with rwlock_t (krwlock.c): klock.h ---- */
+
+void
+uld__klock_bad_magic(void *lock, enum uld_lock_type type, uint32_t magic,
+    const char *op, const void *ip)
 {
-	uint32_t magic = __atomic_load_n(&l->magic, __ATOMIC_RELAXED);
-
-	if (uld__likely(magic == ULD_SPINLOCK_MAGIC))
-		return 1;
 	int saved = errno;
 	struct uld__thread *t = uld__api_enter();
+
 	if (t != NULL) {
-		uld__bad_magic(t, l, magic, op, ip);
+		uld__bad_magic(t, lock, type, magic, op, ip);
 		uld__api_leave(t);
 	}
 	uld__keep_errno(saved);
-	return 0;
 }
 
-ULD_API void
-uld_spin_init(uld_spinlock_t *l, const char *name, const void *site)
+void
+uld__klock_init(void *lock, enum uld_lock_type type, const char *name,
+    const void *site)
 {
 	int saved = errno;
-
-	if (site == NULL)
-		site = ULD_RET_IP();
-	*l = (uld_spinlock_t)ULD_SPINLOCK_INITIALIZER;
 	struct uld__thread *t = uld__api_enter();
+
 	if (t == NULL)
 		return;
 	/* Named like lockdep: the lock expression, then the init site. */
@@ -62,12 +64,30 @@ uld_spin_init(uld_spinlock_t *l, const char *name, const void *site)
 		uld__buf_printf(&b, "%s [%s]", name, where);
 		cname = uld__buf_str(&b);
 	}
-	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site,
-	    ULD_LOCK_SPIN_KERNEL, cname, l);
+	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site, type,
+	    cname, lock);
 	if (c != NULL)
-		uld__lockmap_init_lock(l, ULD_LOCK_SPIN_KERNEL, c, c->own);
+		uld__lockmap_init_lock(lock, type, c, c->own);
 	uld__api_leave(t);
 	uld__keep_errno(saved);
+}
+
+/* ---- spinlock_t ---- */
+
+static inline int
+check_magic(uld_spinlock_t *l, const char *op, const void *ip)
+{
+	return uld__klock_check_magic(l, &l->magic, ULD_SPINLOCK_MAGIC,
+	    ULD_LOCK_SPIN_KERNEL, op, ip);
+}
+
+ULD_API void
+uld_spin_init(uld_spinlock_t *l, const char *name, const void *site)
+{
+	if (site == NULL)
+		site = ULD_RET_IP();
+	*l = (uld_spinlock_t)ULD_SPINLOCK_INITIALIZER;
+	uld__klock_init(l, ULD_LOCK_SPIN_KERNEL, name, site);
 }
 
 ULD_API void
@@ -87,8 +107,7 @@ uld_spin_lock(uld_spinlock_t *l, unsigned subclass, const void *ip)
 	uld_lock_acquire(l, ULD_LOCK_SPIN_KERNEL, 0, subclass, ip);
 	uld_ticket_lock(l);
 	uld_lock_acquired(l);
-	l->owner = uld__self.tid ? uld__self.tid : uld__gettid();
-	l->owner_cpu = sched_getcpu();
+	uld__klock_set_owner(&l->owner, &l->owner_cpu);
 }
 
 ULD_API int
@@ -100,8 +119,7 @@ uld_spin_trylock(uld_spinlock_t *l, const void *ip)
 	if (!uld_ticket_trylock(l))
 		return 0;
 	uld_lock_acquire(l, ULD_LOCK_SPIN_KERNEL, ULD_ACQ_TRY, 0, ip);
-	l->owner = uld__self.tid ? uld__self.tid : uld__gettid();
-	l->owner_cpu = sched_getcpu();
+	uld__klock_set_owner(&l->owner, &l->owner_cpu);
 	return 1;
 }
 
@@ -112,8 +130,7 @@ uld_spin_unlock(uld_spinlock_t *l, const void *ip)
 		ip = ULD_RET_IP();
 	check_magic(l, "spin_unlock", ip);
 	uld_lock_release(l, ip);
-	l->owner = -1;
-	l->owner_cpu = -1;
+	uld__klock_clear_owner(&l->owner, &l->owner_cpu);
 	uld_ticket_unlock(l);
 }
 
@@ -130,6 +147,13 @@ irq_set(sigset_t *s)
 	sigfillset(s);
 	for (size_t i = 0; i < sizeof(sync_signals) / sizeof(int); i++)
 		sigdelset(s, sync_signals[i]);
+	/* Not interrupts: glibc's own (setuid() in another thread waits for
+	 * every thread to take SIGSETXID), and the watchdog's sampling
+	 * signal, which is to a thread with irqs off what an NMI is to a
+	 * CPU: how a report shows where it spins. */
+	sigdelset(s, 32);
+	sigdelset(s, 33);
+	sigdelset(s, ULD_SAMPLE_SIGNAL);
 }
 
 static void
@@ -242,4 +266,37 @@ ULD_API int
 uld_irqs_disabled(void)
 {
 	return uld__self.irqs_off > 0;
+}
+
+/* ---- in_irq() & co.: which context the thread runs in ---- */
+
+/* The innermost handler decides: a softirq signal's handler nested in a
+ * hardirq one is softirq context. */
+ULD_API int
+uld_in_irq(void)
+{
+	int sig = uld_signal_context();
+
+	return sig != 0 && !uld__irq_is_soft(sig);
+}
+
+ULD_API int
+uld_in_serving_softirq(void)
+{
+	int sig = uld_signal_context();
+
+	return sig != 0 && uld__irq_is_soft(sig);
+}
+
+/* The kernel's softirq_count(): serving one, or bottom halves off. */
+ULD_API int
+uld_in_softirq(void)
+{
+	return uld__self.bh_off > 0 || uld_in_serving_softirq();
+}
+
+ULD_API int
+uld_in_interrupt(void)
+{
+	return uld_signal_context() != 0 || uld__self.bh_off > 0;
 }

@@ -20,7 +20,8 @@
 
 /* Busy-waiting lock types: holding one is atomic context. */
 #define uld__is_spin(type)                                                   \
-	((type) == ULD_LOCK_SPIN || (type) == ULD_LOCK_SPIN_KERNEL)
+	((type) == ULD_LOCK_SPIN || (type) == ULD_LOCK_SPIN_KERNEL ||        \
+	    (type) == ULD_LOCK_RWLOCK_KERNEL)
 
 struct uld__class;
 struct uld__instance;

@@ -1,6 +1,6 @@
 /*
- * kspin.c: the kernel-style spinlock API (<ulockdep/spinlock.h>), as a
- * daemon uses it.  Built twice: validated (linked with libulockdep), and
+ * kspin.c: the kernel-style spinlock API (<ulockdep/spinlock.h>):
+ * spinlock_t, rwlock_t and the interrupt calls, as a daemon uses them.  Built twice: validated (linked with libulockdep), and
  * with -DULOCKDEP_DISABLE (the bare ticket lock, no library).
  *
  *   kspin SCENARIO
@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ulockdep/spinlock.h"
@@ -78,6 +79,344 @@ t_hold_b(void *arg)
 	pthread_barrier_wait(&bar);
 	spin_unlock(&b_lock);
 	return arg;
+}
+
+/* ---- rwlock_t ---- */
+
+static DEFINE_RWLOCK(rw_lock);
+static rwlock_t junk_rw; /* never initialised: magic 0 */
+static rwlock_t dyn_rw;
+
+static void *
+t_rw_a(void *arg)
+{
+	write_lock(&rw_lock);
+	spin_lock(&a_lock);
+	counter++;
+	spin_unlock(&a_lock);
+	write_unlock(&rw_lock);
+	return arg;
+}
+
+static void *
+t_a_rw(void *arg)
+{
+	spin_lock(&a_lock);
+	write_lock(&rw_lock);
+	counter++;
+	write_unlock(&rw_lock);
+	spin_unlock(&a_lock);
+	return arg;
+}
+
+/* Spin without sleeping: sleeping under an rwlock_t is sleep_in_atomic. */
+static void
+busy_ms(long ms)
+{
+	struct timespec t0, now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while ((now.tv_sec - t0.tv_sec) * 1000L +
+	    (now.tv_nsec - t0.tv_nsec) / 1000000L < ms);
+}
+
+static long hold_ms;
+static int holder_tid;
+
+/* Holds rw_lock for write for hold_ms, then releases it. */
+static void *
+t_hold_rw(void *arg)
+{
+	write_lock(&rw_lock);
+	holder_tid = rw_lock.owner;
+	pthread_barrier_wait(&bar);
+	busy_ms(hold_ms);
+	write_unlock(&rw_lock);
+	return arg;
+}
+
+/* Holds rw_lock for write until main has tried to unlock it. */
+static void *
+t_hold_rw_unlocked(void *arg)
+{
+	write_lock(&rw_lock);
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	write_unlock(&rw_lock);
+	return arg;
+}
+
+/* A writer that waits while main reads. */
+static int writer_trying, writer_done;
+static void *
+t_writer(void *arg)
+{
+	__atomic_store_n(&writer_trying, 1, __ATOMIC_RELEASE);
+	write_lock(&rw_lock);
+	counter++;
+	write_unlock(&rw_lock);
+	__atomic_store_n(&writer_done, 1, __ATOMIC_RELEASE);
+	return arg;
+}
+
+/* Readers check that a writer's two stores are never seen half done. */
+static long pair[2];
+static int torn;
+static void *
+t_stress(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < 20000; i++) {
+		if ((i + id) % 8 == 0) {
+			write_lock(&rw_lock);
+			long v = pair[0] + 1;
+			pair[0] = v;
+			__asm__ volatile("" ::: "memory");
+			pair[1] = v;
+			write_unlock(&rw_lock);
+		} else {
+			read_lock(&rw_lock);
+			if (pair[0] != pair[1])
+				__atomic_store_n(&torn, 1, __ATOMIC_RELAXED);
+			read_unlock(&rw_lock);
+		}
+	}
+	return arg;
+}
+
+static void
+print_ctx(const char *what)
+{
+	printf("%s=%d,%d,%d,%d ", what, in_irq(), in_serving_softirq(),
+	    in_softirq(), in_interrupt());
+}
+
+/* Is sig blocked in this thread right now? */
+static int
+blocked(int sig)
+{
+	sigset_t m;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &m);
+	return sigismember(&m, sig);
+}
+
+#ifndef ULOCKDEP_DISABLE
+#include "ulockdep/signal.h"
+
+/*
+ * A handler as a program that dispatches signals itself reports it
+ * (<ulockdep/signal.h>), without a real signal: the context calls inside,
+ * then a handler of `inner` nested in it.
+ */
+static __attribute__((noinline)) void
+fake_handler(int sig, const char *name, int inner, const char *inner_name)
+{
+	sigset_t old, during;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &old);
+	during = old;
+	sigaddset(&during, sig);
+	unsigned long c = uld_signal_enter(sig, SI_USER, &during,
+	    __builtin_frame_address(0), NULL);
+	print_ctx(name);
+	if (inner)
+		fake_handler(inner, inner_name, 0, NULL);
+	uld_signal_exit(c, &old);
+}
+#endif
+
+static int
+rw_scenario(const char *s)
+{
+	unsigned long flags;
+	pthread_t t;
+
+	if (strcmp(s, "rw_abba") == 0) {
+		run(t_rw_a);
+		run(t_a_rw);
+	} else if (strcmp(s, "rw_ordered") == 0) {
+		run(t_rw_a);
+		run(t_rw_a);
+	} else if (strcmp(s, "rw_read_twice") == 0) {
+		read_lock(&rw_lock);
+		read_lock(&rw_lock);
+		read_unlock(&rw_lock);
+		read_unlock(&rw_lock);
+	} else if (strcmp(s, "rw_write_twice") == 0) {
+		write_lock(&rw_lock);
+		write_lock(&rw_lock); /* spins forever: halt_on_error */
+	} else if (strcmp(s, "rw_read_write") == 0) {
+		read_lock(&rw_lock);
+		write_lock(&rw_lock); /* spins forever: halt_on_error */
+	} else if (strcmp(s, "rw_read_then_write") == 0) {
+		/* Its silent twin: one after the other, not nested. */
+		read_lock(&rw_lock);
+		read_unlock(&rw_lock);
+		write_lock(&rw_lock);
+		write_unlock(&rw_lock);
+	} else if (strcmp(s, "rw_read_past_writer") == 0) {
+		/* A waiting writer does not stop a reader nesting: the
+		 * lock prefers readers, as the kernel's rwlock_t. */
+		read_lock(&rw_lock);
+		pthread_create(&t, NULL, t_writer, NULL);
+		while (!__atomic_load_n(&writer_trying, __ATOMIC_ACQUIRE))
+			;
+		busy_ms(50);
+		read_lock(&rw_lock);
+		int waited = !__atomic_load_n(&writer_done, __ATOMIC_ACQUIRE);
+		read_unlock(&rw_lock);
+		read_unlock(&rw_lock);
+		pthread_join(t, NULL);
+		printf("writer_waited=%d written=%ld\n", waited, counter);
+	} else if (strcmp(s, "rw_uninit") == 0) {
+		read_lock(&junk_rw);
+		read_unlock(&junk_rw);
+	} else if (strcmp(s, "rw_destroyed") == 0) {
+		rwlock_init(&dyn_rw);
+		uld_rwlock_destroy(&dyn_rw);
+		read_lock(&dyn_rw);
+		read_unlock(&dyn_rw);
+	} else if (strcmp(s, "rw_init_ok") == 0) {
+		rwlock_init(&dyn_rw);
+		read_lock(&dyn_rw);
+		read_unlock(&dyn_rw);
+		write_lock(&dyn_rw);
+		write_unlock(&dyn_rw);
+		uld_rwlock_destroy(&dyn_rw);
+	} else if (strcmp(s, "rw_unlock_other") == 0) {
+		pthread_barrier_init(&bar, NULL, 2);
+		pthread_create(&t, NULL, t_hold_rw_unlocked, NULL);
+		pthread_barrier_wait(&bar);
+		printf("owner=%d\n", rw_lock.owner);
+		fflush(stdout);
+		write_unlock(&rw_lock); /* not ours */
+		pthread_barrier_wait(&bar);
+		pthread_join(t, NULL);
+	} else if (strcmp(s, "rw_unlock_own") == 0) {
+		pthread_barrier_init(&bar, NULL, 2);
+		pthread_create(&t, NULL, t_hold_rw_unlocked, NULL);
+		pthread_barrier_wait(&bar);
+		int owner = rw_lock.owner;
+		pthread_barrier_wait(&bar);
+		pthread_join(t, NULL);
+		printf("owner_set=%d owner_after=%d cpu_after=%d cnt=%u\n",
+		    owner > 0, rw_lock.owner, rw_lock.owner_cpu, rw_lock.cnt);
+	} else if (strcmp(s, "rw_wait_long") == 0 ||
+	    strcmp(s, "rw_read_wait_long") == 0 ||
+	    strcmp(s, "rw_wait_short") == 0) {
+		hold_ms = strcmp(s, "rw_wait_short") == 0 ? 50 : 1200;
+		pthread_barrier_init(&bar, NULL, 2);
+		pthread_create(&t, NULL, t_hold_rw, NULL);
+		pthread_barrier_wait(&bar);
+		if (strcmp(s, "rw_read_wait_long") == 0) {
+			read_lock(&rw_lock); /* spins until the writer ends */
+			read_unlock(&rw_lock);
+		} else {
+			write_lock(&rw_lock);
+			write_unlock(&rw_lock);
+		}
+		pthread_join(t, NULL);
+		printf("holder=%d\n", holder_tid);
+	} else if (strcmp(s, "rw_sleep") == 0) {
+		read_lock(&rw_lock);
+		usleep(1000);
+		read_unlock(&rw_lock);
+	} else if (strcmp(s, "rw_masks") == 0) {
+		/* The mask is really changed, and really restored. */
+		printf("before=%d ", blocked(SIGUSR1));
+		read_lock_irqsave(&rw_lock, flags);
+		printf("read_irqsave=%d ", blocked(SIGUSR1) && irqs_disabled());
+		read_unlock_irqrestore(&rw_lock, flags);
+		printf("after=%d ", blocked(SIGUSR1) || irqs_disabled());
+		write_lock_irqsave(&rw_lock, flags);
+		printf("write_irqsave=%d ", blocked(SIGUSR1) && irqs_disabled());
+		write_unlock_irqrestore(&rw_lock, flags);
+		printf("after=%d ", blocked(SIGUSR1) || irqs_disabled());
+		read_lock_irq(&rw_lock);
+		printf("read_irq=%d ", blocked(SIGUSR1) && irqs_disabled());
+		read_unlock_irq(&rw_lock);
+		write_lock_irq(&rw_lock);
+		printf("write_irq=%d ", blocked(SIGUSR1) && irqs_disabled());
+		write_unlock_irq(&rw_lock);
+		printf("after=%d ", blocked(SIGUSR1) || irqs_disabled());
+		read_lock_bh(&rw_lock);
+		printf("read_bh=%d ", blocked(SIGALRM) && !blocked(SIGUSR1));
+		read_unlock_bh(&rw_lock);
+		write_lock_bh(&rw_lock);
+		printf("write_bh=%d ", blocked(SIGALRM) && !blocked(SIGUSR1));
+		write_unlock_bh(&rw_lock);
+		printf("after=%d ", blocked(SIGALRM));
+		/* A mask already blocked before irqsave stays blocked. */
+		sigset_t usr2;
+		sigemptyset(&usr2);
+		sigaddset(&usr2, SIGUSR2);
+		pthread_sigmask(SIG_BLOCK, &usr2, NULL);
+		write_lock_irqsave(&rw_lock, flags);
+		write_unlock_irqrestore(&rw_lock, flags);
+		printf("kept=%d\n", blocked(SIGUSR2) && !blocked(SIGUSR1));
+		pthread_sigmask(SIG_UNBLOCK, &usr2, NULL);
+		usleep(1000); /* no lock held, signals enabled: fine */
+	} else if (strcmp(s, "rw_trylock") == 0) {
+		int r[6];
+		write_lock(&rw_lock);
+		r[0] = read_trylock(&rw_lock);
+		r[1] = write_trylock(&rw_lock);
+		write_unlock(&rw_lock);
+		read_lock(&rw_lock);
+		r[2] = read_trylock(&rw_lock); /* readers share it */
+		r[3] = write_trylock(&rw_lock);
+		if (r[2])
+			read_unlock(&rw_lock);
+		read_unlock(&rw_lock);
+		r[4] = write_trylock(&rw_lock);
+		if (r[4])
+			write_unlock(&rw_lock);
+		r[5] = write_trylock_irqsave(&rw_lock, flags);
+		int off = irqs_disabled();
+		if (r[5])
+			write_unlock_irqrestore(&rw_lock, flags);
+		printf("trylock=%d%d%d%d%d%d off=%d cnt=%u\n", r[0], r[1], r[2],
+		    r[3], r[4], r[5], off, rw_lock.cnt);
+	} else if (strcmp(s, "rw_stress") == 0) {
+		pthread_t ts[4];
+		for (long i = 0; i < 4; i++)
+			pthread_create(&ts[i], NULL, t_stress, (void *)i);
+		for (int i = 0; i < 4; i++)
+			pthread_join(ts[i], NULL);
+		printf("torn=%d writes=%ld cnt=%u\n", torn, pair[0],
+		    rw_lock.cnt);
+	} else if (strcmp(s, "ctx") == 0) {
+		print_ctx("task");
+		local_bh_disable();
+		print_ctx("bh_off");
+		local_bh_disable();
+		local_bh_enable();
+		print_ctx("bh_nested");
+		local_bh_enable();
+		print_ctx("bh_on");
+		spin_lock_bh(&a_lock);
+		print_ctx("spin_bh");
+		spin_unlock_bh(&a_lock);
+		local_irq_disable();
+		print_ctx("irq_off");
+		local_irq_enable();
+		print_ctx("after");
+		printf("\n");
+#ifndef ULOCKDEP_DISABLE
+	} else if (strcmp(s, "ctx_handler") == 0) {
+		fake_handler(SIGUSR1, "usr1", SIGALRM, "usr1_alrm");
+		fake_handler(SIGALRM, "alrm", 0, NULL);
+		print_ctx("after");
+		printf("\n");
+#endif
+	} else {
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -162,7 +501,7 @@ main(int argc, char **argv)
 			printf("again=%d locked=%d\n", again,
 			    spin_is_locked(&a_lock));
 		}
-	} else {
+	} else if (!rw_scenario(s)) {
 		fprintf(stderr, "kspin: unknown scenario %s\n", s);
 		return 2;
 	}

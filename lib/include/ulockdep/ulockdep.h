@@ -62,6 +62,7 @@ enum uld_lock_type {
 	ULD_LOCK_MUTEX = 1,	/* sleeping lock: pthread_mutex_t */
 	ULD_LOCK_RWLOCK = 2,	/* reader-writer lock: pthread_rwlock_t */
 	ULD_LOCK_SPIN_KERNEL = 3, /* spinlock_t of <ulockdep/spinlock.h> */
+	ULD_LOCK_RWLOCK_KERNEL = 4, /* rwlock_t of <ulockdep/spinlock.h>: spins */
 };
 
 /* Flags of uld_lock_acquire(). */
