@@ -263,6 +263,33 @@ two_signals(int bad)
 	pthread_sigmask(SIG_UNBLOCK, &s2, NULL);
 }
 
+/* A handler that sleeps: sleep_in_atomic (its twin is flag_only). */
+static volatile int slept;
+static void irq_sleep(void) { usleep(1000); slept = 1; /* no tail call */ }
+static void handler_sleep(void) { IRQ(irq_sleep); }
+
+/* free() from a handler (not async-signal-safe, but common) while the
+ * thread holds a lock on the heap: the validator must not deadlock on
+ * itself, nor report. */
+static void
+irq_free(void)
+{
+	free(malloc(64));
+}
+static void
+handler_free(void)
+{
+	pthread_mutex_t *m = calloc(1, sizeof(*m));
+
+	pthread_mutex_lock(m);
+	for (int i = 0; i < 100; i++) {
+		IRQ(irq_free);
+		free(malloc(64));
+	}
+	pthread_mutex_unlock(m);
+	free(m);
+}
+
 /* A handler that only sets a flag: nothing is irq-safe. */
 static volatile sig_atomic_t flag;
 static void flag_handler(int s) { (void)s; flag = 1; }
@@ -403,6 +430,10 @@ main(int argc, char **argv)
 		two_signals(f[11] != '\0');
 	else if (!strcmp(f, "flag_only"))
 		flag_only();
+	else if (!strcmp(f, "handler_sleep"))
+		handler_sleep();
+	else if (!strcmp(f, "handler_free"))
+		handler_free();
 	else if (!strcmp(f, "nested") || !strcmp(f, "nested_bad"))
 		nested(f[6] != '\0');
 	else if (!strcmp(f, "longjmp_out"))
