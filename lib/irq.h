@@ -55,11 +55,11 @@ uint64_t uld__irq_signals(void);
 /* Is sig (1..64) a softirq signal (softirq_signals)? */
 int uld__irq_is_soft(int sig);
 
-/* The irq nesting a held entry records (saturating). */
+/* The irq nesting a held entry records (irq_depth <= ULD_IRQ_NEST). */
 static inline uint8_t
 uld__irq_ctx(const struct uld__thread *t)
 {
-	return t->irq_depth < 255 ? (uint8_t)t->irq_depth : 255;
+	return (uint8_t)t->irq_depth;
 }
 
 /* The innermost signal whose handler runs as interrupt context, or 0. */
@@ -73,19 +73,19 @@ uld__irq_sig(const struct uld__thread *t)
 void uld__irq_thread_setup(struct uld__thread *t);
 
 /*
- * Does taking class `c` now (read or not) need irq work: a handler is
- * running, or the class lacks an ENABLED bit for a signal this thread has
- * deliverable?  The fast path's only irq cost.
+ * Does taking class `c` now (read or not) need irq work, outside any
+ * handler: does the class lack an ENABLED bit for a signal this thread
+ * has deliverable?  The fast path's only irq cost.
  */
 static inline int
 uld__irq_pending(const struct uld__thread *t, const struct uld__class *c,
     int read)
 {
 	uint64_t en = t->irq_enabled;
-	uint64_t have = __atomic_load_n(
-	    &c->usage[read ? ULD_ENABLED_R : ULD_ENABLED_W], __ATOMIC_RELAXED);
+	uint64_t have = __atomic_load_n(&c->usage[ULD_ENABLED_W + (read != 0)],
+	    __ATOMIC_RELAXED);
 
-	return t->irq_depth != 0 || (have & en) != en;
+	return (have & en) != en;
 }
 
 /*

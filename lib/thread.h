@@ -101,12 +101,13 @@ struct uld__thread {
 	uint64_t irq_enabled;
 	uint32_t irq_depth;
 	uint32_t bh_off;		/* local_bh_disable() not yet undone */
-	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */
 	struct uld__icache_entry icache[ULD_ICACHE_SIZE];
 	uint64_t ccache[ULD_CCACHE_SIZE]; /* validated chain keys */
 	struct uld__held inline_held[ULD_HELD_INLINE];
+	/* Last: cold, and large (the hot fields above share lines). */
+	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
 };
 
 extern ULD_TLS struct uld__thread uld__self;

@@ -242,11 +242,10 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 
 	if (uld__unlikely(inst == NULL) || inst->ignored)
 		return;
-	/* Handlers left by a jump are not interrupt context any more. */
+	/* In a handler: drop the ones a jump has left, and a mutex or rwlock
+	 * may sleep, which it must not there, nor under a spinlock. */
 	if (uld__unlikely(t->irq_depth))
 		uld__irq_unwind(t, __builtin_frame_address(0));
-	/* A mutex or rwlock may sleep: not under a spinlock, not in a
-	 * signal handler. */
 	if (uld__unlikely(t->spins_held | t->irq_depth) && !uld__is_spin(type) &&
 	    !(flags & ULD_ACQ_TRY))
 		uld__might_sleep(t, type == ULD_LOCK_MUTEX ? "pthread_mutex_lock"
@@ -285,7 +284,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->type = (uint8_t)type;
 	h->irq_ctx = uld__irq_ctx(t);
 
-	if (uld__unlikely(uld__irq_pending(t, class, read)))
+	if (uld__unlikely(t->irq_depth != 0 || uld__irq_pending(t, class, read)))
 		uld__irq_acquire(t, h); /* may leave handlers: rekeys */
 	h->prev_chain_key = t->chain_key;
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
