@@ -337,57 +337,39 @@ report_order(struct uld__thread *t, const struct order *o,
 	uld__report_emit(&r);
 }
 
-/* A new USED_IN bit: is a class reachable from c irq-unsafe for it? */
+/*
+ * A new usage bit `kind` for `sigs` on h's class c.  USED_IN: is a class
+ * reachable from c irq-unsafe for one of them?  ENABLED: is a class that
+ * reaches c irq-safe for one?  Searches forwards or backwards (lockdep's
+ * check_usage_forwards/backwards); reports the nearest.
+ */
 static int
-check_forwards(struct uld__thread *t, const struct uld__held *h, int kind,
+check_chain(struct uld__thread *t, const struct uld__held *h, int kind,
     uint64_t sigs, int held, struct uld__cur_stack *cs)
 {
+	int in = kind <= ULD_USED_IN_R;
+	int other = in ? ULD_ENABLED_W : ULD_USED_IN_W;
 	struct want q;
 	struct uld__path p;
 	struct uld__class *c = h->class;
 
-	exclusive(kind == ULD_USED_IN_W ? sigs : 0,
-	    kind == ULD_USED_IN_R ? sigs : 0, &q, ULD_ENABLED_W);
-	struct uld__class *u = uld__graph_search(c,
-	    h->read == ULD_READ_RECURSIVE, 0, 0, match, &q, &p);
-	if (u == NULL)
+	exclusive((kind & 1) ? 0 : sigs, (kind & 1) ? sigs : 0, &q, other);
+	/* Forwards, only_xr if c is taken as a recursive reader; backwards,
+	 * if it is held shared. */
+	struct uld__class *x = uld__graph_search(c,
+	    in ? h->read == ULD_READ_RECURSIVE : h->read != ULD_READ_NONE, !in,
+	    0, match, &q, &p);
+	if (x == NULL)
 		return 0;
-	/* The state the path reached u in: only its write bits count if
-	 * every path ended in a recursive reader. */
-	uint64_t en_w = u->usage[ULD_ENABLED_W] & q.w;
-	uint64_t en_r = u->usage[ULD_ENABLED_R] & q.r;
-	int sig = lowest(en_w ? en_w : en_r);
-	struct order o = { .safe = c, .unsafe = u, .sig = sig, .p1 = &p,
-		.changed = h, .changed_safe = 1, .held = held,
-		.safe_kind = kind,
-		.unsafe_kind = en_w & bit(sig) ? ULD_ENABLED_W : ULD_ENABLED_R };
-	report_order(t, &o, cs);
-	uld__path_free(&p);
-	return 1;
-}
-
-/* A new ENABLED bit: is a class that reaches c irq-safe for it? */
-static int
-check_backwards(struct uld__thread *t, const struct uld__held *h, int kind,
-    uint64_t sigs, int held, struct uld__cur_stack *cs)
-{
-	struct want q;
-	struct uld__path p;
-	struct uld__class *c = h->class;
-
-	exclusive(kind == ULD_ENABLED_W ? sigs : 0,
-	    kind == ULD_ENABLED_R ? sigs : 0, &q, ULD_USED_IN_W);
-	struct uld__class *s = uld__graph_search(c, h->read != 0, 1, 0, match,
-	    &q, &p);
-	if (s == NULL)
-		return 0;
-	uint64_t in_w = s->usage[ULD_USED_IN_W] & q.w;
-	uint64_t in_r = s->usage[ULD_USED_IN_R] & q.r;
-	int sig = lowest(in_w ? in_w : in_r);
-	struct order o = { .safe = s, .unsafe = c, .sig = sig, .p1 = &p,
-		.changed = h, .changed_safe = 0, .held = held,
-		.safe_kind = in_w & bit(sig) ? ULD_USED_IN_W : ULD_USED_IN_R,
-		.unsafe_kind = kind };
+	/* If x was reached only through recursive readers, only its write
+	 * bits matched: prefer those. */
+	uint64_t w = x->usage[other] & q.w, r = x->usage[other + 1] & q.r;
+	int sig = lowest(w ? w : r);
+	int xkind = w & bit(sig) ? other : other + 1;
+	struct order o = { .safe = in ? c : x, .unsafe = in ? x : c,
+		.sig = sig, .p1 = &p, .changed = h, .changed_safe = in,
+		.held = held, .safe_kind = in ? kind : xkind,
+		.unsafe_kind = in ? xkind : kind };
 	report_order(t, &o, cs);
 	uld__path_free(&p);
 	return 1;
@@ -437,10 +419,10 @@ mark(struct uld__thread *t, const struct uld__held *h, int kind,
 		report_inconsistent(t, h, held, kind, with, sig, cs);
 		return 1;
 	}
-	if (kind <= ULD_USED_IN_R)
-		return check_forwards(t, h, kind, fresh, held, cs);
-	fresh &= uld__irq_used;
-	return fresh ? check_backwards(t, h, kind, fresh, held, cs) : 0;
+	/* An irq-unsafe class matters only once some class is irq-safe. */
+	if (kind > ULD_USED_IN_R)
+		fresh &= uld__irq_used;
+	return fresh ? check_chain(t, h, kind, fresh, held, cs) : 0;
 }
 
 void

@@ -432,37 +432,39 @@ mask_reread(void)
 		uld_signal_mask(&s);
 }
 
-ULD_INTERCEPTOR int
-pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+/*
+ * pthread_sigmask and sigprocmask (their error conventions differ, their
+ * work not): read `set` first, in case oldset is the same (as for
+ * sigaction); the old mask is needed even when the caller does not want
+ * it.
+ */
+static inline __attribute__((always_inline)) int
+mask_call(int (*real)(int, const sigset_t *, sigset_t *), int how,
+    const sigset_t *set, sigset_t *oldset)
 {
 	if (set == NULL)
-		return REAL(pthread_sigmask)(how, set, oldset);
+		return real(how, set, oldset);
 
-	/* Read first, in case oldset is set (as for sigaction).  The old
-	 * mask is needed even when the caller does not want it. */
 	uint64_t want = word_of(set);
 	sigset_t mine;
 	sigset_t *old = oldset != NULL ? oldset : &mine;
-	int rc = REAL(pthread_sigmask)(how, set, old);
+	int rc = real(how, set, old);
 	if (rc == 0)
 		mask_changed(how, want, old);
 	return rc;
+}
+
+ULD_INTERCEPTOR int
+pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset)
+{
+	return mask_call(REAL(pthread_sigmask), how, set, oldset);
 }
 
 /* Also the body of sigset(). */
 static int
 do_sigprocmask(int how, const sigset_t *set, sigset_t *oldset)
 {
-	if (set == NULL)
-		return REAL(sigprocmask)(how, set, oldset);
-
-	uint64_t want = word_of(set);
-	sigset_t mine;
-	sigset_t *old = oldset != NULL ? oldset : &mine;
-	int rc = REAL(sigprocmask)(how, set, old);
-	if (rc == 0)
-		mask_changed(how, want, old);
-	return rc;
+	return mask_call(REAL(sigprocmask), how, set, oldset);
 }
 
 ULD_INTERCEPTOR int

@@ -64,3 +64,11 @@ finish() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+
+# finish_file TAP: for a test whose checks ran in a pipeline (a subshell)
+# and wrote their TAP lines to a file: print them and the plan.
+finish_file() {
+	cat "$1"
+	echo "1..$(grep -c '^\(not \)\?ok' "$1")"
+	! grep -q '^not ok' "$1"
+}
