@@ -183,10 +183,13 @@ uld_mem_tracked(void)
 ULD_API void
 uld_mem_free(void *p, size_t len, const void *ip)
 {
-	int saved = errno;
 	struct uld__thread *t;
 
-	if (p == NULL || !uld_mem_tracked() || (t = uld__api_enter()) == NULL)
+	/* Most frees hold no lock: answered before entering the validator. */
+	if (p == NULL || !uld__pageidx_hits(p, len))
+		return;
+	int saved = errno;
+	if ((t = uld__api_enter()) == NULL)
 		return;
 	uld__mem_free(t, p, len, ip ? ip : ULD_RET_IP());
 	uld__api_leave(t);

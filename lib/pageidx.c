@@ -4,9 +4,10 @@
  * Two levels, as a page table: a root of ROOT_N slots, each a leaf of
  * LEAF_N page slots, each NULL or a small array of the instance addresses
  * on that page.  Root and leaves are anonymous mappings (zero, and only
- * the parts touched become memory), never freed: a reader may look at a
- * slot without the lock, as a filter, and takes the lock to read what the
- * slot points at.  Addresses above 2^47 (five-level page tables) are not
+ * the parts touched become memory), and page arrays are never freed
+ * either (a few words per page that ever held a lock): free() reads them
+ * without the lock, as a filter, and takes it only when a lock lies in
+ * the range it frees.  Addresses above 2^47 (five-level page tables) are not
  * indexed.
  *
  * pageidx_lock: rank 2, beside retire_lock and never held with it
@@ -91,11 +92,13 @@ uld__pageidx_add(void *addr)
 		if (p)
 			memcpy(np->addr, p->addr, p->n * sizeof(void *));
 		__atomic_store_n(s, np, __ATOMIC_RELEASE);
-		uld__free(p);
+		/* The outgrown array is not freed: a free() may be reading
+		 * it without the lock (see uld__pageidx_range). */
 		p = np;
 	}
 	if (p != NULL) {
-		p->addr[p->n++] = addr;
+		__atomic_store_n(&p->addr[p->n], addr, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->n, p->n + 1, __ATOMIC_RELEASE);
 		__atomic_add_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
 	}
 out:
@@ -117,31 +120,48 @@ uld__pageidx_del(void *addr)
 	for (uint32_t i = 0; p && i < p->n; i++) {
 		if (p->addr[i] != addr)
 			continue;
-		p->addr[i] = p->addr[--p->n];
+		__atomic_store_n(&p->addr[i], p->addr[p->n - 1],
+		    __ATOMIC_RELAXED);
+		__atomic_store_n(&p->n, p->n - 1, __ATOMIC_RELEASE);
 		__atomic_sub_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
-		if (p->n == 0) {
-			__atomic_store_n(s, NULL, __ATOMIC_RELEASE);
-			uld__free(p);
-		}
 		break;
 	}
 	uld__mutex_unlock(&pageidx_lock);
 	uld__sig_restore(&old);
 }
 
-size_t
-uld__pageidx_range(const void *p, size_t len, void **out, size_t max)
+/*
+ * Is any instance in [lo, hi) on the page of slot s?  Without the lock:
+ * page arrays are never freed (an emptied page keeps its array, an
+ * outgrown one is left), so this reads valid memory whatever a writer
+ * does.  A lock being created or destroyed in memory that is being freed
+ * at the same moment is the program's race, not ours to see.
+ */
+static int
+page_hits(struct page **s, uintptr_t lo, uintptr_t hi)
 {
-	uintptr_t lo = (uintptr_t)p, hi = lo + len;
-	size_t found = 0;
-	int locked = 0;
-	sigset_t old;
+	const struct page *p = __atomic_load_n(s, __ATOMIC_ACQUIRE);
+	uint32_t n = p ? __atomic_load_n(&p->n, __ATOMIC_ACQUIRE) : 0;
 
-	if (len == 0)
-		return 0;
-	if (hi < lo)
-		hi = UINTPTR_MAX;
+	if (p != NULL && n > p->cap)
+		n = p->cap;
+	for (uint32_t i = 0; i < n; i++) {
+		uintptr_t a = (uintptr_t)__atomic_load_n(&p->addr[i],
+		    __ATOMIC_RELAXED);
+		if (a >= lo && a < hi)
+			return 1;
+	}
+	return 0;
+}
+
+/* Call fn(slot) for each page slot of [lo, hi) that has an array; stops
+ * early when fn returns non-zero, and returns that. */
+static int
+each_page(uintptr_t lo, uintptr_t hi, int (*fn)(struct page **, void *),
+    void *arg)
+{
 	struct page ***r = __atomic_load_n(&root, __ATOMIC_ACQUIRE);
+
 	if (r == NULL)
 		return 0;
 	for (uintptr_t pn = lo >> PAGE_SHIFT; pn <= (hi - 1) >> PAGE_SHIFT;) {
@@ -154,25 +174,73 @@ uld__pageidx_range(const void *p, size_t len, void **out, size_t max)
 			continue;
 		}
 		struct page **s = &leaf[pn++ & (LEAF_N - 1)];
-		if (__atomic_load_n(s, __ATOMIC_ACQUIRE) == NULL)
-			continue;
-		if (!locked) {
-			uld__sig_block(&old);
-			uld__mutex_lock(&pageidx_lock);
-			locked = 1;
-		}
-		const struct page *pp = *s;
-		for (uint32_t i = 0; pp && i < pp->n; i++) {
-			uintptr_t a = (uintptr_t)pp->addr[i];
-			if (a >= lo && a < hi && found++ < max)
-				out[found - 1] = pp->addr[i];
-		}
+		int rc;
+		if (__atomic_load_n(s, __ATOMIC_ACQUIRE) != NULL &&
+		    (rc = fn(s, arg)) != 0)
+			return rc;
 	}
-	if (locked) {
-		uld__mutex_unlock(&pageidx_lock);
-		uld__sig_restore(&old);
+	return 0;
+}
+
+struct range {
+	uintptr_t lo, hi;
+	void **out;
+	size_t max, found;
+};
+
+static int
+hits(struct page **s, void *arg)
+{
+	const struct range *q = arg;
+
+	return page_hits(s, q->lo, q->hi);
+}
+
+static int
+collect(struct page **s, void *arg)
+{
+	struct range *q = arg;
+	const struct page *p = *s;
+
+	for (uint32_t i = 0; i < p->n; i++) {
+		uintptr_t a = (uintptr_t)p->addr[i];
+		if (a >= q->lo && a < q->hi && q->found++ < q->max)
+			q->out[q->found - 1] = p->addr[i];
 	}
-	return found;
+	return 0;
+}
+
+int
+uld__pageidx_hits(const void *p, size_t len)
+{
+	struct range q = { (uintptr_t)p, (uintptr_t)p + len, NULL, 0, 0 };
+
+	if (len == 0)
+		return 0;
+	if (q.hi < q.lo)
+		q.hi = UINTPTR_MAX;
+	return each_page(q.lo, q.hi, hits, &q);
+}
+
+size_t
+uld__pageidx_range(const void *p, size_t len, void **out, size_t max)
+{
+	struct range q = { (uintptr_t)p, (uintptr_t)p + len, out, max, 0 };
+	sigset_t old;
+
+	if (len == 0)
+		return 0;
+	if (q.hi < q.lo)
+		q.hi = UINTPTR_MAX;
+	/* Most frees on a page with locks free something else. */
+	if (!each_page(q.lo, q.hi, hits, &q))
+		return 0;
+	uld__sig_block(&old);
+	uld__mutex_lock(&pageidx_lock);
+	each_page(q.lo, q.hi, collect, &q);
+	uld__mutex_unlock(&pageidx_lock);
+	uld__sig_restore(&old);
+	return q.found;
 }
 
 void

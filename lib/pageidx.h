@@ -22,6 +22,9 @@ extern unsigned long uld__pageidx_count;
 /* An instance now lives at addr / no longer does. */
 void uld__pageidx_add(void *addr);
 void uld__pageidx_del(void *addr);
+/* Might an instance lie within [p, p + len)?  Lock-free, no syscall: the
+ * filter in front of uld__pageidx_range. */
+int uld__pageidx_hits(const void *p, size_t len);
 /*
  * Up to `max` instance addresses within [p, p + len) into out[]; returns
  * how many there are in all (more than max: call again after forgetting
