@@ -23,12 +23,6 @@
 #include "watchdog.h"
 #include "ulockdep/signal.h"
 
-static inline uint64_t
-bit(int sig)
-{
-	return 1ULL << (sig - 1);
-}
-
 uint64_t
 uld__irq_signals(void)
 {
@@ -37,8 +31,9 @@ uld__irq_signals(void)
 
 	if (s == 0) {
 		/* glibc keeps 32 and 33 (SIGCANCEL, SIGSETXID) to itself. */
-		s = ~0ULL & ~bit(SIGKILL) & ~bit(SIGSTOP) & ~bit(32) & ~bit(33) &
-		    ~bit(ULD_SAMPLE_SIGNAL);
+		s = ~(uld__sigbit(SIGKILL) | uld__sigbit(SIGSTOP) |
+		    uld__sigbit(32) | uld__sigbit(33) |
+		    uld__sigbit(ULD_SAMPLE_SIGNAL));
 		__atomic_store_n(&sigs, s, __ATOMIC_RELAXED);
 	}
 	return s;
@@ -47,35 +42,8 @@ uld__irq_signals(void)
 int
 uld__irq_is_soft(int sig)
 {
-	return sig >= 1 && sig <= 64 && (uld__opts.softirq_signals & bit(sig));
-}
-
-/* A fault raises these synchronously: not an interrupt (si_code > 0 means
- * the kernel sent it for a fault, not kill() or sigqueue()). */
-static int
-is_fault(int sig, int code)
-{
-	switch (sig) {
-	case SIGSEGV:
-	case SIGBUS:
-	case SIGFPE:
-	case SIGILL:
-	case SIGTRAP:
-	case SIGSYS:
-		return code > 0;
-	default:
-		return 0;
-	}
-}
-
-static uint64_t
-mask_bits(const sigset_t *s)
-{
-	uint64_t m = 0;
-
-	/* glibc's sigset_t keeps signals 1..64 in its first word. */
-	memcpy(&m, s, sizeof(m));
-	return m;
+	return sig >= 1 && sig <= 64 &&
+	    (uld__opts.softirq_signals & uld__sigbit(sig));
 }
 
 static void
@@ -91,7 +59,7 @@ uld__irq_thread_setup(struct uld__thread *t)
 	sigset_t cur;
 
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &cur, _NSIG / 8);
-	set_blocked(t, mask_bits(&cur));
+	set_blocked(t, uld__sigset_bits(&cur));
 }
 
 /*
@@ -160,9 +128,10 @@ uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
 		frame = __builtin_frame_address(0);
 	uld__irq_unwind(t, frame);
 	if (blocked != NULL)
-		set_blocked(t, mask_bits(blocked));
-	if (sig >= 1 && sig <= 64 && (uld__irq_signals() & bit(sig)) &&
-	    !is_fault(sig, code) && t->irq_depth < ULD_IRQ_NEST) {
+		set_blocked(t, uld__sigset_bits(blocked));
+	if (sig >= 1 && sig <= 64 && (uld__irq_signals() & uld__sigbit(sig)) &&
+	    !(code > 0 && (ULD_FAULT_SIGNALS & uld__sigbit(sig))) &&
+	    t->irq_depth < ULD_IRQ_NEST) {
 		struct uld__irq_frame *f = &t->irq_frames[t->irq_depth];
 		uintptr_t fp = (uintptr_t)frame;
 		f->sig = sig;
@@ -206,7 +175,7 @@ uld_signal_exit(unsigned long cookie, const sigset_t *restored)
 	/* sigreturn puts this mask back; nothing is unblocked in the
 	 * interrupted context that was not unblocked there before. */
 	if (restored != NULL)
-		set_blocked(t, mask_bits(restored));
+		set_blocked(t, uld__sigset_bits(restored));
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }
@@ -219,7 +188,7 @@ uld_signal_mask(const sigset_t *blocked)
 
 	if (t == NULL)
 		return;
-	uld__irq_set_mask(t, mask_bits(blocked), ULD_RET_IP());
+	uld__irq_set_mask(t, uld__sigset_bits(blocked), ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }
@@ -233,7 +202,7 @@ uld_signal_wait(const sigset_t *during)
 	if (t == NULL)
 		return;
 	if (t->depth)
-		uld__irq_mark_held(t, uld__irq_signals() & ~mask_bits(during),
+		uld__irq_mark_held(t, uld__irq_signals() & ~uld__sigset_bits(during),
 		    ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
@@ -249,7 +218,7 @@ uld_signal_jump(const sigset_t *mask)
 		return;
 	/* The frames the jump leaves are found dead at the next event. */
 	if (mask != NULL)
-		uld__irq_set_mask(t, mask_bits(mask), ULD_RET_IP());
+		uld__irq_set_mask(t, uld__sigset_bits(mask), ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }
@@ -259,9 +228,7 @@ uld_signal_context(void)
 {
 	struct uld__thread *t = &uld__self;
 
-	if (t->irq_depth == 0)
-		return 0;
-	uld__irq_unwind(t, __builtin_frame_address(0));
+	ULD_IRQ_UNWIND(t);
 	return uld__irq_sig(t);
 }
 

@@ -22,7 +22,9 @@
 #ifndef ULD_IRQ_H
 #define ULD_IRQ_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "class.h"
@@ -45,6 +47,30 @@ struct uld__usage_trace {
 	char thread[16];
 	uint8_t kind;		/* enum uld__usage */
 };
+
+/* A signal's bit in the masks here: signals 1..64 are bits 0..63. */
+static inline uint64_t
+uld__sigbit(int sig)
+{
+	return 1ULL << (sig - 1);
+}
+
+/* glibc's sigset_t keeps signals 1..64 in its first word. */
+static inline uint64_t
+uld__sigset_bits(const sigset_t *s)
+{
+	uint64_t m;
+
+	memcpy(&m, s, sizeof(m));
+	return m;
+}
+
+/* Raised synchronously by a fault (si_code > 0), these are not interrupts;
+ * sent with kill() or sigqueue(), they are. */
+#define ULD_FAULT_SIGNALS                                                    \
+	((1ULL << (SIGSEGV - 1)) | (1ULL << (SIGBUS - 1)) |                  \
+	    (1ULL << (SIGFPE - 1)) | (1ULL << (SIGILL - 1)) |                \
+	    (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1)))
 
 /* Signals some class was taken in the handler of (bit sig-1). */
 extern uint64_t uld__irq_used;
@@ -110,6 +136,13 @@ int uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
     struct uld__held *next, struct uld__cur_stack *cs);
 /* Drop interrupt frames that a non-local jump has left. */
 void uld__irq_unwind(struct uld__thread *t, const void *sp);
+/* The same, seen from the calling function's frame, if in a handler:
+ * before anything that asks whether the thread is in one. */
+#define ULD_IRQ_UNWIND(t)                                                    \
+	do {                                                                 \
+		if (uld__unlikely((t)->irq_depth))                           \
+			uld__irq_unwind((t), __builtin_frame_address(0));    \
+	} while (0)
 
 /* "IN-SOFTIRQ-W" and friends for a usage kind and signal. */
 const char *uld__usage_name(int kind, int sig, char *buf, size_t len);

@@ -11,7 +11,6 @@
  */
 #include "irq.h"
 
-#include <signal.h>
 #include <string.h>
 
 #include "alloc.h"
@@ -21,12 +20,6 @@
 #include "report.h"
 
 uint64_t uld__irq_used;
-
-static inline uint64_t
-bit(int sig)
-{
-	return 1ULL << (sig - 1);
-}
 
 static inline int
 lowest(uint64_t sigs)
@@ -56,19 +49,14 @@ uld__usage_name(int kind, int sig, char *buf, size_t len)
 	return uld__buf_str(&b);
 }
 
-/* Fault signals are interrupts only when sent (kill, sigqueue); a lock
- * taken with only those deliverable is not shown as irqs-on. */
-static const uint64_t fault_sigs = (1ULL << (SIGSEGV - 1)) |
-    (1ULL << (SIGBUS - 1)) | (1ULL << (SIGFPE - 1)) | (1ULL << (SIGILL - 1)) |
-    (1ULL << (SIGTRAP - 1)) | (1ULL << (SIGSYS - 1));
-
 /* lockdep's get_usage_char: '.' neither, '-' in irq, '+' irqs on, '?' both
- * for one signal (a conflict; different signals are not). */
+ * for one signal (a conflict; different signals are not).  A lock taken
+ * with only the fault signals deliverable is not shown as irqs-on. */
 static char
 usage_char(const struct uld__class *c, int read, uint64_t sigs)
 {
 	uint64_t in = c->usage[ULD_USED_IN_W + read] & sigs;
-	uint64_t en = c->usage[ULD_ENABLED_W + read] & sigs & ~fault_sigs;
+	uint64_t en = c->usage[ULD_ENABLED_W + read] & sigs & ~ULD_FAULT_SIGNALS;
 
 	return (in & en) ? '?' : in ? '-' : en ? '+' : '.';
 }
@@ -90,34 +78,19 @@ const struct uld__usage_trace *
 uld__usage_trace(const struct uld__class *c, int kind, int sig)
 {
 	for (const struct uld__usage_trace *u = c->traces; u; u = u->next)
-		if (u->kind == kind && (u->sigs & bit(sig)))
+		if (u->kind == kind && (u->sigs & uld__sigbit(sig)))
 			return u;
 	return NULL;
 }
 
 /* The usage bits a new bit of `kind` conflicts with (lockdep's
- * exclusive_bit, with its read relaxation). */
+ * exclusive_bit, with its read relaxation: a read use conflicts with the
+ * other side's write uses only).  *with: the other side's write kind. */
 static uint64_t
 conflicting(const struct uld__class *c, int kind, int *with)
 {
-	uint64_t w, r;
-
-	switch (kind) {
-	case ULD_USED_IN_W:
-		w = c->usage[ULD_ENABLED_W], r = c->usage[ULD_ENABLED_R];
-		break;
-	case ULD_USED_IN_R:
-		w = c->usage[ULD_ENABLED_W], r = 0;
-		break;
-	case ULD_ENABLED_W:
-		w = c->usage[ULD_USED_IN_W], r = c->usage[ULD_USED_IN_R];
-		break;
-	default:
-		w = c->usage[ULD_USED_IN_W], r = 0;
-		break;
-	}
 	*with = kind <= ULD_USED_IN_R ? ULD_ENABLED_W : ULD_USED_IN_W;
-	return w | r;
+	return c->usage[*with] | ((kind & 1) ? 0 : c->usage[*with + 1]);
 }
 
 /* ---- searches ---- */
@@ -155,6 +128,21 @@ match(const struct uld__class *c, int state, void *arg)
 		return 0;
 	}
 	return found_sigs(c, state, q) != 0;
+}
+
+/*
+ * The signal and usage kind by which a search's class x matched q: its
+ * write bits first (reached only through recursive readers, they alone
+ * matched), the lowest signal.
+ */
+static int
+matched(const struct uld__class *x, const struct want *q, int *sig)
+{
+	uint64_t w = x->usage[q->kind_w] & q->w;
+	uint64_t r = x->usage[q->kind_w + 1] & q->r;
+
+	*sig = lowest(w ? w : r);
+	return w & uld__sigbit(*sig) ? q->kind_w : q->kind_w + 1;
 }
 
 /* Signals whose ENABLED_W / ENABLED_R bits conflict with USED_IN bits w, r
@@ -210,7 +198,7 @@ irq_state(struct uld__report *r, const struct uld__thread *t)
 
 	r->irq_hc = sig && !uld__irq_is_soft(sig);
 	r->irq_sc = sig && uld__irq_is_soft(sig);
-	r->irq_he = (t->irq_enabled & ~soft & ~fault_sigs) != 0;
+	r->irq_he = (t->irq_enabled & ~soft & ~ULD_FAULT_SIGNALS) != 0;
 	r->irq_se = (t->irq_enabled & soft) != 0;
 	r->irq_in = sig;
 }
@@ -361,11 +349,7 @@ check_chain(struct uld__thread *t, const struct uld__held *h, int kind,
 	    0, match, &q, &p);
 	if (x == NULL)
 		return 0;
-	/* If x was reached only through recursive readers, only its write
-	 * bits matched: prefer those. */
-	uint64_t w = x->usage[other] & q.w, r = x->usage[other + 1] & q.r;
-	int sig = lowest(w ? w : r);
-	int xkind = w & bit(sig) ? other : other + 1;
+	int sig, xkind = matched(x, &q, &sig);
 	struct order o = { .safe = in ? c : x, .unsafe = in ? x : c,
 		.sig = sig, .p1 = &p, .changed = h, .changed_safe = in,
 		.held = held, .safe_kind = in ? kind : xkind,
@@ -413,7 +397,7 @@ mark(struct uld__thread *t, const struct uld__held *h, int kind,
 	if (bad) {
 		int sig = lowest(bad);
 		/* Name the conflicting bit this signal really has. */
-		if (!(c->usage[with] & bit(sig)))
+		if (!(c->usage[with] & uld__sigbit(sig)))
 			with ^= 1;
 		c->irq_bad |= bad;
 		report_inconsistent(t, h, held, kind, with, sig, cs);
@@ -431,13 +415,9 @@ uld__irq_acquire(struct uld__thread *t, struct uld__held *h)
 	int read = h->read != ULD_READ_NONE;
 	uint64_t in = 0, en;
 
-	if (t->irq_depth) {
-		uld__irq_unwind(t, __builtin_frame_address(0));
-		h->irq_ctx = uld__irq_ctx(t);
-	}
 	/* A trylock in a handler cannot deadlock: no USED_IN (lockdep). */
 	if (t->irq_depth && !h->trylock)
-		in = bit(uld__irq_sig(t));
+		in = uld__sigbit(uld__irq_sig(t));
 	en = t->irq_enabled;
 	struct uld__class *c = h->class;
 	if ((c->usage[usage_kind(1, read)] & in) == in &&
@@ -490,16 +470,13 @@ uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
 	    match, &q, &p2);
 	if (u == NULL)
 		return 0;
-	uint64_t en_w = u->usage[ULD_ENABLED_W] & q.w;
-	uint64_t en_r = u->usage[ULD_ENABLED_R] & q.r;
-	int sig = lowest(en_w ? en_w : en_r);
-	int unsafe_kind = en_w & bit(sig) ? ULD_ENABLED_W : ULD_ENABLED_R;
+	int sig, unsafe_kind = matched(u, &q, &sig);
 
 	/* Narrow back to one irq-safe class for that signal. */
 	struct want b;
 	struct uld__path p1;
-	exclusive(unsafe_kind == ULD_ENABLED_W ? bit(sig) : 0,
-	    unsafe_kind == ULD_ENABLED_R ? bit(sig) : 0, &b, ULD_USED_IN_W);
+	exclusive(unsafe_kind == ULD_ENABLED_W ? uld__sigbit(sig) : 0,
+	    unsafe_kind == ULD_ENABLED_R ? uld__sigbit(sig) : 0, &b, ULD_USED_IN_W);
 	struct uld__class *s = uld__graph_search(prev->class, bstate, 1, 1,
 	    match, &b, &p1);
 	if (s == NULL) {
@@ -508,7 +485,7 @@ uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
 	}
 	struct order o = { .safe = s, .unsafe = u, .sig = sig, .p1 = &p1,
 		.p2 = &p2, .prev = prev, .next = next,
-		.safe_kind = s->usage[ULD_USED_IN_W] & bit(sig) ? ULD_USED_IN_W
+		.safe_kind = s->usage[ULD_USED_IN_W] & uld__sigbit(sig) ? ULD_USED_IN_W
 								: ULD_USED_IN_R,
 		.unsafe_kind = unsafe_kind };
 	report_order(t, &o, cs);

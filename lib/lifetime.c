@@ -49,8 +49,7 @@ add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
 void
 uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 {
-	if (t->irq_depth)
-		uld__irq_unwind(t, __builtin_frame_address(0));
+	ULD_IRQ_UNWIND(t);
 	if (t->spins_held == 0 && t->irqs_off == 0 && t->irq_depth == 0)
 		return;
 

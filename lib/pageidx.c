@@ -93,7 +93,7 @@ uld__pageidx_add(void *addr)
 			memcpy(np->addr, p->addr, p->n * sizeof(void *));
 		__atomic_store_n(s, np, __ATOMIC_RELEASE);
 		/* The outgrown array is not freed: a free() may be reading
-		 * it without the lock (see uld__pageidx_range). */
+		 * it without the lock (see page_hits). */
 		p = np;
 	}
 	if (p != NULL) {
@@ -210,30 +210,32 @@ collect(struct page **s, void *arg)
 	return 0;
 }
 
+/* [p, p + len), clamped at the top of the address space. */
+static struct range
+range_of(const void *p, size_t len, void **out, size_t max)
+{
+	struct range q = { (uintptr_t)p, (uintptr_t)p + len, out, max, 0 };
+
+	if (q.hi < q.lo)
+		q.hi = UINTPTR_MAX;
+	return q;
+}
+
 int
 uld__pageidx_hits(const void *p, size_t len)
 {
-	struct range q = { (uintptr_t)p, (uintptr_t)p + len, NULL, 0, 0 };
+	struct range q = range_of(p, len, NULL, 0);
 
-	if (len == 0)
-		return 0;
-	if (q.hi < q.lo)
-		q.hi = UINTPTR_MAX;
-	return each_page(q.lo, q.hi, hits, &q);
+	return len != 0 && each_page(q.lo, q.hi, hits, &q);
 }
 
 size_t
 uld__pageidx_range(const void *p, size_t len, void **out, size_t max)
 {
-	struct range q = { (uintptr_t)p, (uintptr_t)p + len, out, max, 0 };
+	struct range q = range_of(p, len, out, max);
 	sigset_t old;
 
 	if (len == 0)
-		return 0;
-	if (q.hi < q.lo)
-		q.hi = UINTPTR_MAX;
-	/* Most frees on a page with locks free something else. */
-	if (!each_page(q.lo, q.hi, hits, &q))
 		return 0;
 	uld__sig_block(&old);
 	uld__mutex_lock(&pageidx_lock);

@@ -28,7 +28,7 @@ int uld__pageidx_hits(const void *p, size_t len);
 /*
  * Up to `max` instance addresses within [p, p + len) into out[]; returns
  * how many there are in all (more than max: call again after forgetting
- * those).  Without a lock when no page of the range holds one.
+ * those).  Takes the index lock: ask uld__pageidx_hits() first.
  */
 size_t uld__pageidx_range(const void *p, size_t len, void **out, size_t max);
 /* fork(): hold the index lock across it. */

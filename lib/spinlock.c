@@ -173,14 +173,14 @@ static void
 mask(int how, const sigset_t *set, sigset_t *old, const void *ip)
 {
 	sigset_t was;
-	uint64_t o = 0, s = 0, now;
+	uint64_t o, s, now;
 	int saved = errno;
 
 	syscall(SYS_rt_sigprocmask, how, set, &was, _NSIG / 8);
 	if (old != NULL)
 		*old = was;
-	memcpy(&o, &was, sizeof(o));
-	memcpy(&s, set, sizeof(s));
+	o = uld__sigset_bits(&was);
+	s = uld__sigset_bits(set);
 	now = how == SIG_BLOCK ? o | s : how == SIG_UNBLOCK ? o & ~s : s;
 	struct uld__thread *t = uld__api_enter();
 	if (t != NULL) {

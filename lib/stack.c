@@ -23,10 +23,10 @@ uld__stack_capture(void **ips, int max, const void *from)
 			start = i;
 			break;
 		}
-	static const char *const self[] = { "libulockdep", NULL };
 	if (start < 0) {
 		/* No exact match (a tail call, or no `from`): drop our own
 		 * frames by module instead. */
+		static const char *const self[] = { "libulockdep", NULL };
 		start = 0;
 		while (start < n && uld__sym_in_module(raw[start], self))
 			start++;

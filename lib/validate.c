@@ -244,8 +244,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		return;
 	/* In a handler: drop the ones a jump has left, and a mutex or rwlock
 	 * may sleep, which it must not there, nor under a spinlock. */
-	if (uld__unlikely(t->irq_depth))
-		uld__irq_unwind(t, __builtin_frame_address(0));
+	ULD_IRQ_UNWIND(t);
 	if (uld__unlikely(t->spins_held | t->irq_depth) && !uld__is_spin(type) &&
 	    !(flags & ULD_ACQ_TRY))
 		uld__might_sleep(t, type == ULD_LOCK_MUTEX ? "pthread_mutex_lock"
@@ -285,7 +284,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->irq_ctx = uld__irq_ctx(t);
 
 	if (uld__unlikely(t->irq_depth != 0 || uld__irq_pending(t, class, read)))
-		uld__irq_acquire(t, h); /* may leave handlers: rekeys */
+		uld__irq_acquire(t, h);
 	h->prev_chain_key = t->chain_key;
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	/* A trylock cannot deadlock: no checks, no edge into it. */
@@ -304,27 +303,27 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	debug_check_chain(t);
 }
 
+/* The chain key after held entry h (with those below it in its context). */
+static inline uint64_t
+key_after(const struct uld__held *h)
+{
+	return uld__chain_next(h->prev_chain_key, h->class->id, h->read);
+}
+
 void
 uld__held_rekey(struct uld__thread *t, uint32_t from)
 {
-	uint64_t key = ULD_INITIAL_CHAIN_KEY;
-
 	/* Each context's chain starts afresh at its first held lock. */
 	for (uint32_t j = from; j < t->depth; j++) {
 		struct uld__held *h = &t->held[j], *below = h - 1;
-		key = ULD_INITIAL_CHAIN_KEY;
-		if (j > 0 && below->irq_ctx == h->irq_ctx)
-			key = uld__chain_next(below->prev_chain_key,
-			    below->class->id, below->read);
-		h->prev_chain_key = key;
+		h->prev_chain_key = j > 0 && below->irq_ctx == h->irq_ctx
+		    ? key_after(below)
+		    : ULD_INITIAL_CHAIN_KEY;
 	}
-	key = ULD_INITIAL_CHAIN_KEY;
-	if (t->depth > 0 && t->held[t->depth - 1].irq_ctx == uld__irq_ctx(t)) {
-		struct uld__held *top = &t->held[t->depth - 1];
-		key = uld__chain_next(top->prev_chain_key, top->class->id,
-		    top->read);
-	}
-	t->chain_key = key;
+	const struct uld__held *top = t->depth ? &t->held[t->depth - 1] : NULL;
+	t->chain_key = top && top->irq_ctx == uld__irq_ctx(t)
+	    ? key_after(top)
+	    : ULD_INITIAL_CHAIN_KEY;
 	debug_check_chain(t);
 }
 

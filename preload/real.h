@@ -124,6 +124,9 @@ ULD_REAL_FUNCS(X)
 
 #define REAL(name) (uld__get_##name())
 
+/* A wrapped call may sleep: tell the validator, naming the call. */
+#define MIGHT_SLEEP(name) uld_might_sleep(#name, ULD_RET_IP())
+
 /* Interceptors are exported with default visibility and no version node, so
  * that they interpose glibc's versioned definitions (see Makefile.am). */
 #define ULD_INTERCEPTOR __attribute__((visibility("default")))

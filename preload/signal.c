@@ -75,8 +75,6 @@ set_of(sigset_t *s, uint64_t w)
 static const uint64_t unblockable = (1ULL << (SIGKILL - 1)) |
     (1ULL << (SIGSTOP - 1)) | (1ULL << 31) | (1ULL << 32);
 
-#define MIGHT_SLEEP(name) uld_might_sleep(#name, ULD_RET_IP())
-
 /* ---- the handler table ---- */
 
 /* What the user asked for, which the trampoline carries out. */

@@ -18,8 +18,6 @@
 #include "real.h"
 #include "ulockdep/ulockdep.h"
 
-#define MIGHT_SLEEP(name) uld_might_sleep(#name, ULD_RET_IP())
-
 ULD_INTERCEPTOR int
 nanosleep(const struct timespec *req, struct timespec *rem)
 {
@@ -133,19 +131,13 @@ may_block(int fd, int flags)
 
 #define MIGHT_SLEEP_FD(name, fd, flags)                                      \
 	do {                                                                 \
-		if (uld__unlikely_atomic()) {                                \
+		if (__builtin_expect(uld_in_atomic(), 0)) {                  \
 			int saved_ = errno;                                  \
 			if (may_block((fd), (flags)))                        \
 				MIGHT_SLEEP(name);                           \
 			errno = saved_;                                      \
 		}                                                            \
 	} while (0)
-
-static inline int
-uld__unlikely_atomic(void)
-{
-	return __builtin_expect(uld_in_atomic(), 0);
-}
 
 ULD_INTERCEPTOR ssize_t
 read(int fd, void *buf, size_t n)
@@ -227,7 +219,7 @@ syscall(long nr, ...)
 		a[i] = va_arg(ap, long);
 	va_end(ap);
 	if (__builtin_expect(nr == SYS_futex, 0) && futex_sleeps(a[1]) &&
-	    uld__unlikely_atomic())
+	    __builtin_expect(uld_in_atomic(), 0))
 		MIGHT_SLEEP(futex);
 	return REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
