@@ -133,13 +133,14 @@ match(const struct uld__class *c, int state, void *arg)
 /*
  * The signal and usage kind by which a search's class x matched q: its
  * write bits first (reached only through recursive readers, they alone
- * matched), the lowest signal.
+ * matched), the lowest signal, never one x was reported inconsistent
+ * for (as in found_sigs, which decided the match).
  */
 static int
 matched(const struct uld__class *x, const struct want *q, int *sig)
 {
-	uint64_t w = x->usage[q->kind_w] & q->w;
-	uint64_t r = x->usage[q->kind_w + 1] & q->r;
+	uint64_t w = x->usage[q->kind_w] & q->w & ~x->irq_bad;
+	uint64_t r = x->usage[q->kind_w + 1] & q->r & ~x->irq_bad;
 
 	*sig = lowest(w ? w : r);
 	return w & uld__sigbit(*sig) ? q->kind_w : q->kind_w + 1;
