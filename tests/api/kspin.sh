@@ -17,6 +17,14 @@ run_k() {
 	text=$(cat "$dir"/log.* 2>/dev/null)
 }
 
+# check_out CASE LINE NAME: run CASE; its output has the line LINE, exactly.
+check_out() {
+	run_k "$1"
+	why=$(cat "$dir/out")
+	grep -qxF -- "$2" "$dir/out"
+	check $? "$3"
+}
+
 # expect SCENARIO KIND CLASSES STATUS [OPTIONS] (KIND "silent": no report
 # at all)
 expect() {
@@ -92,10 +100,8 @@ why="owner $owner; $(printf '%s' "$json" | "$JQ" -c '{kind, owner_tid}' | tr '\n
 printf '%s\n' "$json" | "$JQ" -e "select(.kind==\"bad_unlock\") | .owner_tid == $owner" >/dev/null
 check $? "rwlock_t: bad_unlock names the writer"
 
-run_k rw_unlock_own
-why=$(cat "$dir/out")
-grep -q '^owner_set=1 owner_after=-1 cpu_after=-1 cnt=0$' "$dir/out"
-check $? "rwlock_t: the writer's tid and CPU are kept while it holds the lock"
+check_out rw_unlock_own 'owner_set=1 owner_after=-1 cpu_after=-1 cnt=0' \
+    "rwlock_t: the writer's tid and CPU are kept while it holds the lock"
 
 run_k rw_destroyed
 why=$(printf '%s' "$text" | head -8)
@@ -104,52 +110,36 @@ printf '%s' "$text" | grep -q 'BUG: rwlock bad magic' &&
     printf '%s' "$json" | "$JQ" -e '.magic=="deaddead" and .operation=="read_lock"' >/dev/null
 check $? "rwlock_t bad_magic text and JSON: destroyed, in read_lock"
 
-run_k rw_read_past_writer
-why=$(cat "$dir/out")
-grep -q '^writer_waited=1 written=1$' "$dir/out"
-check $? "rwlock_t: a reader nests while a writer waits (reader-preferring)"
+check_out rw_read_past_writer 'writer_waited=1 written=1' \
+    "rwlock_t: a reader nests while a writer waits (reader-preferring)"
 
-run_k rw_masks
-why=$(cat "$dir/out")
-grep -q '^before=0 read_irqsave=1 after=0 write_irqsave=1 after=0 read_irq=1 write_irq=1 after=0 read_bh=1 write_bh=1 after=0 kept=1$' "$dir/out"
-check $? "rwlock_t: _irqsave/_irq/_bh change the signal mask and restore it"
+check_out rw_masks 'before=0 read_irqsave=1 after=0 write_irqsave=1 after=0 read_irq=1 write_irq=1 after=0 read_bh=1 write_bh=1 after=0 kept=1' \
+    "rwlock_t: _irqsave/_irq/_bh change the signal mask and restore it"
 
-run_k rw_trylock
-why=$(cat "$dir/out")
-grep -q '^trylock=001011 off=1 cnt=0$' "$dir/out"
-check $? "rwlock_t: trylocks fail on a writer, readers share, the word ends at 0"
+check_out rw_trylock 'trylock=001011 off=1 cnt=0' \
+    "rwlock_t: trylocks fail on a writer, readers share, the word ends at 0"
 
-run_k rw_stress
-why=$(cat "$dir/out")
-grep -q '^torn=0 writes=10000 cnt=0$' "$dir/out"
-check $? "rwlock_t: 4 threads, readers never see a writer half done"
+check_out rw_stress 'torn=0 writes=10000 cnt=0' \
+    "rwlock_t: 4 threads, readers never see a writer half done"
 
 # in_irq() & co. outside handlers: task context, softirq while bottom
 # halves are off (local_bh_disable, spin_lock_bh), not when irqs are off.
-run_k ctx
-why=$(cat "$dir/out")
-grep -q '^task=0,0,0,0 bh_off=0,0,1,1 bh_nested=0,0,1,1 bh_on=0,0,0,0 spin_bh=0,0,1,1 irq_off=0,0,0,0 after=0,0,0,0 $' "$dir/out"
-check $? "in_irq, in_serving_softirq, in_softirq, in_interrupt outside handlers"
+check_out ctx 'task=0,0,0,0 bh_off=0,0,1,1 bh_nested=0,0,1,1 bh_on=0,0,0,0 spin_bh=0,0,1,1 irq_off=0,0,0,0 after=0,0,0,0 ' \
+    "in_irq, in_serving_softirq, in_softirq, in_interrupt outside handlers"
 
 # Inside handlers, as a program's own trampoline reports them with
 # uld_signal_enter(): SIGUSR1 is a hardirq, SIGALRM a softirq; nested, the
 # innermost decides.
 expect ctx_handler silent
-run_k ctx_handler
-why=$(cat "$dir/out")
-grep -q '^usr1=1,0,0,1 usr1_alrm=0,1,1,1 alrm=0,1,1,1 after=0,0,0,0 $' "$dir/out"
-check $? "in_irq & co. inside a hardirq and a softirq handler (uld_signal_enter)"
+check_out ctx_handler 'usr1=1,0,0,1 usr1_alrm=0,1,1,1 alrm=0,1,1,1 after=0,0,0,0 ' \
+    "in_irq & co. inside a hardirq and a softirq handler (uld_signal_enter)"
 
 # The masks: _irqsave blocks SIGUSR1 and restores it; _bh blocks SIGALRM only.
-run_k irq_restored_sleep
-why=$(cat "$dir/out")
-grep -q '^before=0 inside=1 after=0 bh=1 disabled=0$' "$dir/out"
-check $? "spinlock.h: _irqsave/_bh change the signal mask and restore it"
+check_out irq_restored_sleep 'before=0 inside=1 after=0 bh=1 disabled=0' \
+    "spinlock.h: _irqsave/_bh change the signal mask and restore it"
 
-run_k trylock
-why=$(cat "$dir/out")
-grep -q '^again=0 locked=0$' "$dir/out"
-check $? "spinlock.h: trylock of a held ticket lock fails; unlock frees it"
+check_out trylock 'again=0 locked=0' \
+    "spinlock.h: trylock of a held ticket lock fails; unlock frees it"
 
 # bad_unlock names the real owner; bad_magic says what was wrong.
 run_k unlock_other
