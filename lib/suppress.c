@@ -1,0 +1,4 @@
+/*
+ * suppress.c: the suppressions file (not written yet).
+ */
+#include "suppress.h"
