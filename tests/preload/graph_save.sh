@@ -138,6 +138,12 @@ why="stacks: $(jqg '[.[] | select(has("frames")) | .stack] | tostring')"
 [ "$(jqg '[.[] | select(has("frames")) | .frames | tostring] | (length == (unique|length))')" = true ]
 check $? "ABAB: no stack written twice"
 
+# verbosity=1 says where the graph went and what it holds.
+graph_run ABAB mutex verbosity=1
+why="stderr: $(cat "$dir/err")"
+grep -qx "ulockdep: lock graph saved to $gdir/g\.[0-9]*: 2 classes, 1 dependencies, 2 stacks, 2 usage traces, [0-9]* ms" "$dir/err"
+check $? "verbosity=1: one line naming the file and its counts"
+
 # ---- A report does not stop the save; the exit status stays 66 ----
 graph_run ABBA mutex
 what="ABBA"
