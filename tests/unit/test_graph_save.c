@@ -150,6 +150,8 @@ test_small_graph(void)
 	strcpy(u->thread, "irq");
 	c->traces = u;
 	c->usage[ULD_USED_IN_W] = uld__sigbit(SIGALRM);
+	/* More than half the signals: written as the ones it lacks. */
+	b->usage[ULD_ENABLED_W] = ~(uld__sigbit(SIGKILL) | uld__sigbit(SIGSTOP));
 	c->usage[ULD_ENABLED_R] = uld__sigbit(SIGUSR1) | uld__sigbit(SIGRTMIN + 2);
 	uld__graph_leave(&old);
 
@@ -168,6 +170,9 @@ test_small_graph(void)
 	    lines[0]);
 	ok(strstr(lines[0], ",\"softirq_signals\":[\"SIGALRM\",\"SIGVTALRM\","
 	    "\"SIGPROF\"]}") != NULL, "header ends with softirq_signals");
+	ok(strstr(lines[0], ",\"signals\":[\"SIGHUP\",\"SIGINT\",") != NULL &&
+	    strstr(lines[0], ",\"SIGRTMAX\"],\"softirq_signals\":") != NULL,
+	    "header: the table of all 64 signal names");
 	ok(strncmp(lines[1], "{\"stack\":1,\"frames\":[{\"ip\":\"0x", 28) == 0 &&
 	    strstr(lines[1], "\"function\":\"read_lines\",\"offset\":4,") &&
 	    strstr(lines[1], "\"function\":\"read_lines\",\"offset\":8,"),
@@ -180,8 +185,10 @@ test_small_graph(void)
 	    "\"kind\":\"name\",\"type\":\"mutex\"}", a->id);
 	is_str(lines[3], want, "class a");
 	snprintf(want, sizeof(want), "{\"class\":%u,\"name\":\"gs_b\","
-	    "\"kind\":\"name\",\"type\":\"kspin\"}", b->id);
-	is_str(lines[4], want, "class b");
+	    "\"kind\":\"name\",\"type\":\"kspin\","
+	    "\"enabled_write\":{\"all_except\":[\"SIGKILL\",\"SIGSTOP\"]}}",
+	    b->id);
+	is_str(lines[4], want, "class b: a set of most signals, as all_except");
 	snprintf(want, sizeof(want), "{\"class\":%u,\"name\":\"gs \\\"c\\\"\","
 	    "\"kind\":\"name\",\"type\":\"rwlock\","
 	    "\"used_in_write\":[\"SIGALRM\"],"
