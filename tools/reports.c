@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "reports_priv.h"
 
@@ -353,9 +354,18 @@ uldt_reports_load(struct uldt_reports *set, const char *path)
 	long n, lineno = 0;
 	int truncated;
 
+	struct stat st;
+
 	if (f == NULL) {
 		uldt_error(name, 0, "cannot open: %s", strerror(errno));
 		set->bad++;
+		return 1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		uldt_error(name, 0, "is a directory");
+		set->bad++;
+		if (!is_stdin)
+			fclose(f);
 		return 1;
 	}
 	/* A file with no record still counts as read. */
