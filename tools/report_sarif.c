@@ -149,40 +149,67 @@ heading(const struct uldt_json *s, char *buf, size_t cap)
 	}
 }
 
+/* One stack object, as text (SARIF wants a result's stacks distinct, so
+ * put_stacks compares them). */
+static void
+put_stack(FILE *out, const struct uldt_json *st)
+{
+	const struct uldt_json *f = frames_of(st);
+	char label[1024];
+	long long tid;
+	int has_tid = uldt_json_int(uldt_json_get(st, "tid"), &tid) == 0;
+
+	heading(st, label, sizeof(label));
+	putc('{', out);
+	put_text(out, "message", label);
+	fputs(",\"frames\":[", out);
+	for (size_t i = 0; f != NULL && i < f->u.arr.n; i++) {
+		const struct uldt_json *fr = &f->u.arr.v[i];
+		const char *mod = uldt_json_str(uldt_json_get(fr, "module"));
+		uldt_frame_label(fr, label, sizeof(label));
+		fputs(i ? ",{\"location\":" : "{\"location\":", out);
+		put_location(out, fr, label, 0);
+		if (mod != NULL) {
+			fputs(",\"module\":", out);
+			uldt_json_put_str(out, mod);
+		}
+		if (has_tid)
+			fprintf(out, ",\"threadId\":%lld", tid);
+		putc('}', out);
+	}
+	fputs("]}", out);
+}
+
 static void
 put_stacks(FILE *out, const struct uldt_json *stacks)
 {
-	char label[1024];
-	long long tid;
+	size_t n = stacks->u.arr.n, nout = 0;
+	char **text = calloc(n, sizeof(*text));
+	size_t *len = calloc(n, sizeof(*len));
 
 	fputs(",\"stacks\":[", out);
-	for (size_t s = 0; s < stacks->u.arr.n; s++) {
-		const struct uldt_json *st = &stacks->u.arr.v[s];
-		const struct uldt_json *f = frames_of(st);
-		int has_tid = uldt_json_int(uldt_json_get(st, "tid"), &tid) == 0;
-
-		heading(st, label, sizeof(label));
-		fputs(s ? ",{" : "{", out);
-		put_text(out, "message", label);
-		fputs(",\"frames\":[", out);
-		for (size_t i = 0; f != NULL && i < f->u.arr.n; i++) {
-			const struct uldt_json *fr = &f->u.arr.v[i];
-			const char *mod = uldt_json_str(
-			    uldt_json_get(fr, "module"));
-			uldt_frame_label(fr, label, sizeof(label));
-			fputs(i ? ",{\"location\":" : "{\"location\":", out);
-			put_location(out, fr, label, 0);
-			if (mod != NULL) {
-				fputs(",\"module\":", out);
-				uldt_json_put_str(out, mod);
-			}
-			if (has_tid)
-				fprintf(out, ",\"threadId\":%lld", tid);
-			putc('}', out);
-		}
-		fputs("]}", out);
+	for (size_t s = 0; text != NULL && len != NULL && s < n; s++) {
+		FILE *m = open_memstream(&text[s], &len[s]);
+		if (m == NULL)
+			break;
+		put_stack(m, &stacks->u.arr.v[s]);
+		if (fclose(m) != 0)
+			break;
+		size_t k;
+		for (k = 0; k < s; k++)
+			if (len[k] == len[s] && text[k] != NULL &&
+			    memcmp(text[k], text[s], len[s]) == 0)
+				break;
+		if (k < s)
+			continue; /* the same stack twice: once is enough */
+		fputs(nout++ ? "," : "", out);
+		fwrite(text[s], 1, len[s], out);
 	}
 	putc(']', out);
+	for (size_t s = 0; text != NULL && s < n; s++)
+		free(text[s]);
+	free(text);
+	free(len);
 }
 
 static void

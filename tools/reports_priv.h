@@ -48,6 +48,7 @@ struct uldt_reports {
 	size_t n, cap;
 	unsigned long records;		/* good records added */
 	unsigned long bad;		/* records or files that could not be used */
+	int quiet;			/* count bad records, do not print them */
 	struct uldt_htab files;		/* files records came from */
 };
 

@@ -27,6 +27,26 @@ report() {
 	err=$(cat "$workdir/err")
 }
 
+# check_sarif NAME: one TAP line: is $workdir/out.sarif valid SARIF 2.1.0?
+check_sarif() {
+	if ! "$PYTHON" -c 'import jsonschema' 2>/dev/null; then
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n # SKIP $1: no python3 jsonschema (python3-jsonschema)"
+		return
+	fi
+	why=$("$PYTHON" - "$SCHEMA" "$workdir/out.sarif" 2>&1 <<'EOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))
+errors = list(jsonschema.Draft4Validator(schema).iter_errors(log))
+for e in errors[:5]:
+    print("/".join(map(str, e.absolute_path)), e.message[:300])
+sys.exit(1 if errors else 0)
+EOF
+)
+	check $? "$1"
+}
+
 sigs_of() {
 	cat "$@" | "$JQ" -r '.kind + "/" + .signature' | sort -u | tr '\n' ' '
 }
@@ -97,22 +117,7 @@ check $? "text: one full report per signature: headline, locks, stacks, signatur
 # SARIF: valid against the 2.1.0 schema, one result per signature.
 report --format sarif "$in"/*
 printf '%s\n' "$out" >"$workdir/out.sarif"
-if ! "$PYTHON" -c 'import jsonschema' 2>/dev/null; then
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n # SKIP sarif schema: no python3 jsonschema (python3-jsonschema)"
-else
-	why=$("$PYTHON" - "$SCHEMA" "$workdir/out.sarif" 2>&1 <<'EOF'
-import json, sys, jsonschema
-schema = json.load(open(sys.argv[1]))
-log = json.load(open(sys.argv[2]))
-errors = list(jsonschema.Draft4Validator(schema).iter_errors(log))
-for e in errors[:5]:
-    print("/".join(map(str, e.absolute_path)), e.message[:300])
-sys.exit(1 if errors else 0)
-EOF
-)
-	check $? "sarif: valid against the SARIF 2.1.0 schema (rc $rc)"
-fi
+check_sarif "sarif: valid against the SARIF 2.1.0 schema (rc $rc)"
 got=$(printf '%s' "$out" | "$JQ" -r '.runs[0].results[].partialFingerprints."ulockdepSignature/v1"' | sort | tr '\n' ' ')
 why="got '$got', want '$all_sigs'"
 [ "$got" = "$all_sigs" ] && [ "$rc" -eq 1 ] &&
@@ -142,6 +147,13 @@ printf '%s' "$out" | "$JQ" -e '.runs[0].results[0] |
     .relatedLocations[0].physicalLocation.artifactLocation.uri == "file:///abs/deposit.c" and
     .relatedLocations[0].physicalLocation.region.startLine == 7' >/dev/null
 check $? "sarif: a frame's file:line is the result's location (URI-encoded)"
+printf '%s\n' "$out" >"$workdir/out.sarif"
+check_sarif "sarif: valid with physical locations"
+# A record whose stacks repeat (SARIF wants a result's stacks distinct).
+"$JQ" -c '.stacks += .stacks' "$workdir/lines.jsonl" >"$workdir/twice.jsonl"
+report --format sarif "$workdir/twice.jsonl"
+printf '%s\n' "$out" >"$workdir/out.sarif"
+check_sarif "sarif: valid when a record repeats its stacks"
 report "$workdir/lines.jsonl"
 printf '%s\n' "$out" | grep -q '^       audit+0x[0-9a-f]* (src/bank dir/abba.c:42) \[abba\]$'
 why="$out"
@@ -228,13 +240,15 @@ report "$workdir/does-not-exist"
 why="rc $rc"
 check $? "only bad input: exit 2"
 
-# A file that is not a report file at all: a few errors, not one per line.
-seq 1 1000 | sed 's/^/garbage /' >"$workdir/garbage"
-report "$workdir/garbage"
-why="rc $rc, $(printf '%s\n' "$err" | wc -l) error lines"
-[ "$rc" -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -le 22 ] &&
-    printf '%s\n' "$err" | grep -q 'more than 20 bad lines'
-check $? "a file of garbage: at most 21 errors, then skipped"
+# A file that is not a report file at all: a few errors, not one per
+# line; a good line after many bad ones still counts.
+{ seq 1 1000 | sed 's/^/garbage /'; printf '%s\n' "$good"; } >"$workdir/garbage"
+report --format json "$workdir/garbage"
+why="rc $rc, $(printf '%s\n' "$err" | wc -l) error lines: $(printf '%s\n' "$err" | tail -n 1)"
+[ "$rc" -eq 3 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 21 ] &&
+    printf '%s\n' "$err" | tail -n 1 | grep -q "^ulockdep: $workdir/garbage: 980 more bad lines not shown" &&
+    printf '%s' "$out" | "$JQ" -e '.count == 1 and .origin.line == 1001' >/dev/null
+check $? "1000 garbage lines: 20 errors and a count of the rest; the good line kept"
 
 # Binary input never crashes it.
 head -c 65536 /dev/urandom >"$workdir/random"
