@@ -437,6 +437,17 @@ uldt_reports_count(const struct uldt_reports *set)
 	return set->n;
 }
 
+int
+uldt_reports_has(const struct uldt_reports *set, const char *kind,
+    const char *signature)
+{
+	char key[512];
+	int n = snprintf(key, sizeof(key), "%s/%s", kind, signature);
+
+	return n > 0 && (size_t)n < sizeof(key) &&
+	    uldt_htab_find(&set->sigs, key, (size_t)n) != NULL;
+}
+
 static int
 cmp_rep(const void *a, const void *b)
 {

@@ -36,6 +36,9 @@ main(void)
 			bad++;
 	}
 	is_int(bad, 0, "each found again with its value");
+	ok(uldt_htab_find(&h, "sig/0000000000001eef", 20) != NULL &&
+	    uldt_htab_find(&h, "sig/0000000000001eee", 20) == NULL,
+	    "find: present and absent keys");
 	struct uldt_hent *e = uldt_htab_get(&h, "sig/0000000000000000", 20, 1,
 	    &created);
 	ok(e != NULL && !created && h.n == 100000,
