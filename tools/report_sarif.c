@@ -241,7 +241,8 @@ put_properties(FILE *out, const struct uldt_rep *r,
 	if (r->file != NULL) {
 		fputs(",\"origin\":", out);
 		uldt_json_put_str(out, r->file);
-		fprintf(out, ",\"originLine\":%ld", r->line);
+		if (r->line > 0)
+			fprintf(out, ",\"originLine\":%ld", r->line);
 	}
 	putc('}', out);
 }

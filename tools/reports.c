@@ -348,8 +348,6 @@ uldt_reports_add(struct uldt_reports *set, const char *rec, size_t len,
 		}
 	}
 	add_procs(set, rep, &doc.root);
-	if (file != NULL)
-		uldt_htab_get(&set->files, file, strlen(file), 1, NULL);
 	rc = 0;
 	goto out;
 oom:
