@@ -187,6 +187,12 @@ why="rc $rc $err"
 [ "$rc" -eq 1 ] && [ -z "$out" ] && "$JQ" -e '.origin.file == "<stdin>" and .count == 1' "$workdir/o.json" >/dev/null
 check $? "- reads stdin, -o writes the file"
 
+# Output that cannot be written is an error too (a full disk in CI).
+report -o /dev/full "$in"/abba.*
+why="rc $rc: $err"
+[ "$rc" -eq 3 ] && printf '%s\n' "$err" | grep -q '^ulockdep: /dev/full: write error: '
+check $? "an output write error: named, exit 3"
+
 # Exit status: 0 when nothing was reported (an empty report file).
 : >"$workdir/empty.1"
 report "$workdir/empty.1"
