@@ -102,7 +102,7 @@ why="rc $rc: $out"
     printf '%s\n' "$out" | grep -q "^  1\. $(echo $abba_sig): 2 times, first seen 20" &&
     printf '%s\n' "$out" | grep -q '^     classes: accounts_lock, audit_lock$' &&
     printf '%s\n' "$out" | grep -q '^     classes: mutex_A, mutex_B$' &&
-    printf '%s\n' "$out" | grep -q '^     2 processes: pid [0-9]*, pid [0-9]*$'
+    printf '%s\n' "$out" | grep -q '^     2 processes: pid [0-9]* on [^ ]* ([^)]*/abba), pid [0-9]* on [^ ]* ([^)]*/abba)$'
 check $? "text: a summary with counts, first seen, classes and processes"
 
 [ "$(printf '%s\n' "$out" | grep -c '^WARNING: possible circular locking dependency detected$')" -eq 2 ] &&
@@ -111,7 +111,7 @@ check $? "text: a summary with counts, first seen, classes and processes"
     printf '%s\n' "$out" | grep -q '^ #0: 0x[0-9a-f]* (accounts_lock) mutex$' &&
     printf '%s\n' "$out" | grep -q '^\[dependency\] audit_lock taken while holding accounts_lock, by deposit/[0-9]*:$' &&
     printf '%s\n' "$out" | grep -q '^       audit+0x[0-9a-f]* \[abba\]$' &&
-    printf '%s\n' "$out" | grep -q '^what to do: Take these locks in one order'
+    printf '%s\n' "$out" | grep -qi '^what to do: take these locks in one order'
 check $? "text: one full report per signature: headline, locks, stacks, signature"
 
 # SARIF: valid against the 2.1.0 schema, one result per signature.
