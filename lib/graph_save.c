@@ -191,24 +191,10 @@ put_signals(struct uld__buf *b, uint64_t sigs)
 static void
 header(struct uld__buf *b, const void *arg)
 {
-	char exe[PATH_MAX + 1];
-	struct utsname u;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
 	(void)arg;
 	uld__buf_printf(b, "{\"format\":\"ulockdep-graph\",\"version\":1,"
-			   "\"pid\":%d,\"exe\":", (int)getpid());
-	if (n > 0) {
-		exe[n] = '\0';
-		uld__buf_json_str(b, exe);
-	} else {
-		uld__buf_puts(b, "null");
-	}
-	uld__buf_puts(b, ",\"host\":");
-	if (uname(&u) == 0)
-		uld__buf_json_str(b, u.nodename);
-	else
-		uld__buf_puts(b, "null");
+			   "\"pid\":%d", (int)getpid());
+	uld__json_process(b);
 	uld__buf_puts(b, ",\"time\":");
 	uld__json_time(b);
 	uld__buf_puts(b, ",\"ulockdep\":\"" PACKAGE_VERSION "\","

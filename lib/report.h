@@ -145,6 +145,8 @@ void uld__report_json(struct uld__buf *b, const struct uld__report *r);
  * ISO 8601 UTC. */
 void uld__json_frames(struct uld__buf *b, void *const *ips, uint32_t n);
 void uld__json_time(struct uld__buf *b);
+/* ,"exe":..,"host":..: which program on which machine. */
+void uld__json_process(struct uld__buf *b);
 /* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
 void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
 /* The body of the irq kinds (report_irq.c). */

@@ -119,8 +119,8 @@ irq_fields(struct uld__buf *b, const struct uld__report *r)
  * nightly run, so `ulockdep report` tells processes apart by host and
  * names the binary.  readlink and uname are async-signal-safe.
  */
-static void
-process_fields(struct uld__buf *b)
+void
+uld__json_process(struct uld__buf *b)
 {
 	char exe[4096];
 	struct utsname u;
@@ -146,7 +146,7 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_printf(b, "{\"kind\":\"%s\",\"pid\":%d,\"tid\":%d,\"thread\":",
 	    uld__report_kind_name(r->kind), (int)getpid(), (int)r->tid);
 	uld__buf_json_str(b, r->thread);
-	process_fields(b);
+	uld__json_process(b);
 	uld__buf_puts(b, ",\"headline\":");
 	uld__buf_json_str(b, r->headline[0] ? r->headline
 					    : uld__report_headline(r->kind));
