@@ -25,6 +25,52 @@ struct uld__symbol {
 	uintptr_t offset;	/* queried address - start */
 };
 
+/*
+ * One frame of a stack, symbolized: what reports and the saved graph show
+ * (contract.md: {ip, function, offset, module, file, line}).  `ip` is a
+ * return address, as stacks hold them: it is looked up at ip - 1, so a call
+ * at the very end of a function is not named after the next one.
+ *
+ * When the call was inlined, inl[0..ninline) are the inlined functions,
+ * innermost first, each shown as an extra frame (same ip) before the real
+ * one: inl[0] is where ip lies; inl[i + 1] is where inl[i] was called from;
+ * file:line of the frame itself is where the outermost inlined function was
+ * called from (eu-addr2line -i, the kernel's decoded stack traces).
+ *
+ * Every string lives as long as the process.
+ */
+#define ULD_SYM_MAX_INLINE 8
+
+struct uld__frame_inline {
+	const char *function;	/* the inlined function, or NULL */
+	const char *file;	/* source file, or NULL */
+	unsigned line;		/* 0: unknown */
+};
+
+struct uld__frame {
+	const void *ip;		/* as given */
+	const char *function;	/* ELF symbol containing ip - 1, or NULL */
+	uintptr_t offset;	/* ip - function start; ip - module base
+				 * when function is NULL */
+	size_t size;		/* the function's size (0: unknown) */
+	const char *module;	/* path of the module, or NULL */
+	uintptr_t module_base;	/* its load address (dlpi_addr) */
+	const char *file;	/* source file of the call (DWARF), or NULL:
+				 * relative to the compilation directory */
+	unsigned line;		/* 0: unknown */
+	unsigned ninline;
+	struct uld__frame_inline inl[ULD_SYM_MAX_INLINE];
+};
+
+/*
+ * Fill *out for the return address ip: function, offset, module always
+ * (as far as known); file, line and inlined frames from DWARF when the
+ * module has debug info and we are not in a signal handler (see
+ * symframe.c).  Returns 0 when the function is named, -1 otherwise.
+ * Not for the fast path: the first lookup of a module reads its files.
+ */
+int uld__sym_frame(const void *ip, struct uld__frame *out);
+
 /* The function containing code address ip.  0 when found. */
 int uld__sym_function(const void *ip, struct uld__symbol *out);
 /* The data object containing addr.  0 when found. */
