@@ -4,7 +4,8 @@
  * dladdr() only sees the dynamic symbol table, which lacks static
  * functions and nearly every variable of an executable; lock classes of
  * statically initialised locks are named by their variable, so we read
- * .symtab ourselves (falling back to .dynsym when the file is stripped).
+ * .symtab ourselves: the module's, else its separate debug file's (found
+ * by build ID or .gnu_debuglink, as libc6-dbg installs them), else .dynsym.
  *
  * Owns the module cache, under uld__sym_lock (rank 2, mutex.h).  Not
  * async-signal-safe (it may open and map files); never called from a
@@ -19,6 +20,7 @@
 struct uld__symbol {
 	const char *module;	/* path of the module, or NULL */
 	uintptr_t module_base;	/* its load address (dlpi_addr) */
+	const char *debug_file;	/* its separate debug file, or NULL */
 	const char *name;	/* symbol name, or NULL */
 	uintptr_t start;	/* run-time address of the symbol */
 	size_t size;
