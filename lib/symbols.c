@@ -25,6 +25,7 @@
 #include "alloc.h"
 #include "mutex.h"
 #include "out.h"
+#include "srcline.h"
 #include "util.h"
 
 /* Where separate debug files are installed (gdb's and libdw's default). */
@@ -567,11 +568,15 @@ void
 uld__sym_prefork(void)
 {
 	uld__mutex_lock(&uld__sym_lock);
+	uld__symframe_prefork();
+	uld__srcline_prefork();
 }
 
 void
 uld__sym_postfork(int child)
 {
+	uld__srcline_postfork(child);
+	uld__symframe_postfork(child);
 	if (child)
 		uld__mutex_reset(&uld__sym_lock);
 	else

@@ -88,7 +88,11 @@ int uld__sym_in_module(const void *ip, const char *const *needles);
 void uld__sym_init_own(void);
 /* addr (code or data) lies in one of those modules.  Allocates nothing. */
 int uld__sym_is_own(const void *addr);
-/* fork(): hold the symbol lock across it; release (parent) or reset. */
+/* The frame cache's lock (symframe.c), for the fork hooks below. */
+void uld__symframe_prefork(void);
+void uld__symframe_postfork(int child);
+/* fork(): hold the symbol, frame and srcline locks across it; release
+ * (parent) or reset. */
 void uld__sym_prefork(void);
 void uld__sym_postfork(int child);
 
