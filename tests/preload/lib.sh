@@ -60,6 +60,15 @@ classes_of() {
 	printf '%s\n' "$1" | "$JQ" -r '(.cycle // [.locks[].class]) | unique | join(",")'
 }
 
+# line_of FILE TEXT: the number of the one line of FILE (under the source
+# tree) that contains TEXT; "NOLINE" unless exactly one does, so a class
+# name or frame compared with it cannot match by accident.
+line_of() {
+	n=$(grep -nF -- "$2" "$ULD_SRCDIR/$1" | cut -d: -f1)
+	[ "$(printf '%s\n' "$n" | grep -c .)" -eq 1 ] || n=NOLINE
+	printf '%s' "$n"
+}
+
 finish() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
