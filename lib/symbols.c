@@ -35,6 +35,7 @@ struct sym {
 	uintptr_t value; /* link-time address (st_value) */
 	size_t size;
 	const char *name;
+	int rank; /* among aliases, the lowest is shown (alias_rank) */
 };
 
 struct seg {
@@ -95,6 +96,26 @@ sort_syms(struct sym *a, size_t n)
 	}
 }
 
+/*
+ * Which of several names of one address to show: the one with a size,
+ * then the exported one (GLOBAL, then WEAK: __libc_start_main, not
+ * __libc_start_main_impl), then the fewest leading underscores (clone3,
+ * not __GI___clone3).  Ties go to strcmp, so the choice never depends on
+ * the table's order: names made of it (classes) stay the same.
+ */
+static int
+alias_rank(const Elf64_Sym *s, const char *name)
+{
+	int bind = ELF64_ST_BIND(s->st_info);
+	int r = s->st_size ? 0 : 1000;
+	int u = 0;
+
+	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
+	while (name[u] == '_')
+		u++;
+	return r + u;
+}
+
 /* Collect FUNC and OBJECT symbols of one symbol table section. */
 static void
 read_symtab(struct module *m, const char *map, size_t mapsz,
@@ -130,6 +151,17 @@ read_symtab(struct module *m, const char *map, size_t mapsz,
 			arr[k].value = s->st_value;
 			arr[k].size = s->st_size;
 			arr[k].name = strtab + s->st_name;
+			/* A debug file's .symtab spells versions into names
+			 * (__libc_start_main@@GLIBC_2.34): show the name. */
+			const char *at = strchr(arr[k].name, '@');
+			char *bare = at ? uld__malloc(at - arr[k].name + 1)
+					: NULL;
+			if (bare != NULL) {
+				memcpy(bare, arr[k].name, at - arr[k].name);
+				bare[at - arr[k].name] = '\0';
+				arr[k].name = bare;
+			}
+			arr[k].rank = alias_rank(s, arr[k].name);
 			k++;
 		}
 		sort_syms(arr, k);
@@ -425,9 +457,13 @@ lookup(const struct sym *arr, size_t n, uintptr_t v, int contain)
 	if (lo == 0)
 		return NULL;
 	const struct sym *s = &arr[lo - 1];
-	/* Aliases share an address: prefer one that has a size. */
-	while (s > arr && s[-1].value == s->value && s->size == 0)
-		s--;
+	/* Aliases share an address: show the best name (alias_rank). */
+	for (const struct sym *a = s; a > arr && a[-1].value == s->value;) {
+		a--;
+		if (a->rank < s->rank ||
+		    (a->rank == s->rank && strcmp(a->name, s->name) < 0))
+			s = a;
+	}
 	/* Data must lie inside the object.  Code may follow a size-less
 	 * (assembler) symbol; past the end of a sized one it belongs to a
 	 * function the table does not list (a stripped library's static
