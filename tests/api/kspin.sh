@@ -52,7 +52,7 @@ expect irq_disabled_sleep sleep_in_atomic '' 66
 expect irq_restored_sleep silent
 # The init site, named by its file:line (the one spin_lock_init call of
 # node_init); the pattern is a glob, hence the escaped brackets.
-expect nested recursive_locking "l \\[kspin.c:$(line_of tests/api/kspin.c '	spin_lock_init(l);')\\]" 66
+expect nested recursive_locking "l \\[$(site tests/api/kspin.c '	spin_lock_init(l);')\\]" 66
 expect nested_annotated silent
 expect trylock silent
 

@@ -119,9 +119,12 @@ matches() {
 }
 
 # at_lines TEXT: each @NAME replaced by the line of cases.c marked
-# /* @NAME */ (exactly one, or NOLINE, which matches no class).
+# /* @NAME */ (exactly one, or NOLINE, which matches no class); built
+# without libdw, "cases.c:@NAME" stands for any function+offset.
 at_lines() {
 	t=$1
+	[ "${ULD_LIBDW:-yes}" = yes ] ||
+	    t=$(printf '%s' "$t" | sed 's/cases\.c:@[A-Za-z0-9_]*/*+0x*/g')
 	while :; do
 		tag=$(printf '%s' "$t" | sed -n 's/.*@\([A-Za-z0-9_]*\).*/\1/p')
 		[ -z "$tag" ] && break

@@ -14,6 +14,7 @@
 
 #include "class.h"
 #include "init.h"
+#include "symbols.h"
 #include "tap.h"
 
 static pthread_mutex_t lone_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -90,10 +91,19 @@ test_registry(void)
 {
 	record_site(); int site_line = __LINE__;
 	const void *site = site_ip;
-	char want_site[32], want[64], want_sub[96];
+	char want_site[32] = "", want[64], want_sub[96];
 	struct uld__class *a, *b, *c, *s1, *s2, *n1, *n2, *n3;
 
+#if ULD_HAVE_LIBDW
 	snprintf(want_site, sizeof(want_site), "test_class.c:%d", site_line);
+#else
+	/* No DWARF: function+offset, the offset is the compiler's. */
+	struct uld__symbol sym;
+	(void)site_line;
+	if (uld__sym_function((const char *)site - 1, &sym) == 0)
+		snprintf(want_site, sizeof(want_site), "%s+0x%lx", sym.name,
+		    (unsigned long)((uintptr_t)site - sym.start));
+#endif
 	snprintf(want, sizeof(want), "lone_lock [%s]", want_site);
 	snprintf(want_sub, sizeof(want_sub), "%s/2", want);
 	a = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
