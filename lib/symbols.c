@@ -18,6 +18,7 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -214,6 +215,36 @@ map_elf(const char *path, struct elf_map *e)
 	return 0;
 }
 
+/*
+ * The vDSO (linux-vdso.so.1) has no file: its whole ELF image, section
+ * headers and .dynsym included, is mapped where AT_SYSINFO_EHDR says.
+ */
+static int
+vdso_elf(const struct module *m, struct elf_map *e)
+{
+	uintptr_t eh = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
+
+	for (int i = 0; eh != 0 && i < m->nsegs; i++) {
+		if (eh < m->segs[i].lo || eh >= m->segs[i].hi)
+			continue;
+		/* The section headers lie past p_memsz, in its last page. */
+		uintptr_t page = (uintptr_t)getpagesize();
+		e->map = (const char *)eh;
+		e->size = ((m->segs[i].hi + page - 1) & ~(page - 1)) - eh;
+		e->eh = (const void *)e->map;
+		if (e->size < sizeof(Elf64_Ehdr) ||
+		    memcmp(e->eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+		    e->eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+		    e->eh->e_shentsize != sizeof(Elf64_Shdr) ||
+		    e->eh->e_shoff + (size_t)e->eh->e_shnum *
+			    sizeof(Elf64_Shdr) > e->size)
+			return -1;
+		e->sh = (const void *)(e->map + e->eh->e_shoff);
+		return 0;
+	}
+	return -1;
+}
+
 /* The section of that type (the named one when name is not NULL). */
 static const Elf64_Shdr *
 find_section(const struct elf_map *e, unsigned type, const char *name)
@@ -312,8 +343,11 @@ load_symbols(struct module *m)
 	struct elf_map e, d;
 
 	m->loaded = 1;
-	if (map_elf(m->path, &e) != 0)
+	if (map_elf(m->path, &e) != 0) {
+		if (vdso_elf(m, &e) == 0)
+			read_best_symtab(m, &e);
 		return;
+	}
 	int has_symtab = find_section(&e, SHT_SYMTAB, NULL) != NULL;
 	int has_dwarf = find_section(&e, SHT_PROGBITS, ".debug_info") != NULL;
 	if (!has_symtab || !has_dwarf)
