@@ -71,6 +71,16 @@ code_label(struct uld__buf *b, const void *ip)
 }
 
 void
+uld__report_at(struct uld__buf *b, const void *ip)
+{
+	if (ip == NULL)
+		uld__buf_puts(b, "(no stack)");
+	else
+		code_label(b, ip);
+	uld__buf_putc(b, '\n');
+}
+
+void
 uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
     int indent)
 {
@@ -262,7 +272,7 @@ bad_unlock_body(struct uld__buf *b, const struct uld__report *r)
 	    (int)r->tid);
 	uld__report_lock_label(b, l);
 	uld__buf_puts(b, " at:\n");
-	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n > 0 ? 1 : 0, 0);
+	uld__report_at(b, r->stacks[0].n > 0 ? r->stacks[0].ips[0] : NULL);
 	if (r->other_owner)
 		uld__buf_printf(b, "but this thread does not hold it: it is "
 				   "held by %s/%d.\n\n",
@@ -306,7 +316,7 @@ static void
 sleep_body(struct uld__buf *b, const struct uld__report *r)
 {
 	uld__buf_printf(b, "%s called at ", r->sleeper);
-	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n ? 1 : 0, 0);
+	uld__report_at(b, r->stacks[0].n > 0 ? r->stacks[0].ips[0] : NULL);
 	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): %d, in_irq: %d, "
 			   "pid: %d, name: %s\n\n",
 	    r->spins_held + (r->irq_in != 0), r->irqs_off > 0,
@@ -362,8 +372,7 @@ stuck_body(struct uld__buf *b, const struct uld__report *r)
 	    r->waited_ms);
 	uld__report_lock_label(b, &r->locks[0]);
 	uld__buf_puts(b, ", waiting at: ");
-	void *at = (void *)r->locks[0].ip;
-	uld__report_frames(b, &at, at ? 1 : 0, 0);
+	uld__report_at(b, r->locks[0].ip);
 	if (r->other_owner) {
 		uld__buf_printf(b, "\nowner: %s/%d, which took it at:\n",
 		    r->other_thread, (int)r->other_owner);
