@@ -88,7 +88,14 @@ int uld__sym_in_module(const void *ip, const char *const *needles);
 void uld__sym_init_own(void);
 /* addr (code or data) lies in one of those modules.  Allocates nothing. */
 int uld__sym_is_own(const void *addr);
-/* The frame cache's lock (symframe.c), for the fork hooks below. */
+/*
+ * The watchdog thread symbolizes for signal handlers (symframe.c): it
+ * waits on the futex word uld__symframe_posted() as well as its timer,
+ * and calls uld__symframe_serve() when it wakes.
+ */
+int *uld__symframe_posted(void);
+void uld__symframe_serve(void);
+/* The frame cache's locks (symframe.c), for the fork hooks below. */
 void uld__symframe_prefork(void);
 void uld__symframe_postfork(int child);
 /* fork(): hold the symbol, frame and srcline locks across it; release

@@ -9,7 +9,8 @@
  *
  * frames handler: a SIGUSR1 handler sleeps (usleep): one sleep_in_atomic,
  * made and symbolized inside the handler; its stack goes on past the
- * signal trampoline into the code the signal interrupted.
+ * signal trampoline into the code the signal interrupted.  A lock taken
+ * first starts the watchdog thread, which runs libdw for the handler.
  *
  * The lines frames.sh checks are marked with comments it greps for.
  */
@@ -69,6 +70,8 @@ main(int argc, char **argv)
 		r_then_a(); /* @main_r_then_a */
 	} else if (argc > 1 && strcmp(argv[1], "handler") == 0) {
 		struct sigaction sa;
+		pthread_mutex_lock(&lock_a);
+		pthread_mutex_unlock(&lock_a);
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_usr1;
 		sigaction(SIGUSR1, &sa, NULL);

@@ -95,12 +95,21 @@ why="$(printf '%s\n' "$json" | "$JQ" -c '.kind' 2>&1 | tr '\n' ' ') exit $status
 check $? "handler: one report, sleep_in_atomic, nothing else"
 
 # Unwound from the handler through the signal trampoline into the code it
-# interrupted, every frame named (file:line only for frames symbolized
-# before, outside a handler: libdw must not run in one).
+# interrupted, every frame named.
 why=$(printf '%s' "$json" | "$JQ" -c '[.stacks[0].frames[].function]')
 jqok '[.stacks[0].frames[].function] as $f | all($f[]; . != null) and $f[0]=="on_usr1" and
     ($f|index("__restore_rt")) < ($f|index("interrupted")) and
     ($f|index("interrupted")) < ($f|index("main"))'
 check $? "handler: stack on_usr1 < __restore_rt < interrupted < main, every frame named"
+
+# ... with file:line, though libdw must not run in a handler: the
+# watchdog thread ran it.
+h='[.stacks[0].frames[] | select(.function=="on_usr1" or .function=="interrupted" or .function=="main") | [.function, .file, .line]]'
+why="got $(printf '%s' "$json" | "$JQ" -c "$h")"
+if ! skip_nodw "handler: file:line"; then
+	jqok "$h == [[\"on_usr1\", \$f, $(at on_usr1)], [\"interrupted\", \$f, $(at interrupted)],
+	    [\"main\", \$f, $(at main_interrupted)]]" --arg f "$SRC"
+	check $? "handler: on_usr1 ($SRC:$(at on_usr1)), interrupted ($SRC:$(at interrupted)), main ($SRC:$(at main_interrupted))"
+fi
 
 finish
