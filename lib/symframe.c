@@ -41,7 +41,6 @@
  * or a class is named, never on the lock fast path.
  */
 #include <string.h>
-
 #include <time.h>
 
 #include "alloc.h"
@@ -231,10 +230,14 @@ uld__sym_frame(const void *ip, struct uld__frame *out)
 	out->ip = ip;
 	if (ip == NULL)
 		return -1;
+	int found = uld__sym_function(pc, &s) == 0;
 	/* Not found at ip - 1: ip may be no return address but the start of
 	 * a signal trampoline (__restore_rt), where a handler "returns". */
-	if (uld__sym_function(pc, &s) == 0 ||
-	    (uld__sym_function(ip, &s) == 0 && s.offset == 0 && (pc = ip))) {
+	if (!found && uld__sym_function(ip, &s) == 0 && s.offset == 0) {
+		found = 1;
+		pc = ip;
+	}
+	if (found) {
 		out->function = s.name;
 		out->offset = (uintptr_t)ip - s.start;
 		out->size = s.size;
