@@ -99,10 +99,11 @@ sort_syms(struct sym *a, size_t n)
 
 /*
  * Which of several names of one address to show: the one with a size,
- * then the exported one (GLOBAL, then WEAK: __libc_start_main, not
- * __libc_start_main_impl), then the fewest leading underscores (clone3,
- * not __GI___clone3).  Ties go to strcmp, so the choice never depends on
- * the table's order: names made of it (classes) stay the same.
+ * then an exported one (GLOBAL or WEAK: __libc_start_main, not
+ * __libc_start_main_impl), then the fewest leading underscores (nanosleep,
+ * not __nanosleep; clone3, not __GI___clone3).  Ties go to strcmp, so the
+ * choice never depends on the table's order: names made of it (classes)
+ * stay the same.
  */
 static int
 alias_rank(const Elf64_Sym *s, const char *name)
@@ -111,7 +112,7 @@ alias_rank(const Elf64_Sym *s, const char *name)
 	int r = s->st_size ? 0 : 1000;
 	int u = 0;
 
-	r += bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 100 : 200;
+	r += bind == STB_GLOBAL || bind == STB_WEAK ? 0 : 100;
 	while (name[u] == '_')
 		u++;
 	return r + u;
