@@ -103,6 +103,29 @@ uld__name_code(const void *ip, char *buf, size_t len)
 }
 
 void
+uld__name_site(const void *ip, char *buf, size_t len)
+{
+	struct uld__frame f;
+	struct uld__buf b;
+
+	uld__sym_frame(ip, &f);
+	/* The innermost position: the lock call itself, even inside an
+	 * inlined helper. */
+	const char *file = f.ninline ? f.inl[0].file : f.file;
+	unsigned line = f.ninline ? f.inl[0].line : f.line;
+	if (file == NULL || line == 0) {
+		uld__name_code(ip, buf, len);
+		return;
+	}
+	/* The basename: the same whatever the build directory or layout,
+	 * on every machine (signatures hash class names). */
+	const char *base = strrchr(file, '/');
+	uld__buf_init(&b, buf, len);
+	uld__buf_printf(&b, "%s:%u", base ? base + 1 : file, line);
+	uld__buf_str(&b);
+}
+
+void
 uld__name_variable(const void *addr, enum uld_lock_type type, int element,
     char *buf, size_t len, const void **class_key)
 {
@@ -149,14 +172,14 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	case ULD_CLASS_INIT_SITE:
 	case ULD_CLASS_ACQUIRE_SITE: {
 		/*
-		 * "stats_lock [main+0x12]": the site is the class, but people
+		 * "stats_lock [stats.c:12]": the site is the class, but people
 		 * know a lock by its variable; when the first lock of the
 		 * class lives in one, lead with its name (lockdep names a
 		 * class after the lock expression at its init site).
 		 */
 		char site[256], var[256];
 		struct uld__buf b;
-		uld__name_code(key, site, sizeof(site));
+		uld__name_site(key, site, sizeof(site));
 		var[0] = '\0';
 		if (lock != NULL && uld__sym_is_static(lock))
 			uld__name_variable(lock, type, 0, var, sizeof(var),

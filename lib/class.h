@@ -94,6 +94,13 @@ struct uld__class *uld__class_first(void);
 /* A name for a function address: "func+0x1c", or "module+0x1234". */
 void uld__name_code(const void *ip, char *buf, size_t len);
 /*
+ * A name for a call site (a return address): "stats.c:12" when DWARF
+ * knows the line (the innermost one, inside an inlined helper too), else
+ * as uld__name_code.  In a signal handler, DWARF is used only for sites
+ * already symbolized outside one (symframe.c).
+ */
+void uld__name_site(const void *ip, char *buf, size_t len);
+/*
  * A name for a lock variable: "lock_a", "table[3]", "obj+0x10"; "" when
  * addr is not in a static variable.  With `element`, an array element is
  * named "table[]" (the class of all its elements).

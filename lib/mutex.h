@@ -18,7 +18,14 @@
  *				never held with retire_lock but at fork
  *	3. registry_lock	the list of live threads (thread.c)
  *	4. uld__sym_lock	the module and symbol cache (symbols.c)
- * fork() takes all five in this order, then urcu-bp's (init.c).
+ *	5a. req_lock		a signal handler's request to the watchdog
+ *				to symbolize a frame (symframe.c)
+ *	5b. slot_lock		that request's fields, held alone, briefly
+ *	5c. frame_lock		the cache of symbolized frames (symframe.c);
+ *				held briefly, never across libdw
+ *	6. srcline_lock		the Dwfl of each module (srcline.c), held
+ *				across libdw calls, with none of 2..5
+ * fork() takes all nine in this order, then urcu-bp's (init.c).
  */
 #ifndef ULD_MUTEX_H
 #define ULD_MUTEX_H

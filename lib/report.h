@@ -160,7 +160,11 @@ void uld__report_text_irq(struct uld__buf *b, const struct uld__report *r);
 /* "B taken while holding A" for edge k of the cycle. */
 void uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
     uint32_t k);
-/* One stack frame per line, each indented by `indent` spaces. */
+/* One location on one line, then a newline: "helper (f.c:20) [inline] in
+ * func+0x1c/0x80 (f.c:33) [module]"; "(no stack)" for NULL. */
+void uld__report_at(struct uld__buf *b, const void *ip);
+/* One stack frame per line, each indented by `indent` spaces; inlined
+ * functions first, each on a line of its own marked [inline]. */
 void uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
     int indent);
 

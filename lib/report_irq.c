@@ -27,7 +27,7 @@ lock_line(struct uld__buf *b, const struct uld__rlock *l)
 	uld__usage_chars(l->class, u);
 	uld__report_lock_label(b, l);
 	uld__buf_printf(b, "{%s}, at: ", u);
-	uld__report_frames(b, &at, at ? 1 : 0, 0);
+	uld__report_at(b, at);
 }
 
 /* The thread and its irq state, kernel style. */

@@ -33,29 +33,51 @@ iso_time(struct uld__buf *b)
 	    ts.tv_nsec / 1000000);
 }
 
+/* One frame object; inlined frames carry "inlined":true. */
+static void
+frame_obj(struct uld__buf *b, const struct uld__frame *f, const char *function,
+    const char *file, unsigned line, int inl)
+{
+	uld__buf_printf(b, "{\"ip\":\"%p\",\"function\":", f->ip);
+	if (function)
+		uld__buf_json_str(b, function);
+	else
+		uld__buf_puts(b, "null");
+	uld__buf_printf(b, ",\"offset\":%lu,\"module\":",
+	    (unsigned long)f->offset);
+	if (f->module)
+		uld__buf_json_str(b, f->module);
+	else
+		uld__buf_puts(b, "null");
+	uld__buf_puts(b, ",\"file\":");
+	if (file && line) {
+		uld__buf_json_str(b, file);
+		uld__buf_printf(b, ",\"line\":%u", line);
+	} else {
+		uld__buf_puts(b, "null,\"line\":null");
+	}
+	uld__buf_puts(b, inl ? ",\"inlined\":true}" : "}");
+}
+
 static void
 frames(struct uld__buf *b, void *const *ips, uint32_t n)
 {
+	int first = 1;
+
 	uld__buf_putc(b, '[');
 	for (uint32_t i = 0; i < n; i++) {
-		struct uld__symbol s;
-		const char *ip = ips[i];
-		int found = uld__sym_function(ip - 1, &s) == 0;
-
-		uld__buf_printf(b, "%s{\"ip\":\"%p\",\"function\":", i ? "," : "",
-		    ip);
-		if (found)
-			uld__buf_json_str(b, s.name);
-		else
-			uld__buf_puts(b, "null");
-		uld__buf_printf(b, ",\"offset\":%lu,\"module\":",
-		    (unsigned long)((uintptr_t)ip -
-			(found ? s.start : s.module_base)));
-		if (s.module)
-			uld__buf_json_str(b, s.module);
-		else
-			uld__buf_puts(b, "null");
-		uld__buf_puts(b, ",\"file\":null,\"line\":null}");
+		struct uld__frame f;
+		uld__sym_frame(ips[i], &f);
+		/* Inlined functions first, each as its own frame. */
+		for (unsigned k = 0; k < f.ninline; k++) {
+			uld__buf_puts(b, first ? "" : ",");
+			first = 0;
+			frame_obj(b, &f, f.inl[k].function, f.inl[k].file,
+			    f.inl[k].line, 1);
+		}
+		uld__buf_puts(b, first ? "" : ",");
+		first = 0;
+		frame_obj(b, &f, f.function, f.file, f.line, 0);
 	}
 	uld__buf_putc(b, ']');
 }

@@ -17,26 +17,67 @@ basename_of(const char *path)
 	return s ? s + 1 : (path ? path : "?");
 }
 
-/* "func+0x1c/0x80 [module]" for a return address (looked up at ip-1, so a
- * call at the very end of a function is not named after the next one). */
+/* " (file:line)" when DWARF knows it. */
 static void
-code_label(struct uld__buf *b, const void *ip, int is_return)
+src_pos(struct uld__buf *b, const char *file, unsigned line)
 {
-	struct uld__symbol s;
-	const char *lookup = (const char *)ip - (is_return && ip ? 1 : 0);
+	if (file != NULL && line != 0)
+		uld__buf_printf(b, " (%s:%u)", file, line);
+}
 
-	if (ip == NULL) {
+/* "helper (abba.c:20) [inline]": a function inlined at this frame. */
+static void
+inline_label(struct uld__buf *b, const struct uld__frame_inline *in)
+{
+	uld__buf_puts(b, in->function ? in->function : "?");
+	src_pos(b, in->file, in->line);
+	uld__buf_puts(b, " [inline]");
+}
+
+/* "func+0x1c/0x80 (file.c:12) [module]" for a return address, in the
+ * kernel's decoded layout; "module+0x891f5" when no symbol names it. */
+static void
+frame_label(struct uld__buf *b, const struct uld__frame *f)
+{
+	if (f->ip == NULL) {
 		uld__buf_puts(b, "?");
-	} else if (uld__sym_function(lookup, &s) == 0) {
-		uld__buf_printf(b, "%s+0x%lx/0x%lx [%s]", s.name,
-		    (unsigned long)((uintptr_t)ip - s.start),
-		    (unsigned long)s.size, basename_of(s.module));
-	} else if (s.module != NULL) {
-		uld__buf_printf(b, "%s+0x%lx", basename_of(s.module),
-		    (unsigned long)((uintptr_t)ip - s.module_base));
+	} else if (f->function != NULL) {
+		uld__buf_printf(b, "%s+0x%lx/0x%lx", f->function,
+		    (unsigned long)f->offset, (unsigned long)f->size);
+		src_pos(b, f->file, f->line);
+		uld__buf_printf(b, " [%s]", basename_of(f->module));
+	} else if (f->module != NULL) {
+		uld__buf_printf(b, "%s+0x%lx", basename_of(f->module),
+		    (unsigned long)f->offset);
+		src_pos(b, f->file, f->line);
 	} else {
-		uld__buf_printf(b, "%p", ip);
+		uld__buf_printf(b, "%p", f->ip);
 	}
+}
+
+/* One location on one line (a lock's "at:"): the innermost inlined
+ * function first, "in" the frame that holds it. */
+static void
+code_label(struct uld__buf *b, const void *ip)
+{
+	struct uld__frame f;
+
+	uld__sym_frame(ip, &f);
+	if (f.ninline > 0) {
+		inline_label(b, &f.inl[0]);
+		uld__buf_puts(b, " in ");
+	}
+	frame_label(b, &f);
+}
+
+void
+uld__report_at(struct uld__buf *b, const void *ip)
+{
+	if (ip == NULL)
+		uld__buf_puts(b, "(no stack)");
+	else
+		code_label(b, ip);
+	uld__buf_putc(b, '\n');
 }
 
 void
@@ -48,8 +89,17 @@ uld__report_frames(struct uld__buf *b, void *const *ips, uint32_t n,
 		return;
 	}
 	for (uint32_t i = 0; i < n; i++) {
+		struct uld__frame f;
+		uld__sym_frame(ips[i], &f);
+		/* Inlined functions first, as their own frames (the
+		 * kernel's decoded stack traces). */
+		for (unsigned k = 0; k < f.ninline; k++) {
+			uld__buf_printf(b, "%*s", indent, "");
+			inline_label(b, &f.inl[k]);
+			uld__buf_putc(b, '\n');
+		}
 		uld__buf_printf(b, "%*s", indent, "");
-		code_label(b, ips[i], 1);
+		frame_label(b, &f);
 		uld__buf_putc(b, '\n');
 	}
 }
@@ -83,7 +133,7 @@ lock_line(struct uld__buf *b, const struct uld__rlock *l)
 {
 	uld__report_lock_label(b, l);
 	uld__buf_puts(b, ", at: ");
-	code_label(b, l->ip, 1);
+	code_label(b, l->ip);
 	uld__buf_putc(b, '\n');
 }
 
@@ -222,7 +272,7 @@ bad_unlock_body(struct uld__buf *b, const struct uld__report *r)
 	    (int)r->tid);
 	uld__report_lock_label(b, l);
 	uld__buf_puts(b, " at:\n");
-	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n > 0 ? 1 : 0, 0);
+	uld__report_at(b, r->stacks[0].n > 0 ? r->stacks[0].ips[0] : NULL);
 	if (r->other_owner)
 		uld__buf_printf(b, "but this thread does not hold it: it is "
 				   "held by %s/%d.\n\n",
@@ -266,7 +316,7 @@ static void
 sleep_body(struct uld__buf *b, const struct uld__report *r)
 {
 	uld__buf_printf(b, "%s called at ", r->sleeper);
-	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n ? 1 : 0, 0);
+	uld__report_at(b, r->stacks[0].n > 0 ? r->stacks[0].ips[0] : NULL);
 	uld__buf_printf(b, "in_atomic(): %u, irqs_disabled(): %d, in_irq: %d, "
 			   "pid: %d, name: %s\n\n",
 	    r->spins_held + (r->irq_in != 0), r->irqs_off > 0,
@@ -322,8 +372,7 @@ stuck_body(struct uld__buf *b, const struct uld__report *r)
 	    r->waited_ms);
 	uld__report_lock_label(b, &r->locks[0]);
 	uld__buf_puts(b, ", waiting at: ");
-	void *at = (void *)r->locks[0].ip;
-	uld__report_frames(b, &at, at ? 1 : 0, 0);
+	uld__report_at(b, r->locks[0].ip);
 	if (r->other_owner) {
 		uld__buf_printf(b, "\nowner: %s/%d, which took it at:\n",
 		    r->other_thread, (int)r->other_owner);

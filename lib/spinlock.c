@@ -59,7 +59,7 @@ uld__klock_init(void *lock, enum uld_lock_type type, const char *name,
 	struct uld__buf b;
 	const char *cname = NULL;
 	if (name != NULL) {
-		uld__name_code(site, where, sizeof(where));
+		uld__name_site(site, where, sizeof(where));
 		uld__buf_init(&b, buf, sizeof(buf));
 		uld__buf_printf(&b, "%s [%s]", name, where);
 		cname = uld__buf_str(&b);

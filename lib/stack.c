@@ -9,6 +9,7 @@
 
 #include "alloc.h"
 #include "symbols.h"
+#include "thread.h"
 #include "util.h"
 
 int
@@ -40,6 +41,26 @@ uld__stack_capture(void **ips, int max, const void *from)
 		if (!uld__sym_is_own(raw[i]))
 			ips[k++] = raw[i];
 	return k;
+}
+
+int
+uld__stack_in_handler(void)
+{
+	unw_context_t uc;
+	unw_cursor_t c;
+
+	if (uld__self.irq_depth != 0)
+		return 1;
+	/* Cannot tell: say yes, the safe answer. */
+	if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0)
+		return 1;
+	for (int i = 0; i < 1024; i++) {
+		if (unw_is_signal_frame(&c) > 0)
+			return 1;
+		if (unw_step(&c) <= 0)
+			break;
+	}
+	return 0;
 }
 
 #define STACK_BUCKETS 4096

@@ -48,6 +48,15 @@ uld__cur_stack_get(struct uld__cur_stack *cs)
 		cs->n = uld__stack_capture(cs->ips, ULD_STACK_MAX, cs->from);
 }
 
+/*
+ * Is this thread running a signal handler?  A handler tracked as an
+ * interrupt (irq_depth), or any signal frame on the current stack: a
+ * handler the validator does not track (a fault signal, a program linked
+ * without the preload).  Unwinds the whole stack: for rare paths only.
+ * Async-signal-safe.
+ */
+int uld__stack_in_handler(void);
+
 /* Store (or find) a stack; NULL when out of memory. */
 const struct uld__stack *uld__stack_intern(void *const *ips, int n);
 

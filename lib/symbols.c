@@ -1,5 +1,15 @@
 /*
  * symbols.c: a cache of loaded modules and their ELF symbol tables.
+ *
+ * A stripped module (Debian's libc.so.6) keeps only .dynsym, which lacks
+ * the static functions a stack goes through (start_thread, clone3); their
+ * names are in the separate debug file (libc6-dbg), found the way gdb and
+ * libdw find it: by build ID (/usr/lib/debug/.build-id/xx/yyyy.debug, the
+ * ID read from the module's loaded PT_NOTE), else by .gnu_debuglink (next
+ * to the module, in its .debug/, or under /usr/lib/debug).  That file has
+ * the same link-time addresses as the module, so its .symtab is read
+ * instead.  Only open, mmap and the validator's arena: no libdw, no
+ * program heap (what a report made in a signal handler may use).
  */
 #include "symbols.h"
 
@@ -8,18 +18,25 @@
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "alloc.h"
 #include "mutex.h"
+#include "out.h"
+#include "srcline.h"
 #include "util.h"
+
+/* Where separate debug files are installed (gdb's and libdw's default). */
+#define ULD_DEBUG_DIR "/usr/lib/debug"
 
 struct sym {
 	uintptr_t value; /* link-time address (st_value) */
 	size_t size;
 	const char *name;
+	int rank; /* among aliases, the lowest is shown (alias_rank) */
 };
 
 struct seg {
@@ -37,6 +54,9 @@ struct module {
 	int loaded; /* symbols read (or tried) */
 	struct sym *funcs, *objs;
 	size_t nfuncs, nobjs;
+	unsigned char build_id[64];
+	size_t build_id_len;
+	char *debug_path; /* separate debug file, or NULL */
 };
 
 static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
@@ -77,6 +97,27 @@ sort_syms(struct sym *a, size_t n)
 	}
 }
 
+/*
+ * Which of several names of one address to show: the one with a size,
+ * then an exported one (GLOBAL or WEAK: __libc_start_main, not
+ * __libc_start_main_impl), then the fewest leading underscores (nanosleep,
+ * not __nanosleep; clone3, not __GI___clone3).  Ties go to strcmp, so the
+ * choice never depends on the table's order: names made of it (classes)
+ * stay the same.
+ */
+static int
+alias_rank(const Elf64_Sym *s, const char *name)
+{
+	int bind = ELF64_ST_BIND(s->st_info);
+	int r = s->st_size ? 0 : 1000;
+	int u = 0;
+
+	r += bind == STB_GLOBAL || bind == STB_WEAK ? 0 : 100;
+	while (name[u] == '_')
+		u++;
+	return r + u;
+}
+
 /* Collect FUNC and OBJECT symbols of one symbol table section. */
 static void
 read_symtab(struct module *m, const char *map, size_t mapsz,
@@ -112,6 +153,17 @@ read_symtab(struct module *m, const char *map, size_t mapsz,
 			arr[k].value = s->st_value;
 			arr[k].size = s->st_size;
 			arr[k].name = strtab + s->st_name;
+			/* A debug file's .symtab spells versions into names
+			 * (__libc_start_main@@GLIBC_2.34): show the name. */
+			const char *at = strchr(arr[k].name, '@');
+			char *bare = at ? uld__malloc(at - arr[k].name + 1)
+					: NULL;
+			if (bare != NULL) {
+				memcpy(bare, arr[k].name, at - arr[k].name);
+				bare[at - arr[k].name] = '\0';
+				arr[k].name = bare;
+			}
+			arr[k].rank = alias_rank(s, arr[k].name);
 			k++;
 		}
 		sort_syms(arr, k);
@@ -125,43 +177,217 @@ read_symtab(struct module *m, const char *map, size_t mapsz,
 	}
 }
 
-/* Map the module's file and read .symtab, else .dynsym.  The mapping is
- * kept: symbol names point into it. */
+/* A mapped ELF file, its section headers checked to lie inside it. */
+struct elf_map {
+	const char *map;
+	size_t size;
+	const Elf64_Ehdr *eh;
+	const Elf64_Shdr *sh;
+};
+
+static int
+map_elf(const char *path, struct elf_map *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return -1;
+	}
+	e->size = (size_t)st.st_size;
+	e->map = mmap(NULL, e->size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (e->map == MAP_FAILED)
+		return -1;
+	e->eh = (const void *)e->map;
+	if (memcmp(e->eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+	    e->eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    e->eh->e_shentsize != sizeof(Elf64_Shdr) ||
+	    e->eh->e_shoff + (size_t)e->eh->e_shnum * sizeof(Elf64_Shdr) >
+		e->size) {
+		munmap((void *)e->map, e->size);
+		return -1;
+	}
+	e->sh = (const void *)(e->map + e->eh->e_shoff);
+	return 0;
+}
+
+/*
+ * The vDSO (linux-vdso.so.1) has no file: its whole ELF image, section
+ * headers and .dynsym included, is mapped where AT_SYSINFO_EHDR says.
+ */
+static int
+vdso_elf(const struct module *m, struct elf_map *e)
+{
+	uintptr_t eh = (uintptr_t)getauxval(AT_SYSINFO_EHDR);
+
+	for (int i = 0; eh != 0 && i < m->nsegs; i++) {
+		if (eh < m->segs[i].lo || eh >= m->segs[i].hi)
+			continue;
+		/* The section headers lie past p_memsz, in its last page. */
+		uintptr_t page = (uintptr_t)getpagesize();
+		e->map = (const char *)eh;
+		e->size = ((m->segs[i].hi + page - 1) & ~(page - 1)) - eh;
+		e->eh = (const void *)e->map;
+		if (e->size < sizeof(Elf64_Ehdr) ||
+		    memcmp(e->eh->e_ident, ELFMAG, SELFMAG) != 0 ||
+		    e->eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+		    e->eh->e_shentsize != sizeof(Elf64_Shdr) ||
+		    e->eh->e_shoff + (size_t)e->eh->e_shnum *
+			    sizeof(Elf64_Shdr) > e->size)
+			return -1;
+		e->sh = (const void *)(e->map + e->eh->e_shoff);
+		return 0;
+	}
+	return -1;
+}
+
+/* The section of that type (the named one when name is not NULL). */
+static const Elf64_Shdr *
+find_section(const struct elf_map *e, unsigned type, const char *name)
+{
+	const Elf64_Shdr *shstr = e->eh->e_shstrndx < e->eh->e_shnum
+	    ? &e->sh[e->eh->e_shstrndx] : NULL;
+
+	for (int i = 0; i < e->eh->e_shnum; i++) {
+		if (e->sh[i].sh_type != type)
+			continue;
+		if (name == NULL)
+			return &e->sh[i];
+		if (shstr == NULL || shstr->sh_offset + shstr->sh_size > e->size ||
+		    e->sh[i].sh_name >= shstr->sh_size)
+			continue;
+		const char *n = e->map + shstr->sh_offset + e->sh[i].sh_name;
+		size_t room = shstr->sh_size - e->sh[i].sh_name;
+		if (strnlen(n, room) < room && strcmp(n, name) == 0)
+			return &e->sh[i];
+	}
+	return NULL;
+}
+
+/* Read .symtab, else .dynsym; 1 if it was .symtab. */
+static int
+read_best_symtab(struct module *m, const struct elf_map *e)
+{
+	const Elf64_Shdr *use = find_section(e, SHT_SYMTAB, NULL);
+	int full = use != NULL;
+
+	if (use == NULL)
+		use = find_section(e, SHT_DYNSYM, NULL);
+	if (use && use->sh_link < e->eh->e_shnum)
+		read_symtab(m, e->map, e->size, use, &e->sh[use->sh_link]);
+	return full;
+}
+
+static int
+file_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* The separate debug file of m, by build ID then by .gnu_debuglink. */
+static char *
+find_debug_file(const struct module *m, const struct elf_map *e)
+{
+	static const char hex[] = "0123456789abcdef";
+	char path[4096];
+	struct uld__buf b;
+
+	if (m->build_id_len >= 2) {
+		uld__buf_init(&b, path, sizeof(path));
+		uld__buf_printf(&b, "%s/.build-id/%c%c/", ULD_DEBUG_DIR,
+		    hex[m->build_id[0] >> 4], hex[m->build_id[0] & 15]);
+		for (size_t i = 1; i < m->build_id_len; i++)
+			uld__buf_printf(&b, "%c%c", hex[m->build_id[i] >> 4],
+			    hex[m->build_id[i] & 15]);
+		uld__buf_puts(&b, ".debug");
+		if (!b.truncated && file_exists(uld__buf_str(&b)))
+			return uld__strdup(path);
+	}
+	const Elf64_Shdr *dl = find_section(e, SHT_PROGBITS, ".gnu_debuglink");
+	if (dl == NULL || dl->sh_offset + dl->sh_size > e->size ||
+	    dl->sh_size < 2)
+		return NULL;
+	const char *name = e->map + dl->sh_offset;
+	if (strnlen(name, dl->sh_size) >= dl->sh_size || strchr(name, '/'))
+		return NULL;
+	const char *slash = strrchr(m->path, '/');
+	int dirlen = slash ? (int)(slash - m->path) : 0;
+	/* The CRC is not checked: the build ID, when there is one, was. */
+	for (int i = 0; i < 3; i++) {
+		uld__buf_init(&b, path, sizeof(path));
+		if (i == 2)
+			uld__buf_puts(&b, ULD_DEBUG_DIR);
+		uld__buf_printf(&b, "%.*s/%s%s", dirlen, m->path,
+		    i == 1 ? ".debug/" : "", name);
+		if (!b.truncated && strcmp(uld__buf_str(&b), m->path) != 0 &&
+		    file_exists(path))
+			return uld__strdup(path);
+	}
+	return NULL;
+}
+
+/*
+ * Map the module's file and read .symtab; a stripped module's from its
+ * debug file, else its .dynsym.  The mappings are kept: symbol names
+ * point into them.
+ */
 static void
 load_symbols(struct module *m)
 {
+	struct elf_map e, d;
+
 	m->loaded = 1;
-	int fd = open(m->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct stat st;
-	if (fstat(fd, &st) != 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-		close(fd);
+	if (map_elf(m->path, &e) != 0) {
+		if (vdso_elf(m, &e) == 0)
+			read_best_symtab(m, &e);
 		return;
 	}
-	size_t sz = (size_t)st.st_size;
-	const char *map = mmap(NULL, sz, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (map == MAP_FAILED)
-		return;
-	const Elf64_Ehdr *eh = (const void *)map;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) != 0 ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz) {
-		munmap((void *)map, sz);
-		return;
+	int has_symtab = find_section(&e, SHT_SYMTAB, NULL) != NULL;
+	int has_dwarf = find_section(&e, SHT_PROGBITS, ".debug_info") != NULL;
+	if (!has_symtab || !has_dwarf)
+		m->debug_path = find_debug_file(m, &e);
+	if (!has_symtab && m->debug_path && map_elf(m->debug_path, &d) == 0) {
+		if (read_best_symtab(m, &d))
+			return;
+		munmap((void *)d.map, d.size);
 	}
-	const Elf64_Shdr *sh = (const void *)(map + eh->e_shoff);
-	const Elf64_Shdr *symtab = NULL, *dynsym = NULL;
-	for (int i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_type == SHT_SYMTAB)
-			symtab = &sh[i];
-		else if (sh[i].sh_type == SHT_DYNSYM)
-			dynsym = &sh[i];
+	read_best_symtab(m, &e);
+}
+
+/* The GNU build ID, from the module's loaded notes. */
+static void
+read_build_id(struct module *m, const struct dl_phdr_info *info)
+{
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const char *p = (const char *)(info->dlpi_addr + ph->p_vaddr);
+		const char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			const char *name = p + sizeof(*n);
+			const char *desc = name + ((n->n_namesz + 3) & ~3U);
+			const char *next = desc + ((n->n_descsz + 3) & ~3U);
+			if (next > end)
+				break;
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0 &&
+			    n->n_descsz <= sizeof(m->build_id)) {
+				memcpy(m->build_id, desc, n->n_descsz);
+				m->build_id_len = n->n_descsz;
+				return;
+			}
+			p = next;
+		}
 	}
-	const Elf64_Shdr *use = symtab ? symtab : dynsym;
-	if (use && use->sh_link < eh->e_shnum)
-		read_symtab(m, map, sz, use, &sh[use->sh_link]);
 }
 
 struct iter_ctx {
@@ -185,6 +411,7 @@ add_module(struct dl_phdr_info *info, size_t size, void *arg)
 	}
 	m->path = uld__strdup(name);
 	m->base = info->dlpi_addr;
+	read_build_id(m, info);
 	m->segs = uld__calloc(info->dlpi_phnum, sizeof(*m->segs));
 	for (int i = 0; m->segs && i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -265,9 +492,13 @@ lookup(const struct sym *arr, size_t n, uintptr_t v, int contain)
 	if (lo == 0)
 		return NULL;
 	const struct sym *s = &arr[lo - 1];
-	/* Aliases share an address: prefer one that has a size. */
-	while (s > arr && s[-1].value == s->value && s->size == 0)
-		s--;
+	/* Aliases share an address: show the best name (alias_rank). */
+	for (const struct sym *a = s; a > arr && a[-1].value == s->value;) {
+		a--;
+		if (a->rank < s->rank ||
+		    (a->rank == s->rank && strcmp(a->name, s->name) < 0))
+			s = a;
+	}
 	/* Data must lie inside the object.  Code may follow a size-less
 	 * (assembler) symbol; past the end of a sized one it belongs to a
 	 * function the table does not list (a stripped library's static
@@ -291,6 +522,7 @@ resolve(const void *p, int want_obj, struct uld__symbol *out)
 			load_symbols(m);
 		out->module = m->path;
 		out->module_base = m->base;
+		out->debug_file = m->debug_path;
 		uintptr_t v = a - m->base;
 		const struct sym *s = want_obj
 		    ? lookup(m->objs, m->nobjs, v, 1)
@@ -407,11 +639,15 @@ void
 uld__sym_prefork(void)
 {
 	uld__mutex_lock(&uld__sym_lock);
+	uld__symframe_prefork();
+	uld__srcline_prefork();
 }
 
 void
 uld__sym_postfork(int child)
 {
+	uld__srcline_postfork(child);
+	uld__symframe_postfork(child);
 	if (child)
 		uld__mutex_reset(&uld__sym_lock);
 	else

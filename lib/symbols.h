@@ -4,7 +4,8 @@
  * dladdr() only sees the dynamic symbol table, which lacks static
  * functions and nearly every variable of an executable; lock classes of
  * statically initialised locks are named by their variable, so we read
- * .symtab ourselves (falling back to .dynsym when the file is stripped).
+ * .symtab ourselves: the module's, else its separate debug file's (found
+ * by build ID or .gnu_debuglink, as libc6-dbg installs them), else .dynsym.
  *
  * Owns the module cache, under uld__sym_lock (rank 2, mutex.h).  Not
  * async-signal-safe (it may open and map files); never called from a
@@ -19,11 +20,58 @@
 struct uld__symbol {
 	const char *module;	/* path of the module, or NULL */
 	uintptr_t module_base;	/* its load address (dlpi_addr) */
+	const char *debug_file;	/* its separate debug file, or NULL */
 	const char *name;	/* symbol name, or NULL */
 	uintptr_t start;	/* run-time address of the symbol */
 	size_t size;
 	uintptr_t offset;	/* queried address - start */
 };
+
+/*
+ * One frame of a stack, symbolized: what reports and the saved graph show
+ * (contract.md: {ip, function, offset, module, file, line}).  `ip` is a
+ * return address, as stacks hold them: it is looked up at ip - 1, so a call
+ * at the very end of a function is not named after the next one.
+ *
+ * When the call was inlined, inl[0..ninline) are the inlined functions,
+ * innermost first, each shown as an extra frame (same ip) before the real
+ * one: inl[0] is where ip lies; inl[i + 1] is where inl[i] was called from;
+ * file:line of the frame itself is where the outermost inlined function was
+ * called from (eu-addr2line -i, the kernel's decoded stack traces).
+ *
+ * Every string lives as long as the process.
+ */
+#define ULD_SYM_MAX_INLINE 8
+
+struct uld__frame_inline {
+	const char *function;	/* the inlined function, or NULL */
+	const char *file;	/* source file, or NULL */
+	unsigned line;		/* 0: unknown */
+};
+
+struct uld__frame {
+	const void *ip;		/* as given */
+	const char *function;	/* ELF symbol containing ip - 1, or NULL */
+	uintptr_t offset;	/* ip - function start; ip - module base
+				 * when function is NULL */
+	size_t size;		/* the function's size (0: unknown) */
+	const char *module;	/* path of the module, or NULL */
+	uintptr_t module_base;	/* its load address (dlpi_addr) */
+	const char *file;	/* source file of the call (DWARF), or NULL:
+				 * relative to the compilation directory */
+	unsigned line;		/* 0: unknown */
+	unsigned ninline;
+	struct uld__frame_inline inl[ULD_SYM_MAX_INLINE];
+};
+
+/*
+ * Fill *out for the return address ip: function, offset, module always
+ * (as far as known); file, line and inlined frames from DWARF when the
+ * module has debug info and we are not in a signal handler (see
+ * symframe.c).  Returns 0 when the function is named, -1 otherwise.
+ * Not for the fast path: the first lookup of a module reads its files.
+ */
+int uld__sym_frame(const void *ip, struct uld__frame *out);
 
 /* The function containing code address ip.  0 when found. */
 int uld__sym_function(const void *ip, struct uld__symbol *out);
@@ -40,7 +88,18 @@ int uld__sym_in_module(const void *ip, const char *const *needles);
 void uld__sym_init_own(void);
 /* addr (code or data) lies in one of those modules.  Allocates nothing. */
 int uld__sym_is_own(const void *addr);
-/* fork(): hold the symbol lock across it; release (parent) or reset. */
+/*
+ * The watchdog thread symbolizes for signal handlers (symframe.c): it
+ * waits on the futex word uld__symframe_posted() as well as its timer,
+ * and calls uld__symframe_serve() when it wakes.
+ */
+int *uld__symframe_posted(void);
+void uld__symframe_serve(void);
+/* The frame cache's locks (symframe.c), for the fork hooks below. */
+void uld__symframe_prefork(void);
+void uld__symframe_postfork(int child);
+/* fork(): hold the symbol, frame and srcline locks across it; release
+ * (parent) or reset. */
 void uld__sym_prefork(void);
 void uld__sym_postfork(int child);
 

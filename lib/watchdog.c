@@ -371,9 +371,15 @@ watchdog_main(void *arg)
 		period = 10;
 	if (period > 250)
 		period = 250;
+	/* The timer is a futex wait: a signal handler that needs a frame
+	 * symbolized (libdw may not run in a handler) wakes us at once. */
+	int *posted = uld__symframe_posted();
 	for (;;) {
 		struct timespec ts = { period / 1000, period % 1000 * 1000000L };
-		syscall(SYS_nanosleep, &ts, NULL);
+		int seen = __atomic_load_n(posted, __ATOMIC_ACQUIRE);
+		syscall(SYS_futex, posted, FUTEX_WAIT_PRIVATE, seen, &ts, NULL,
+		    0);
+		uld__symframe_serve();
 		scan();
 	}
 	return NULL;

@@ -10,6 +10,10 @@
  * names the owner, where the owner took the lock, and where the owner is
  * now, sampled by a real-time signal (ULD_SAMPLE_SIGNAL) unless the owner
  * has that signal blocked, which the report then says.
+ *
+ * It also symbolizes frames for reports made in signal handlers, where
+ * libdw may not run (symframe.c): its timer is a futex wait that such a
+ * request ends early.
  */
 #ifndef ULD_WATCHDOG_H
 #define ULD_WATCHDOG_H

@@ -1,9 +1,12 @@
 #!/bin/sh
 # Install what building and testing ulockdep needs on Debian 12 (as root).
-# Only the packages that are missing are installed.
+# Only the packages that are missing are installed.  libdw-dev gives
+# report frames their file:line; libc6-dbg names libc's frames
+# (start_thread, clone3), whose library is stripped.
 set -e
 pkgs="build-essential autoconf automake libtool pkg-config liburcu-dev
-libunwind-dev libjemalloc-dev jq valgrind python3-jsonschema"
+libunwind-dev libjemalloc-dev jq valgrind libdw-dev libc6-dbg
+python3-jsonschema graphviz"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

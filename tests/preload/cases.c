@@ -337,7 +337,7 @@ static __attribute__((noinline)) void init_fair(void)
 	pthread_rwlockattr_init(&a);
 	pthread_rwlockattr_setkind_np(&a,
 	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&rw_fair, &a);
+	pthread_rwlock_init(&rw_fair, &a); /* @init_fair */
 }
 static void rw_fair_read_read_ABBA(void)
 {
@@ -413,7 +413,7 @@ static void robust_owner_died(void)
 
 	pthread_mutexattr_init(&a);
 	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(&robust, &a);
+	pthread_mutex_init(&robust, &a); /* @init_robust */
 	pthread_create(&t, NULL, t_die_holding, NULL);
 	pthread_join(t, NULL);
 	if (pthread_mutex_lock(&robust) != EOWNERDEAD)
@@ -743,9 +743,9 @@ init_one(int i)
 	pthread_mutex_t *m = malloc(sizeof(*m));
 	pthread_rwlock_t *r = malloc(sizeof(*r));
 
-	pthread_spin_init(s, 0);
-	pthread_mutex_init(m, NULL);
-	pthread_rwlock_init(r, NULL);
+	pthread_spin_init(s, 0); /* @init_one_spin_ */
+	pthread_mutex_init(m, NULL); /* @init_one_mutex_ */
+	pthread_rwlock_init(r, NULL); /* @init_one_rw_ */
 	*(i ? &x2s : &x1s) = s;
 	*(i ? &x2m : &x1m) = m;
 	*(i ? &x2r : &x1r) = r;
@@ -864,7 +864,7 @@ static __attribute__((noinline)) void
 lock_inside_A(pthread_mutex_t *m)
 {
 	pthread_mutex_lock(&mutex_A);
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(m); /* @lock_inside_A */
 	pthread_mutex_unlock(m);
 	pthread_mutex_unlock(&mutex_A);
 }
@@ -911,7 +911,7 @@ static void free_held(void)
 {
 	pthread_mutex_t *m = heap_mutex();
 
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(m); /* @free_held */
 	free(m);
 }
 static void free_unheld(void)
@@ -935,7 +935,7 @@ hold_then_wait(void *arg)
 {
 	struct padded *p = arg;
 
-	pthread_mutex_lock(&p->lock);
+	pthread_mutex_lock(&p->lock); /* @hold_then_wait */
 	pthread_barrier_wait(&bar);
 	pthread_barrier_wait(&bar);
 	pthread_mutex_unlock(&p->lock);
@@ -962,7 +962,7 @@ static void realloc_held(void)
 {
 	struct obj *o = calloc(1, sizeof(*o));
 
-	pthread_mutex_lock(&o->lock);
+	pthread_mutex_lock(&o->lock); /* @realloc_held */
 	/* Grow it far: the block moves, and the held lock with it. */
 	o = realloc(o, 1 << 20);
 	free(o);
@@ -981,7 +981,7 @@ static void munmap_held(void)
 	pthread_mutex_t *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	pthread_mutex_lock(m);
+	pthread_mutex_lock(m); /* @munmap_held */
 	munmap(m, 4096);
 }
 /* The same memory used as the same lock in both orders: an inversion. */
@@ -989,7 +989,7 @@ static void address_same_lock(void)
 {
 	pthread_mutex_t *m = region_mutex();
 
-	pthread_mutex_init(m, NULL);
+	pthread_mutex_init(m, NULL); /* @address_same_lock */
 	pthread_mutex_lock(&mutex_A);
 	pthread_mutex_lock(m);
 	pthread_mutex_unlock(m);

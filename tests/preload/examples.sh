@@ -64,13 +64,14 @@ why="$kinds exit $status"
     grep -q '^3 packets, 3 dentries reclaimed, 0 unused$' "$dir/out"
 check $? "sles_softirq fixed (spin_lock_bh): silent"
 
+# (The vDSO's frames and the inlined now() come before send_ipi_and_wait.)
 run_example siglock_ipi spin_timeout_ms=300
 why="$kinds exit $status"
 [ "$kinds" = "spin_timeout " ] && [ "$status" -eq 66 ] &&
     printf '%s' "$json" | "$JQ" -e '.thread=="cpu1" and
 	.owner_thread=="cpu0" and [.locks[].class]==["siglock"]' >/dev/null &&
     grep -q '^owner: cpu0/[0-9]*, which took it at:' "$dir/err" &&
-    grep -A4 '^owner cpu0/[0-9]* is now at:' "$dir/err" |
+    grep -A8 '^owner cpu0/[0-9]* is now at:' "$dir/err" |
 	grep -q 'send_ipi_and_wait+' &&
     grep -q '^cpu0: IPI not handled, gave up after 3 s$' "$dir/out"
 check $? "siglock_ipi: cpu1 spins, cpu0 named as owner, seen waiting for the IPI"

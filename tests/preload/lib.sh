@@ -60,6 +60,26 @@ classes_of() {
 	printf '%s\n' "$1" | "$JQ" -r '(.cycle // [.locks[].class]) | unique | join(",")'
 }
 
+# site FILE TEXT: how a run-time class names the call on the one line of
+# FILE that contains TEXT: "file.c:LINE" (a glob: without libdw, classes
+# are named function+offset, which any "*+0x*" stands for).
+site() {
+	if [ "${ULD_LIBDW:-yes}" = yes ]; then
+		printf '%s:%s' "${1##*/}" "$(line_of "$1" "$2")"
+	else
+		printf '*+0x*'
+	fi
+}
+
+# line_of FILE TEXT: the number of the one line of FILE (under the source
+# tree) that contains TEXT; "NOLINE" unless exactly one does, so a class
+# name or frame compared with it cannot match by accident.
+line_of() {
+	n=$(grep -nF -- "$2" "$ULD_SRCDIR/$1" | cut -d: -f1)
+	[ "$(printf '%s\n' "$n" | grep -c .)" -eq 1 ] || n=NOLINE
+	printf '%s' "$n"
+}
+
 finish() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]

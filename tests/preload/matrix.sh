@@ -5,9 +5,11 @@
 # exit status.  The result is `silent` (no report at all) or `KIND:CLASSES`
 # where CLASSES is the sorted, comma-separated set of class names the
 # report names (a circular dependency names its whole cycle); `%` stands
-# for the type's lock prefix (spin_, mutex_, rw_) and `*` matches anything
-# (init-site classes are named function+offset).  A detection must be the
-# only report the process made; every detection row has a silent twin.
+# for the type's lock prefix (spin_, mutex_, rw_), `?` for the space in a
+# class name, and `@NAME` for the number of the line of cases.c marked
+# `/* @NAME */` (run-time classes are named by their init or first
+# acquisition site, `cases.c:LINE`).  A detection must be the only report
+# the process made; every detection row has a silent twin.
 . "${ULD_SRCDIR:?}/tests/preload/lib.sh"
 
 rows='
@@ -47,17 +49,17 @@ timed_ABAB	mutex,rlock,wlock	silent
 timedlock_timeout mutex,wlock		silent
 rw_read_write_ABBA rlock		circular_dependency:mutex_B,rw_A
 rw_read_read_ABBA rlock			silent
-rw_fair_read_read_ABBA rlock		circular_dependency:mutex_B,rw_fair?[init_fair+*]
-rw_fair_read_twice rlock		recursive_locking:rw_fair?[init_fair+*]
+rw_fair_read_read_ABBA rlock		circular_dependency:mutex_B,rw_fair?[cases.c:@init_fair]
+rw_fair_read_twice rlock		recursive_locking:rw_fair?[cases.c:@init_fair]
 rw_read_twice	rlock			silent
 rw_write_then_read rlock		recursive_locking:rw_A
 errorcheck_relock mutex			recursive_locking:err_mutex
 errorcheck_once	mutex			silent
 recursive_mutex	mutex			silent
-robust_owner_died mutex			locks_held_at_exit:robust?[robust_owner_died+*]
-destroy_held	spin,mutex,rlock,wlock	held_lock_freed:init_one+*
+robust_owner_died mutex			locks_held_at_exit:robust?[cases.c:@init_robust]
+destroy_held	spin,mutex,rlock,wlock	held_lock_freed:cases.c:@init_one_%
 destroy_unheld	spin,mutex,rlock,wlock	silent
-destroy_held_by_other spin,mutex,wlock	held_lock_freed:init_one+*
+destroy_held_by_other spin,mutex,wlock	held_lock_freed:cases.c:@init_one_%
 exit_holding	spin,mutex,rlock,wlock	locks_held_at_exit:%A
 pthread_exit_holding spin,mutex,rlock,wlock locks_held_at_exit:%A
 exit_clean	spin,mutex,rlock,wlock	silent
@@ -74,22 +76,22 @@ spin_read_file	spin			silent
 spin_futex_wait	spin			sleep_in_atomic:spin_A
 spin_futex_wake	spin			silent
 spin_nested_sleep spin			sleep_in_atomic:spin_A,spin_B
-same_class_nested spin,mutex,wlock	recursive_locking:init_one+*
+same_class_nested spin,mutex,wlock	recursive_locking:cases.c:@init_one_%
 same_class_nested rlock			silent
 same_class_nested_annotated spin,mutex,rlock,wlock silent
 same_class_nested_named spin,mutex,rlock,wlock silent
 static_array_nested mutex		recursive_locking:table[]
 static_array_single mutex		silent
-address_same_lock mutex			circular_dependency:address_same_lock+*,mutex_A
+address_same_lock mutex			circular_dependency:cases.c:@address_same_lock,mutex_A
 address_reuse	mutex			silent
 heap_reuse	mutex			silent
-heap_same_lock	mutex			circular_dependency:lock_inside_A+*,mutex_A
-free_held	mutex			held_lock_freed:free_held+*
+heap_same_lock	mutex			circular_dependency:cases.c:@lock_inside_A,mutex_A
+free_held	mutex			held_lock_freed:cases.c:@free_held
 free_unheld	mutex			silent
-free_held_by_other mutex		held_lock_freed:hold_then_wait+*
-realloc_held	mutex			held_lock_freed:realloc_held+*
+free_held_by_other mutex		held_lock_freed:cases.c:@hold_then_wait
+realloc_held	mutex			held_lock_freed:cases.c:@realloc_held
 realloc_unheld	mutex			silent
-munmap_held	mutex			held_lock_freed:munmap_held+*
+munmap_held	mutex			held_lock_freed:cases.c:@munmap_held
 many_threads_one_inverts spin,mutex,wlock circular_dependency:%A,%B,%C
 many_threads	spin,mutex,rlock,wlock	silent
 condvar_pingpong mutex			silent
@@ -116,6 +118,23 @@ matches() {
 	return 1
 }
 
+# at_lines TEXT: each @NAME replaced by the line of cases.c marked
+# /* @NAME */ (exactly one, or NOLINE, which matches no class); built
+# without libdw, "cases.c:@NAME" stands for any function+offset.
+at_lines() {
+	t=$1
+	[ "${ULD_LIBDW:-yes}" = yes ] ||
+	    t=$(printf '%s' "$t" | sed 's/cases\.c:@[A-Za-z0-9_]*/*+0x*/g')
+	while :; do
+		tag=$(printf '%s' "$t" | sed -n 's/.*@\([A-Za-z0-9_]*\).*/\1/p')
+		[ -z "$tag" ] && break
+		n=$(grep -nF "/* @$tag */" "$ULD_SRCDIR/tests/preload/cases.c" | cut -d: -f1)
+		[ "$(printf '%s\n' "$n" | grep -c .)" -eq 1 ] || n=NOLINE
+		t=$(printf '%s' "$t" | sed "s/@$tag/$n/")
+	done
+	printf '%s' "$t"
+}
+
 echo "$rows" | while read -r scen types expect opts want_status; do
 	[ -z "$scen" ] && continue
 	[ "$opts" = "-" ] && opts=
@@ -137,7 +156,7 @@ echo "$rows" | while read -r scen types expect opts want_status; do
 			continue
 		fi
 		kind=${expect%%:*}
-		want=$(echo "${expect#*:}" | sed "s/%/$(prefix_of "$type")/g")
+		want=$(at_lines "$(echo "${expect#*:}" | sed "s/%/$(prefix_of "$type")/g")")
 		got_kind=$(printf '%s' "$json" | "$JQ" -r .kind 2>/dev/null | head -1)
 		got=$(classes_of "$json" 2>/dev/null | head -1)
 		why="want 1 x $kind [$want] exit ${want_status:-66}; got $n report(s): $got_kind [$got] exit $status"

@@ -20,6 +20,14 @@ printf '%s' "$r" | "$JQ" -e '
 	         has("module") and has("file") and has("line"))))' >/dev/null
 check $? "JSON record has every contract field"
 
+# Every frame named, libc's too (from its debug file), and the program's
+# frames with their file and line.
+why=$(printf '%s' "$r" | "$JQ" -c '[.stacks[].frames[] | select(.function==null or (.module|endswith("/cases")) and .function!="_start" and .line==null and env.ULD_LIBDW=="yes")]')
+printf '%s' "$r" | "$JQ" -e 'all(.stacks[].frames[]; .function != null) and
+	(env.ULD_LIBDW != "yes" or all(.stacks[].frames[] | select((.module|endswith("/cases")) and .function != "_start");
+	    .file == "tests/preload/cases.c" and (.line|type) == "number"))' >/dev/null
+check $? "JSON frames: every one named; the program's at tests/preload/cases.c:LINE"
+
 # The locks: the one being taken first, then the one held.
 why="locks: $(printf '%s' "$r" | "$JQ" -c '[.locks[].class]')"
 [ "$(printf '%s' "$r" | "$JQ" -r '[.locks[].class]|join(",")')" = "mutex_A,mutex_B" ]

@@ -7,12 +7,14 @@
  * signatures, so they must be exact and stable.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "class.h"
 #include "init.h"
+#include "symbols.h"
 #include "tap.h"
 
 static pthread_mutex_t lone_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -29,6 +31,15 @@ __attribute__((noinline)) int
 site_fn(int x)
 {
 	return x * 3 + 1;
+}
+
+/* A real call site, with its line: run-time classes are named by it. */
+static const void *site_ip;
+__attribute__((noinline)) static void
+record_site(void)
+{
+	site_ip = __builtin_return_address(0);
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
 }
 
 static void
@@ -78,9 +89,23 @@ test_code_names(void)
 static void
 test_registry(void)
 {
-	const char *site = (const char *)(uintptr_t)site_fn + 2;
+	record_site(); int site_line = __LINE__;
+	const void *site = site_ip;
+	char want_site[32] = "", want[64], want_sub[96];
 	struct uld__class *a, *b, *c, *s1, *s2, *n1, *n2, *n3;
 
+#if ULD_HAVE_LIBDW
+	snprintf(want_site, sizeof(want_site), "test_class.c:%d", site_line);
+#else
+	/* No DWARF: function+offset, the offset is the compiler's. */
+	struct uld__symbol sym;
+	(void)site_line;
+	if (uld__sym_function((const char *)site - 1, &sym) == 0)
+		snprintf(want_site, sizeof(want_site), "%s+0x%lx", sym.name,
+		    (unsigned long)((uintptr_t)site - sym.start));
+#endif
+	snprintf(want, sizeof(want), "lone_lock [%s]", want_site);
+	snprintf(want_sub, sizeof(want_sub), "%s/2", want);
 	a = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    &lone_lock);
 	b = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
@@ -88,18 +113,17 @@ test_registry(void)
 	if (!ok(a != NULL && b != NULL, "init-site classes created"))
 		return;
 	ok(a == b, "same init site: same class");
-	is_str(a->name, "lone_lock [site_fn+0x2]",
-	    "init-site class leads with its first lock's variable");
+	is_str(a->name, want,
+	    "init-site class leads with its first lock's variable, then file:line");
 	c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    NULL);
 	ok(c != NULL && c != a, "same address, other kind: another class");
 	if (c)
-		is_str(c->name, "site_fn+0x2", "acquire-site class: the site");
-
+		is_str(c->name, want_site, "acquire-site class: the site");
 	s1 = uld__class_sub(a, 2);
 	s2 = uld__class_sub(a, 2);
 	ok(s1 == s2 && s1 != a, "subclass 2: one class, not the base");
-	is_str(s1->name, "lone_lock [site_fn+0x2]/2", "subclass named base/N");
+	is_str(s1->name, want_sub, "subclass named base/N");
 	ok(s1->id != a->id && s1->base == a, "subclass: own id, same base");
 	ok(uld__class_sub(a, 0) == a, "subclass 0 is the base");
 	ok(uld__class_sub(a, 99) == uld__class_sub(a, ULD_MAX_SUBCLASS),

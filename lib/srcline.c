@@ -1,0 +1,262 @@
+/*
+ * srcline.c: DWARF line tables and inlined-call scopes with libdw.
+ *
+ * For an address the line table gives the innermost source position: in
+ * the inlined function when the code was inlined.  The scopes containing
+ * that position (dwarf_getscopes, then dwarf_getscopes_die for the chain
+ * of DIEs the code is physically in) are, innermost first, inlined
+ * subroutines, lexical blocks and finally the real function; each inlined
+ * subroutine's DW_AT_call_file/DW_AT_call_line is where its caller called
+ * it, the position of the next frame out.  That is how eu-addr2line -i
+ * and the kernel's decoded stack traces list inlined frames.
+ *
+ * File names are shown relative to the compilation directory
+ * (examples/abba.c, not /home/me/src/ulockdep/examples/abba.c): the same
+ * on every machine, and what people type.
+ */
+#include "srcline.h"
+
+#include "mutex.h"
+
+#if ULD_HAVE_LIBDW
+
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "alloc.h"
+
+struct dwmod {
+	struct dwmod *next;
+	const char *path;	/* the module's (symbols.c keeps it) */
+	uintptr_t base;
+	const char *debug_file;
+	Dwfl *dwfl;		/* NULL: no DWARF here, never retried */
+	Dwfl_Module *mod;
+};
+
+static uld__mutex_t srcline_lock = ULD_MUTEX_INITIALIZER;
+static struct dwmod *dwmods;
+/* The module being opened, for find_debuginfo (under srcline_lock). */
+static const struct dwmod *opening;
+
+/* Every module is reported with its file: nothing to find. */
+static int
+find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
+    Dwarf_Addr base, char **file_name, Elf **elfp)
+{
+	return -1;
+}
+
+/*
+ * The separate debug file is the one symbols.c found (build ID, then
+ * .gnu_debuglink).  Not dwfl_standard_find_debuginfo: it may ask a
+ * debuginfod server over the network when DEBUGINFOD_URLS is set.
+ */
+static int
+find_debuginfo(Dwfl_Module *mod, void **userdata, const char *modname,
+    Dwarf_Addr base, const char *file_name, const char *debuglink_file,
+    GElf_Word debuglink_crc, char **debuginfo_file_name)
+{
+	if (opening == NULL || opening->debug_file == NULL)
+		return -1;
+	int fd = open(opening->debug_file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		/* libdw frees it with free(). */
+		*debuginfo_file_name = strdup(opening->debug_file);
+	}
+	return fd;
+}
+
+static const Dwfl_Callbacks callbacks = {
+	.find_elf = find_elf,
+	.find_debuginfo = find_debuginfo,
+};
+
+static struct dwmod *
+get_dwmod(const char *path, uintptr_t base, const char *debug_file)
+{
+	struct dwmod *d;
+
+	for (d = dwmods; d; d = d->next)
+		if (d->base == base && strcmp(d->path, path) == 0)
+			return d;
+	d = uld__calloc(1, sizeof(*d));
+	if (d == NULL)
+		return NULL;
+	d->path = path;
+	d->base = base;
+	d->debug_file = debug_file;
+	d->next = dwmods;
+	dwmods = d;
+	d->dwfl = dwfl_begin(&callbacks);
+	if (d->dwfl == NULL)
+		return d;
+	const char *name = strrchr(path, '/');
+	/* true: base is dlpi_addr, the bias added to link-time addresses. */
+	d->mod = dwfl_report_elf(d->dwfl, name ? name + 1 : path, path, -1,
+	    base, true);
+	dwfl_report_end(d->dwfl, NULL, NULL);
+	if (d->mod == NULL) {
+		dwfl_end(d->dwfl);
+		d->dwfl = NULL;
+	}
+	return d;
+}
+
+/* path relative to the compilation directory, without a leading "./". */
+static const char *
+relative(const char *path, const char *comp_dir)
+{
+	size_t n = comp_dir ? strlen(comp_dir) : 0;
+
+	if (path == NULL)
+		return NULL;
+	if (n > 1 && strncmp(path, comp_dir, n) == 0 && path[n] == '/')
+		path += n + 1;
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
+	return path;
+}
+
+static int
+attr_udata(Dwarf_Die *die, int name, Dwarf_Word *val)
+{
+	Dwarf_Attribute a;
+
+	return dwarf_formudata(dwarf_attr(die, name, &a), val);
+}
+
+/* The inlined frames around pc, and the real function's position. */
+static void
+inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
+    const char *comp_dir, struct uld__frame *out)
+{
+	Dwarf_Die *scopes = NULL;
+	int n = dwarf_getscopes(cu, pc - bias, &scopes);
+
+	if (n <= 0) {
+		free(scopes);
+		return;
+	}
+	Dwarf_Die inner = scopes[0];
+	free(scopes);
+	scopes = NULL;
+	n = dwarf_getscopes_die(&inner, &scopes);
+	Dwarf_Files *files = NULL;
+	if (dwarf_getsrcfiles(cu, &files, NULL) != 0)
+		files = NULL;
+	const char *file = out->file;
+	unsigned line = out->line;
+	for (int i = 0; i < n; i++) {
+		Dwarf_Die *s = &scopes[i];
+		int tag = dwarf_tag(s);
+		if (tag == DW_TAG_inlined_subroutine) {
+			if (out->ninline < ULD_SYM_MAX_INLINE) {
+				struct uld__frame_inline *f =
+				    &out->inl[out->ninline++];
+				f->function = dwarf_diename(s);
+				f->file = file;
+				f->line = line;
+			}
+			Dwarf_Word v;
+			file = files && attr_udata(s, DW_AT_call_file, &v) == 0
+			    ? relative(dwarf_filesrc(files, v, NULL, NULL),
+				  comp_dir)
+			    : NULL;
+			line = attr_udata(s, DW_AT_call_line, &v) == 0
+			    ? (unsigned)v : 0;
+		} else if (tag == DW_TAG_subprogram) {
+			Dwarf_Addr lo, hi;
+			if (out->function == NULL &&
+			    (out->function = dwarf_diename(s)) != NULL &&
+			    dwarf_lowpc(s, &lo) == 0) {
+				out->offset = (uintptr_t)out->ip - (lo + bias);
+				if (dwarf_highpc(s, &hi) == 0)
+					out->size = hi - lo;
+			}
+			break;
+		}
+	}
+	free(scopes);
+	out->file = file;
+	out->line = line;
+}
+
+int
+uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
+{
+	sigset_t old;
+	int found = -1;
+
+	if (out->module == NULL)
+		return -1;
+	uld__sig_block(&old);
+	uld__mutex_lock(&srcline_lock);
+	struct dwmod *d = get_dwmod(out->module, out->module_base, debug_file);
+	opening = d;
+	if (d != NULL && d->dwfl != NULL) {
+		Dwarf_Addr bias = 0;
+		Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc, &bias);
+		Dwfl_Line *l = dwfl_module_getsrc(d->mod, pc);
+		Dwarf_Attribute a;
+		const char *comp_dir = cu
+		    ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a)) : NULL;
+		int line = 0;
+		const char *file = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL,
+						NULL)
+				     : NULL;
+		if (file != NULL && line > 0) {
+			if (comp_dir == NULL)
+				comp_dir = dwfl_line_comp_dir(l);
+			out->file = relative(file, comp_dir);
+			out->line = (unsigned)line;
+			found = 0;
+		}
+		if (cu != NULL)
+			inlined(d->mod, cu, bias, pc, comp_dir, out);
+	}
+	opening = NULL;
+	uld__mutex_unlock(&srcline_lock);
+	uld__sig_restore(&old);
+	return found;
+}
+
+void
+uld__srcline_prefork(void)
+{
+	uld__mutex_lock(&srcline_lock);
+}
+
+void
+uld__srcline_postfork(int child)
+{
+	if (child)
+		uld__mutex_reset(&srcline_lock);
+	else
+		uld__mutex_unlock(&srcline_lock);
+}
+
+#else /* !ULD_HAVE_LIBDW */
+
+int
+uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
+{
+	return -1;
+}
+
+void
+uld__srcline_prefork(void)
+{
+}
+
+void
+uld__srcline_postfork(int child)
+{
+}
+
+#endif

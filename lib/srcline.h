@@ -1,0 +1,35 @@
+/*
+ * srcline.h: file:line and inlined calls of a code address, from the
+ * module's DWARF (elfutils libdw).  Built --without-libdw, it finds
+ * nothing and frames keep function+offset.
+ *
+ * Owns one Dwfl per module, opened at its first lookup and kept for the
+ * life of the process, under srcline_lock (rank 6, mutex.h), which is held
+ * across libdw calls and with no other validator lock but the graph lock.
+ *
+ * NOT async-signal-safe, and not free of the program's heap: libdw and
+ * libelf allocate with the program's malloc (they have no allocator hook).
+ * symframe.c never calls it from a signal handler; this file blocks every
+ * signal while libdw runs, so no handler interrupts its malloc.
+ */
+#ifndef ULD_SRCLINE_H
+#define ULD_SRCLINE_H
+
+#include <stdint.h>
+
+#include "symbols.h"
+
+/*
+ * For the code address pc (already ip - 1) in out->module, loaded at
+ * out->module_base, with its separate debug file debug_file (or NULL):
+ * set out->file, out->line and out->inl[]/ninline; and the function from
+ * DWARF when out->function is NULL (a module without any symbol table).
+ * 0 if the line was found.
+ */
+int uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out);
+
+/* fork(): hold srcline_lock across it; release (parent) or reset. */
+void uld__srcline_prefork(void);
+void uld__srcline_postfork(int child);
+
+#endif /* ULD_SRCLINE_H */

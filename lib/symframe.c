@@ -1,0 +1,284 @@
+/*
+ * symframe.c: one stack frame symbolized (uld__sym_frame), and the cache
+ * of frames already symbolized, by ip.
+ *
+ * Where it runs.  Reports are rendered under the graph lock with every
+ * signal blocked, and some are made inside a signal handler (sleeping in
+ * a handler, the irq rules); class names are made on first sight of a
+ * site, which may be in a handler too.  Two levels of work:
+ *
+ *  - the ELF symbol tables (symbols.c: function, offset, module, also for
+ *    stripped libraries via their debug files) use open, mmap and the
+ *    validator's private jemalloc arena only.  A handler that reaches the
+ *    validator interrupted code outside it (else the re-entry guard would
+ *    have passed its events through), so neither our locks nor our arena
+ *    are held under it, and signals are blocked while we work: that is
+ *    safe in a handler, and used there.
+ *
+ *  - DWARF (srcline.c: file, line, inlined frames) goes through libdw,
+ *    which mallocs from the program's heap: never in a handler, where the
+ *    interrupted code may hold malloc's lock.  "In a handler" is a signal
+ *    handler tracked as an interrupt (irq_depth) or any signal frame on
+ *    the current stack (libunwind), so an untracked handler (a fault
+ *    signal, a program linked without the preload) counts too.
+ *
+ * Each frame fully symbolized outside a handler is cached, so a handler
+ * shows file:line for every ip seen before.  For a new ip, a handler asks
+ * the watchdog thread (watchdog.c), which never runs a handler and holds
+ * no lock a handler's report needs, to run libdw and fill the cache, and
+ * waits for it at most ULD_SYM_SERVE_MS: if libdw there waits for a
+ * malloc lock held by the code the handler interrupted, the handler goes
+ * on with function+offset [module] and asks nothing more until the
+ * watchdog is done (it finishes once the handler returns).  Without the
+ * watchdog (it starts at the first lock wait of the process), a frame
+ * first seen in a handler has no file:line.  The cache is in the arena,
+ * under frame_lock (rank 5, held briefly and never across libdw), and
+ * never shrinks: reports name few distinct ips.
+ *
+ * Outside handlers libdw's allocations are the one exception to "nothing
+ * from the program's heap" besides urcu's hash tables: made once per
+ * module (its Dwfl, kept) and per new CU, only when a report is rendered
+ * or a class is named, never on the lock fast path.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "mutex.h"
+#include "srcline.h"
+#include "stack.h"
+#include "symbols.h"
+#include "thread.h"
+#include "util.h"
+#include "watchdog.h"
+
+/* How long a handler waits for the watchdog to symbolize one frame. */
+#define ULD_SYM_SERVE_MS 1000
+
+struct cached {
+	struct cached *next;
+	struct uld__frame f;
+};
+
+#define FRAME_BUCKETS 1024
+static struct cached *buckets[FRAME_BUCKETS];
+static uld__mutex_t frame_lock = ULD_MUTEX_INITIALIZER;
+
+static struct cached **
+bucket(const void *ip)
+{
+	return &buckets[uld__mix64((uintptr_t)ip) % FRAME_BUCKETS];
+}
+
+static int
+cache_get(const void *ip, struct uld__frame *out)
+{
+	sigset_t old;
+	int hit = 0;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&frame_lock);
+	for (struct cached *c = *bucket(ip); c; c = c->next)
+		if (c->f.ip == ip) {
+			*out = c->f;
+			hit = 1;
+			break;
+		}
+	uld__mutex_unlock(&frame_lock);
+	uld__sig_restore(&old);
+	return hit;
+}
+
+static void
+cache_put(const struct uld__frame *f)
+{
+	struct cached *c = uld__malloc(sizeof(*c));
+	sigset_t old;
+
+	if (c == NULL)
+		return;
+	c->f = *f;
+	uld__sig_block(&old);
+	uld__mutex_lock(&frame_lock);
+	struct cached **b = bucket(f->ip);
+	for (struct cached *o = *b; o; o = o->next)
+		if (o->f.ip == f->ip) { /* another thread was first */
+			uld__mutex_unlock(&frame_lock);
+			uld__sig_restore(&old);
+			uld__free(c);
+			return;
+		}
+	c->next = *b;
+	*b = c;
+	uld__mutex_unlock(&frame_lock);
+	uld__sig_restore(&old);
+}
+
+/*
+ * The request slot between a handler and the watchdog.  req_lock: one
+ * requester at a time (taken with signals blocked, after the graph lock).
+ * slot_lock guards the slot's fields, held briefly by either side.
+ * posted and done are futex words: the watchdog waits on posted, a
+ * requester on done; done != posted means the watchdog is still at it.
+ */
+static uld__mutex_t req_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t slot_lock = ULD_MUTEX_INITIALIZER;
+static int posted, done;
+static struct {
+	int seq; /* 0: empty */
+	struct uld__frame f;
+	uintptr_t pc;
+	const char *debug_file;
+} slot;
+
+static void
+futex(int *word, int op, int val, const struct timespec *ts)
+{
+	syscall(SYS_futex, word, op, val, ts, NULL, 0);
+}
+
+/* 1 if the watchdog symbolized out->ip into the cache in time. */
+static int
+ask_watchdog(const struct uld__frame *f, uintptr_t pc, const char *debug_file)
+{
+	struct timespec t0, now;
+	sigset_t old;
+	int ok = 0;
+
+	if (!__atomic_load_n(&uld__watchdog_running, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&done, __ATOMIC_ACQUIRE) !=
+		__atomic_load_n(&posted, __ATOMIC_ACQUIRE))
+		return 0;
+	uld__sig_block(&old);
+	uld__mutex_lock(&req_lock);
+	int seq = (int)((unsigned)__atomic_load_n(&posted, __ATOMIC_RELAXED) +
+	    1);
+	if (seq == 0) /* 0 means empty */
+		seq = 1;
+	uld__mutex_lock(&slot_lock);
+	slot.seq = seq;
+	slot.f = *f;
+	slot.pc = pc;
+	slot.debug_file = debug_file;
+	uld__mutex_unlock(&slot_lock);
+	__atomic_store_n(&posted, seq, __ATOMIC_RELEASE);
+	futex(&posted, FUTEX_WAKE_PRIVATE, 1, NULL);
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int d = __atomic_load_n(&done, __ATOMIC_ACQUIRE);
+		if (d == seq) {
+			ok = 1;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (now.tv_sec - t0.tv_sec) * 1000 +
+		    (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= ULD_SYM_SERVE_MS)
+			break;
+		long left = ULD_SYM_SERVE_MS - ms;
+		struct timespec ts = { left / 1000, left % 1000 * 1000000L };
+		futex(&done, FUTEX_WAIT_PRIVATE, d, &ts);
+	}
+	uld__mutex_lock(&slot_lock);
+	slot.seq = 0; /* a late watchdog finds nothing to do */
+	uld__mutex_unlock(&slot_lock);
+	uld__mutex_unlock(&req_lock);
+	uld__sig_restore(&old);
+	return ok;
+}
+
+int *
+uld__symframe_posted(void)
+{
+	return &posted;
+}
+
+void
+uld__symframe_serve(void)
+{
+	int p = __atomic_load_n(&posted, __ATOMIC_ACQUIRE);
+
+	if (p == __atomic_load_n(&done, __ATOMIC_RELAXED))
+		return;
+	uld__mutex_lock(&slot_lock);
+	int seq = slot.seq;
+	struct uld__frame f = slot.f;
+	uintptr_t pc = slot.pc;
+	const char *debug_file = slot.debug_file;
+	uld__mutex_unlock(&slot_lock);
+	/* seq != p: the requester gave up and emptied the slot. */
+	struct uld__frame cached;
+	if (seq == p && !cache_get(f.ip, &cached)) {
+		uld__srcline(pc, debug_file, &f);
+		cache_put(&f);
+	}
+	/* Caught up: handlers may ask again. */
+	__atomic_store_n(&done, p, __ATOMIC_RELEASE);
+	futex(&done, FUTEX_WAKE_PRIVATE, 1, NULL);
+}
+
+int
+uld__sym_frame(const void *ip, struct uld__frame *out)
+{
+	struct uld__symbol s;
+	const char *pc = (const char *)ip - (ip ? 1 : 0);
+
+	if (ip != NULL && cache_get(ip, out))
+		return out->function ? 0 : -1;
+	memset(out, 0, sizeof(*out));
+	out->ip = ip;
+	if (ip == NULL)
+		return -1;
+	int found = uld__sym_function(pc, &s) == 0;
+	/* Not found at ip - 1: ip may be no return address but the start of
+	 * a signal trampoline (__restore_rt), where a handler "returns". */
+	if (!found && uld__sym_function(ip, &s) == 0 && s.offset == 0) {
+		found = 1;
+		pc = ip;
+	}
+	if (found) {
+		out->function = s.name;
+		out->offset = (uintptr_t)ip - s.start;
+		out->size = s.size;
+	} else {
+		out->offset = (uintptr_t)ip - s.module_base;
+	}
+	out->module = s.module;
+	out->module_base = s.module_base;
+	if (s.module == NULL)
+		return out->function ? 0 : -1;
+	if (!uld__stack_in_handler()) {
+		uld__srcline((uintptr_t)pc, s.debug_file, out);
+		cache_put(out);
+	} else if (ask_watchdog(out, (uintptr_t)pc, s.debug_file)) {
+		cache_get(ip, out);
+	}
+	return out->function ? 0 : -1;
+}
+
+/* req_lock before frame_lock: a requester holds it while the watchdog
+ * fills the cache.  slot_lock is only ever held alone. */
+void
+uld__symframe_prefork(void)
+{
+	uld__mutex_lock(&req_lock);
+	uld__mutex_lock(&slot_lock);
+	uld__mutex_lock(&frame_lock);
+}
+
+void
+uld__symframe_postfork(int child)
+{
+	if (child) {
+		uld__mutex_reset(&frame_lock);
+		uld__mutex_reset(&slot_lock);
+		uld__mutex_reset(&req_lock);
+		slot.seq = 0;
+		posted = done = 0;
+	} else {
+		uld__mutex_unlock(&frame_lock);
+		uld__mutex_unlock(&slot_lock);
+		uld__mutex_unlock(&req_lock);
+	}
+}
