@@ -17,6 +17,8 @@
 
 static struct uld__lfht class_ht;
 static uint32_t next_id = 1;
+/* Every class in id order (uld__class_first), under uld__graph_lock. */
+static struct uld__class *first, **last = &first;
 
 void
 uld__class_init(void)
@@ -28,6 +30,12 @@ uint32_t
 uld__class_count(void)
 {
 	return __atomic_load_n(&next_id, __ATOMIC_RELAXED) - 1;
+}
+
+struct uld__class *
+uld__class_first(void)
+{
+	return first;
 }
 
 struct class_match {
@@ -209,6 +217,9 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	c->name = name;
 	c->subclass = subclass;
 	c->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	/* Called under uld__graph_lock: ids and the list agree in order. */
+	*last = c;
+	last = &c->next;
 	return c;
 }
 

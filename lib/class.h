@@ -69,6 +69,10 @@ struct uld__class {
 
 	uint64_t irq_bad;	/* signals reported inconsistent for it */
 	struct uld__usage_trace *traces; /* where each bit was first set */
+
+	/* Every class, subclasses too, in creation (id) order: how the
+	 * graph is walked whole (graph_save.c).  Under uld__graph_lock. */
+	struct uld__class *next;
 };
 
 void uld__class_init(void);
@@ -84,6 +88,9 @@ struct uld__class *uld__class_get(enum uld__class_kind kind, const void *key,
 struct uld__class *uld__class_sub(struct uld__class *base, unsigned sub);
 /* Number of classes. */
 uint32_t uld__class_count(void);
+/* The first class created; the others follow through ->next.  Under
+ * uld__graph_lock (the hash table does not hold subclasses). */
+struct uld__class *uld__class_first(void);
 /* A name for a function address: "func+0x1c", or "module+0x1234". */
 void uld__name_code(const void *ip, char *buf, size_t len);
 /*

@@ -1,5 +1,6 @@
 /*
- * init.c: the constructor, fork hooks and the exit status.
+ * init.c: the constructor, fork hooks, and exit: the saved graph and the
+ * exit status.
  *
  * The validator starts from its ELF constructor, and lazily from the first
  * lock event if another library's constructor locks before ours ran.
@@ -16,6 +17,7 @@
 #include "chain.h"
 #include "class.h"
 #include "graph.h"
+#include "graph_save.h"
 #include "lockmap.h"
 #include "pageidx.h"
 #include "mutex.h"
@@ -49,6 +51,11 @@ exit_status(int status, void *arg)
 		uld__thread_exiting(t);
 		t->in_uld--;
 	}
+
+	/* After that check, which may still report; before the summary.
+	 * A fork child saves its own PATH.<pid>; _exit() and a fatal
+	 * signal save nothing. */
+	uld__graph_save_exit();
 
 	unsigned long n = uld__report_total();
 

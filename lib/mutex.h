@@ -25,6 +25,7 @@
 
 #include <linux/futex.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct {
@@ -56,6 +57,48 @@ uld__mutex_unlock(uld__mutex_t *m)
 	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
 		syscall(SYS_futex, &m->state, FUTEX_WAKE_PRIVATE, 1, NULL,
 		    NULL, 0);
+}
+
+/*
+ * uld__mutex_lock that gives up after `ms` milliseconds: 0 when taken, -1
+ * when not.  For exit (graph_save.c), which must not hang on a lock that
+ * another thread keeps, say while its report waits on a full pipe.
+ */
+static inline int
+uld__mutex_lock_timeout(uld__mutex_t *m, long ms)
+{
+	struct timespec end, now, left;
+	int c = 0;
+
+	if (__atomic_compare_exchange_n(&m->state, &c, 1, 0, __ATOMIC_ACQUIRE,
+	    __ATOMIC_RELAXED))
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += ms % 1000 * 1000000;
+	if (end.tv_nsec >= 1000000000) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000;
+	}
+	if (c != 2)
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	while (c != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000;
+		}
+		/* Giving up leaves the state at 2: the owner's unlock then
+		 * makes one needless wake-up, nothing worse. */
+		if (left.tv_sec < 0)
+			return -1;
+		syscall(SYS_futex, &m->state, FUTEX_WAIT_PRIVATE, 2, &left,
+		    NULL, 0);
+		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
+	}
+	return 0;
 }
 
 /* After fork() the child has one thread: whatever was held is free. */

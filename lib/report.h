@@ -140,6 +140,11 @@ unsigned long uld__report_total(void);
 /* Renderers (report_text.c, report_json.c). */
 void uld__report_text(struct uld__buf *b, const struct uld__report *r);
 void uld__report_json(struct uld__buf *b, const struct uld__report *r);
+/* The pieces of a JSON record that the graph file shares (report_json.c):
+ * a "frames" array exactly as reports write it, and the time, quoted
+ * ISO 8601 UTC. */
+void uld__json_frames(struct uld__buf *b, void *const *ips, uint32_t n);
+void uld__json_time(struct uld__buf *b);
 /* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
 void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
 /* The body of the irq kinds (report_irq.c). */

@@ -206,3 +206,20 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		    (unsigned long)r->signature);
 	}
 }
+
+/*
+ * The graph file (graph_save.c) writes its frames and its time through
+ * these, so a frame reads the same in a report and in a saved graph, and
+ * whatever a frame gains (file and line) both gain at once.
+ */
+void
+uld__json_frames(struct uld__buf *b, void *const *ips, uint32_t n)
+{
+	frames(b, ips, n);
+}
+
+void
+uld__json_time(struct uld__buf *b)
+{
+	iso_time(b);
+}

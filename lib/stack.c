@@ -60,6 +60,7 @@ uld__stack_intern(void *const *ips, int n)
 		return NULL;
 	s->hash = h;
 	s->n = n;
+	s->save_id = 0;
 	memcpy(s->ips, ips, n * sizeof(void *));
 	s->next = *b;
 	*b = s;

@@ -17,6 +17,10 @@ struct uld__stack {
 	struct uld__stack *next; /* hash chain */
 	uint64_t hash;
 	uint32_t n;
+	/* The one mutable field, in what was padding: the stack's id while
+	 * the graph is being saved, 0 otherwise (graph_save.c, under
+	 * uld__graph_lock). */
+	uint32_t save_id;
 	void *ips[];
 };
 
