@@ -1,0 +1,556 @@
+/*
+ * lockorder.c: cycles and irq inversions in the union graph (lockorder.h).
+ */
+#include "lockorder.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Dependency-type rules of lib/graph.c: after an arrival as a recursive
+ * reader (state 1), only an exclusive holder (E*) may follow. */
+static inline uint8_t
+allowed(uint8_t deps, int state)
+{
+	return state ? deps & (ULDT_DEP_EN | ULDT_DEP_ER) : deps;
+}
+
+static inline int
+next_state(uint8_t a)
+{
+	return (a & (ULDT_DEP_EN | ULDT_DEP_SN)) ? 0 : 1;
+}
+
+uint64_t
+uldt_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	while (len--) {
+		h ^= *p++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t
+uldt_sig_add(uint64_t h, const char *name)
+{
+	return uldt_fnv1a(h, name, strlen(name) + 1);
+}
+
+static void *
+xmalloc(size_t n)
+{
+	void *p = calloc(1, n ? n : 1);
+
+	if (p == NULL) {
+		fputs("ulockdep: out of memory\n", stderr);
+		exit(2);
+	}
+	return p;
+}
+
+/* ---- a set of signatures ---- */
+
+struct sigset64 {
+	uint64_t *v;
+	size_t cap, n;
+};
+
+/* 1 if added, 0 if it was there. */
+static int
+sigset_add(struct sigset64 *s, uint64_t x)
+{
+	if (x == 0)
+		x = 1;
+	if (2 * (s->n + 1) > s->cap) {
+		struct sigset64 o = *s;
+		s->cap = o.cap ? o.cap * 2 : 256;
+		s->v = xmalloc(s->cap * sizeof(*s->v));
+		s->n = 0;
+		for (size_t i = 0; i < o.cap; i++)
+			if (o.v[i])
+				sigset_add(s, o.v[i]);
+		free(o.v);
+	}
+	size_t i = (x * 0x9e3779b97f4a7c15ULL >> 7) & (s->cap - 1);
+	for (; s->v[i]; i = (i + 1) & (s->cap - 1))
+		if (s->v[i] == x)
+			return 0;
+	s->v[i] = x;
+	s->n++;
+	return 1;
+}
+
+/* ---- breadth-first search over strong paths ---- */
+
+struct bfs {
+	const struct uldt_union *u;
+	uint32_t *gen;		/* [class * 2 + state] */
+	uint32_t *via;		/* edge that reached it */
+	uint8_t *via_state;	/* the state it came from */
+	uint32_t *queue;	/* class * 2 + state */
+	uint32_t g;
+	uint64_t steps;
+	uint32_t *path_c, *path_e;
+};
+
+static void
+bfs_init(struct bfs *b, const struct uldt_union *u)
+{
+	size_t n = (size_t)u->nclasses * 2 + 2;
+
+	memset(b, 0, sizeof(*b));
+	b->u = u;
+	b->gen = xmalloc(n * sizeof(*b->gen));
+	b->via = xmalloc(n * sizeof(*b->via));
+	b->via_state = xmalloc(n);
+	b->queue = xmalloc(n * sizeof(*b->queue));
+	b->path_c = xmalloc((u->nclasses + 2) * sizeof(*b->path_c));
+	b->path_e = xmalloc((u->nclasses + 2) * sizeof(*b->path_e));
+}
+
+static void
+bfs_free(struct bfs *b)
+{
+	free(b->gen);
+	free(b->via);
+	free(b->via_state);
+	free(b->queue);
+	free(b->path_c);
+	free(b->path_e);
+}
+
+/* What a search looks for at (class, state); returns 1 to stop there. */
+typedef int (*match_fn)(const struct uldt_union *u, uint32_t c, int state,
+    void *arg);
+
+/*
+ * From `start` in state s0, along edges (only those inside component
+ * `comp` when comp_of is not NULL; only those run `run` saw, with its
+ * deps, when run >= 0) to the nearest (class, state) that matches.
+ * Returns class * 2 + state, or -1.
+ */
+static long
+bfs_run(struct bfs *b, uint32_t start, int s0, const uint32_t *comp_of,
+    uint32_t comp, int run, match_fn match, void *arg)
+{
+	const struct uldt_union *u = b->u;
+	size_t head = 0, tail = 0;
+
+	if (++b->g == 0) {
+		memset(b->gen, 0, ((size_t)u->nclasses * 2 + 2) *
+		    sizeof(*b->gen));
+		b->g = 1;
+	}
+	b->gen[start * 2 + s0] = b->g;
+	b->via[start * 2 + s0] = UINT32_MAX;
+	b->queue[tail++] = start * 2 + (uint32_t)s0;
+	while (head < tail) {
+		uint32_t q = b->queue[head++], c = q / 2;
+		int st = (int)(q & 1);
+		const struct uldt_class *cl = &u->classes[c];
+		for (uint32_t k = 0; k < cl->nout; k++) {
+			uint32_t ei = u->adj_out[cl->out + k];
+			const struct uldt_edge *e = &u->edges[ei];
+			b->steps++;
+			if (comp_of != NULL && comp_of[e->to] != comp)
+				continue;
+			uint8_t d = run >= 0 ? uldt_gf_run_deps(e, (uint32_t)run)
+					     : e->deps;
+			uint8_t a = allowed(d, st);
+			if (a == 0)
+				continue;
+			int ns = next_state(a);
+			uint32_t t = e->to * 2 + (uint32_t)ns;
+			if (b->gen[t] == b->g)
+				continue;
+			b->gen[t] = b->g;
+			b->via[t] = ei;
+			b->via_state[t] = (uint8_t)st;
+			if (match(u, e->to, ns, arg))
+				return (long)t;
+			b->queue[tail++] = t;
+		}
+	}
+	return -1;
+}
+
+/* The path to a found (class, state), into path_c[0..n], path_e[0..n-1].
+ * Returns n (edges). */
+static uint32_t
+bfs_path(struct bfs *b, long found)
+{
+	uint32_t n = 0, t = (uint32_t)found;
+
+	for (uint32_t x = t; b->via[x] != UINT32_MAX; n++) {
+		const struct uldt_edge *e = &b->u->edges[b->via[x]];
+		x = e->from * 2 + b->via_state[x];
+	}
+	uint32_t k = n;
+	b->path_c[k] = t / 2;
+	for (uint32_t x = t; b->via[x] != UINT32_MAX;) {
+		const struct uldt_edge *e = &b->u->edges[b->via[x]];
+		b->path_e[--k] = b->via[x];
+		x = e->from * 2 + b->via_state[x];
+		b->path_c[k] = x / 2;
+	}
+	return n;
+}
+
+/* ---- cycles ---- */
+
+/* Is the cycle of these edges (in order, the last closing it) strong with
+ * the deps deps[k]?  One state per arrival, as the search keeps. */
+static int
+strong_cycle(const uint8_t *deps, uint32_t n)
+{
+	for (int b0 = 0; b0 < 4; b0++) {
+		if (!(deps[0] >> b0 & 1))
+			continue;
+		unsigned set = 1u << (b0 & 1);
+		for (uint32_t k = 1; k < n && set; k++) {
+			unsigned ns = 0;
+			for (int s = 0; s < 2; s++) {
+				if (!(set >> s & 1))
+					continue;
+				uint8_t a = allowed(deps[k], s);
+				for (int b = 0; b < 4; b++)
+					if (a >> b & 1)
+						ns |= 1u << (b & 1);
+			}
+			set = ns;
+		}
+		if ((set & 1) || ((set & 2) && b0 < 2))
+			return 1;
+	}
+	return 0;
+}
+
+/* A run whose own edges hold this cycle as a strong one, or -1. */
+static int
+cycle_single_run(const struct uldt_union *u, const uint32_t *edges,
+    uint32_t n, uint8_t *deps)
+{
+	uint32_t best = 0;
+
+	for (uint32_t k = 1; k < n; k++)
+		if (u->edges[edges[k]].nseen < u->edges[edges[best]].nseen)
+			best = k;
+	const struct uldt_edge *eb = &u->edges[edges[best]];
+	for (uint32_t i = 0; i < eb->nseen; i++) {
+		uint32_t run = ULDT_SEEN_RUN(eb->seen[i]);
+		uint32_t k;
+		for (k = 0; k < n; k++) {
+			deps[k] = uldt_gf_run_deps(&u->edges[edges[k]], run);
+			if (deps[k] == 0)
+				break;
+		}
+		if (k == n && strong_cycle(deps, n))
+			return (int)run;
+	}
+	return -1;
+}
+
+struct cyc_target {
+	uint32_t holder;
+	int close1;	/* may the closing edge follow an arrival in state 1? */
+};
+
+static int
+match_holder(const struct uldt_union *u, uint32_t c, int state, void *arg)
+{
+	const struct cyc_target *t = arg;
+
+	(void)u;
+	return c == t->holder && (state == 0 || t->close1);
+}
+
+/* Strongly connected components (Tarjan, iterative).  comp[v]; returns
+ * the sizes in *size (per component). */
+static uint32_t
+components(const struct uldt_union *u, uint32_t *comp, uint32_t **size)
+{
+	uint32_t n = u->nclasses, next = 0, ncomp = 0, sp = 0, cs = 0;
+	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
+	uint32_t *low = xmalloc((n + 1) * sizeof(*low));
+	uint32_t *stk = xmalloc((n + 1) * sizeof(*stk));
+	uint32_t *cv = xmalloc((n + 1) * sizeof(*cv));
+	uint32_t *ck = xmalloc((n + 1) * sizeof(*ck));
+	uint8_t *on = xmalloc(n + 1);
+	uint32_t *sz = xmalloc((n + 1) * sizeof(*sz));
+
+	for (uint32_t v = 0; v < n; v++)
+		idx[v] = UINT32_MAX;
+	for (uint32_t r = 0; r < n; r++) {
+		if (idx[r] != UINT32_MAX)
+			continue;
+		cv[cs] = r;
+		ck[cs++] = 0;
+		idx[r] = low[r] = next++;
+		stk[sp++] = r;
+		on[r] = 1;
+		while (cs) {
+			uint32_t v = cv[cs - 1];
+			const struct uldt_class *c = &u->classes[v];
+			if (ck[cs - 1] < c->nout) {
+				uint32_t w = u->edges[u->adj_out[c->out +
+				    ck[cs - 1]++]].to;
+				if (idx[w] == UINT32_MAX) {
+					idx[w] = low[w] = next++;
+					stk[sp++] = w;
+					on[w] = 1;
+					cv[cs] = w;
+					ck[cs++] = 0;
+				} else if (on[w] && idx[w] < low[v]) {
+					low[v] = idx[w];
+				}
+				continue;
+			}
+			if (low[v] == idx[v]) {
+				uint32_t w;
+				sz[ncomp] = 0;
+				do {
+					w = stk[--sp];
+					on[w] = 0;
+					comp[w] = ncomp;
+					sz[ncomp]++;
+				} while (w != v);
+				ncomp++;
+			}
+			cs--;
+			if (cs && low[v] < low[cv[cs - 1]])
+				low[cv[cs - 1]] = low[v];
+		}
+	}
+	free(idx);
+	free(low);
+	free(stk);
+	free(cv);
+	free(ck);
+	free(on);
+	*size = sz;
+	return ncomp;
+}
+
+int
+uldt_lo_cycles(const struct uldt_union *u, uldt_cycle_fn fn, void *arg)
+{
+	uint32_t *comp = xmalloc((u->nclasses + 1) * sizeof(*comp)), *size;
+	struct sigset64 seen = { 0 };
+	struct bfs b;
+	int out_of_budget = 0;
+	uint32_t *cls = xmalloc((u->nclasses + 2) * sizeof(*cls));
+	uint32_t *edges = xmalloc((u->nclasses + 2) * sizeof(*edges));
+	uint8_t *deps = xmalloc(u->nclasses + 2);
+
+	components(u, comp, &size);
+	bfs_init(&b, u);
+	for (uint32_t ei = 0; ei < u->nedges && !out_of_budget; ei++) {
+		const struct uldt_edge *e = &u->edges[ei];
+		if (e->from == e->to || comp[e->from] != comp[e->to] ||
+		    size[comp[e->from]] < 2)
+			continue;
+		/* The closing edge's types: each gives a start state and
+		 * whether it may follow a recursive reader (close1); keep
+		 * those no other dominates. */
+		struct { int start, close1; } combo[3];
+		int nc = 0;
+		if (e->deps & ULDT_DEP_EN) {
+			combo[nc++] = (typeof(combo[0])){ 0, 1 };
+		} else {
+			if (e->deps & ULDT_DEP_ER)
+				combo[nc++] = (typeof(combo[0])){ 1, 1 };
+			if (e->deps & ULDT_DEP_SN)
+				combo[nc++] = (typeof(combo[0])){ 0, 0 };
+			if (nc == 0 && (e->deps & ULDT_DEP_SR))
+				combo[nc++] = (typeof(combo[0])){ 1, 0 };
+		}
+		for (int i = 0; i < nc; i++) {
+			struct cyc_target t = { e->from, combo[i].close1 };
+			long f = bfs_run(&b, e->to, combo[i].start, comp,
+			    comp[e->to], -1, match_holder, &t);
+			if (b.steps > ULDT_LO_BUDGET)
+				out_of_budget = 1;
+			if (f < 0)
+				continue;
+			uint32_t n = bfs_path(&b, f) + 1;
+			memcpy(cls, b.path_c, n * sizeof(*cls));
+			memcpy(edges, b.path_e, (n - 1) * sizeof(*edges));
+			edges[n - 1] = ei;
+			/* The validator's signature: the names rotated to
+			 * start at the smallest. */
+			uint32_t first = 0;
+			for (uint32_t k = 1; k < n; k++)
+				if (strcmp(u->classes[cls[k]].name,
+				    u->classes[cls[first]].name) < 0)
+					first = k;
+			uint64_t sig = uldt_sig_add(ULDT_FNV_INIT,
+			    "circular_dependency");
+			for (uint32_t k = 0; k < n; k++)
+				sig = uldt_sig_add(sig,
+				    u->classes[cls[(first + k) % n]].name);
+			if (!sigset_add(&seen, sig))
+				break;
+			struct uldt_cycle c = { n, cls, edges,
+				cycle_single_run(u, edges, n, deps), sig };
+			fn(u, &c, arg);
+			break;
+		}
+	}
+	bfs_free(&b);
+	free(comp);
+	free(size);
+	free(cls);
+	free(edges);
+	free(deps);
+	free(seen.v);
+	return out_of_budget;
+}
+
+/* ---- irq ---- */
+
+static uint64_t
+conflicts(const uint64_t *us)
+{
+	return (us[ULDT_USED_IN_W] & (us[ULDT_ENABLED_W] | us[ULDT_ENABLED_R])) |
+	    (us[ULDT_USED_IN_R] & us[ULDT_ENABLED_W]);
+}
+
+struct unsafe_q {
+	uint64_t bit;
+	int read_counts;	/* S is used_in_write: enabled_read counts */
+	const uint64_t *bad;
+	int run;		/* -1: the union's usage */
+	uint32_t target;	/* UINT32_MAX: any class */
+};
+
+static const uint64_t *
+usage_of(const struct uldt_union *u, uint32_t c, int run)
+{
+	static const uint64_t none[4];
+
+	if (run < 0)
+		return u->classes[c].usage;
+	const struct uldt_run_usage *ru = uldt_gf_run_usage(&u->classes[c],
+	    (uint32_t)run);
+	return ru ? ru->u : none;
+}
+
+/* Forwards from a USED_IN class: irq-unsafe for the signal; in state 1
+ * (reached as a recursive reader) read usage does not count. */
+static int
+match_unsafe(const struct uldt_union *u, uint32_t c, int state, void *arg)
+{
+	const struct unsafe_q *q = arg;
+	const uint64_t *us = usage_of(u, c, q->run);
+
+	if ((q->bad[c] & q->bit) || (q->target != UINT32_MAX && c != q->target))
+		return 0;
+	return (us[ULDT_ENABLED_W] & q->bit) ||
+	    (q->read_counts && !state && (us[ULDT_ENABLED_R] & q->bit));
+}
+
+void
+uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
+    uldt_order_fn ofn, void *arg)
+{
+	uint64_t *bad = xmalloc((u->nclasses + 1) * sizeof(*bad));
+	struct bfs b;
+
+	/* inconsistent_irq_state: a conflict of the union no run had. */
+	for (uint32_t ci = 0; ci < u->nclasses; ci++) {
+		const struct uldt_class *c = &u->classes[ci];
+		uint64_t cf = conflicts(c->usage);
+		bad[ci] = cf;
+		for (unsigned s = 0; s < 64 && cf; s++) {
+			if (!(cf >> s & 1))
+				continue;
+			uint64_t bit = 1ULL << s;
+			int single = -1;
+			for (uint32_t i = 0; i < c->nru && single < 0; i++)
+				if (conflicts(c->ru[i].u) & bit)
+					single = (int)c->ru[i].run;
+			struct uldt_irq_conflict x = { .cls = ci, .sig = s,
+				.single_run = single };
+			x.used_kind = c->usage[ULDT_USED_IN_W] & bit
+			    ? ULDT_USED_IN_W : ULDT_USED_IN_R;
+			x.en_kind = x.used_kind == ULDT_USED_IN_W &&
+			    !(c->usage[ULDT_ENABLED_W] & bit)
+			    ? ULDT_ENABLED_R : ULDT_ENABLED_W;
+			uint64_t h = uldt_sig_add(ULDT_FNV_INIT,
+			    "inconsistent_irq_state");
+			h = uldt_sig_add(h, c->name);
+			x.signature = uldt_sig_add(h, u->sig[s]);
+			cfn(u, &x, arg);
+		}
+	}
+
+	/* irq_safe_unsafe_order: from each irq-safe class, the nearest
+	 * irq-unsafe one for the same signal. */
+	bfs_init(&b, u);
+	for (uint32_t ci = 0; ci < u->nclasses; ci++) {
+		const struct uldt_class *c = &u->classes[ci];
+		uint64_t safe = (c->usage[ULDT_USED_IN_W] |
+		    c->usage[ULDT_USED_IN_R]) & ~bad[ci];
+		for (unsigned s = 0; s < 64 && safe; s++) {
+			uint64_t bit = 1ULL << s;
+			if (!(safe & bit))
+				continue;
+			struct unsafe_q q = { bit,
+				(c->usage[ULDT_USED_IN_W] & bit) != 0, bad, -1,
+				UINT32_MAX };
+			long f = bfs_run(&b, ci, 0, NULL, 0, -1, match_unsafe,
+			    &q);
+			if (f < 0)
+				continue;
+			uint32_t x = (uint32_t)f / 2;
+			const struct uldt_class *xc = &u->classes[x];
+			struct uldt_irq_order o = { .safe = ci, .unsafe = x,
+				.sig = s, .single_run = -1 };
+			o.unsafe_kind = xc->usage[ULDT_ENABLED_W] & bit
+			    ? ULDT_ENABLED_W : ULDT_ENABLED_R;
+			o.safe_kind = o.unsafe_kind == ULDT_ENABLED_R ||
+			    (c->usage[ULDT_USED_IN_W] & bit) ? ULDT_USED_IN_W
+			    : ULDT_USED_IN_R;
+			o.n = bfs_path(&b, f);
+			uint32_t *pc = xmalloc((o.n + 1) * sizeof(*pc));
+			uint32_t *pe = xmalloc((o.n + 1) * sizeof(*pe));
+			memcpy(pc, b.path_c, (o.n + 1) * sizeof(*pc));
+			memcpy(pe, b.path_e, o.n * sizeof(*pe));
+			o.cls = pc;
+			o.edges = pe;
+			/* Did one run have both ends and a strong path? */
+			for (uint32_t i = 0; i < c->nru && o.single_run < 0;
+			     i++) {
+				int run = (int)c->ru[i].run;
+				const uint64_t *su = c->ru[i].u;
+				const uint64_t *xu = usage_of(u, x, run);
+				if (!((su[ULDT_USED_IN_W] | su[ULDT_USED_IN_R]) &
+				    bit) || !((xu[ULDT_ENABLED_W] |
+				    xu[ULDT_ENABLED_R]) & bit))
+					continue;
+				struct unsafe_q rq = { bit,
+					(su[ULDT_USED_IN_W] & bit) != 0, bad,
+					run, x };
+				struct bfs rb;
+				bfs_init(&rb, u);
+				long rf = bfs_run(&rb, ci, 0, NULL, 0, run,
+				    match_unsafe, &rq);
+				if (rf >= 0)
+					o.single_run = run;
+				bfs_free(&rb);
+			}
+			uint64_t h = uldt_sig_add(ULDT_FNV_INIT,
+			    "irq_safe_unsafe_order");
+			h = uldt_sig_add(h, c->name);
+			h = uldt_sig_add(h, xc->name);
+			o.signature = uldt_sig_add(h, u->sig[s]);
+			ofn(u, &o, arg);
+			free(pc);
+			free(pe);
+		}
+	}
+	bfs_free(&b);
+	free(bad);
+}
