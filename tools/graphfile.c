@@ -62,11 +62,16 @@ xstrndup(const char *s, size_t n)
 		}                                                            \
 	} while (0)
 
-/* ---- a u64 -> u32 hash map (open addressing, grown at half full) ---- */
+/* ---- a u64 -> u32 hash map (open addressing, grown at half full; key
+ * and value side by side: one cache line per probe) ---- */
+
+struct slot {
+	uint64_t key;
+	uint32_t val;		/* UINT32_MAX: empty */
+};
 
 struct uldt_map {
-	uint64_t *keys;
-	uint32_t *vals;		/* UINT32_MAX: empty */
+	struct slot *s;
 	size_t cap, n;
 };
 
@@ -94,16 +99,15 @@ map_free(struct uldt_map *m)
 {
 	if (m == NULL)
 		return;
-	free(m->keys);
-	free(m->vals);
+	free(m->s);
 	free(m);
 }
 
 static void
 map_clear(struct uldt_map *m)
 {
-	if (m->cap)
-		memset(m->vals, 0xff, m->cap * sizeof(*m->vals));
+	for (size_t i = 0; m->n && i < m->cap; i++)
+		m->s[i].val = UINT32_MAX;
 	m->n = 0;
 }
 
@@ -115,15 +119,14 @@ map_grow(struct uldt_map *m)
 	struct uldt_map old = *m;
 
 	m->cap = old.cap ? old.cap * 2 : 1024;
-	m->keys = xrealloc(NULL, m->cap * sizeof(*m->keys));
-	m->vals = xrealloc(NULL, m->cap * sizeof(*m->vals));
-	memset(m->vals, 0xff, m->cap * sizeof(*m->vals));
+	m->s = xrealloc(NULL, m->cap * sizeof(*m->s));
+	for (size_t i = 0; i < m->cap; i++)
+		m->s[i].val = UINT32_MAX;
 	m->n = 0;
 	for (size_t i = 0; i < old.cap; i++)
-		if (old.vals[i] != UINT32_MAX)
-			map_put(m, old.keys[i], old.vals[i]);
-	free(old.keys);
-	free(old.vals);
+		if (old.s[i].val != UINT32_MAX)
+			map_put(m, old.s[i].key, old.s[i].val);
+	free(old.s);
 }
 
 /* Add key -> val (duplicates of a key are allowed: map_next walks them). */
@@ -133,10 +136,10 @@ map_put(struct uldt_map *m, uint64_t key, uint32_t val)
 	if (2 * (m->n + 1) > m->cap)
 		map_grow(m);
 	size_t i = mix(key) & (m->cap - 1);
-	while (m->vals[i] != UINT32_MAX)
+	while (m->s[i].val != UINT32_MAX)
 		i = (i + 1) & (m->cap - 1);
-	m->keys[i] = key;
-	m->vals[i] = val;
+	m->s[i].key = key;
+	m->s[i].val = val;
 	m->n++;
 }
 
@@ -149,10 +152,10 @@ map_next(const struct uldt_map *m, uint64_t key, size_t *pos)
 		return UINT32_MAX;
 	size_t i = *pos == SIZE_MAX ? mix(key) & (m->cap - 1)
 				    : (*pos + 1) & (m->cap - 1);
-	for (; m->vals[i] != UINT32_MAX; i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == key) {
+	for (; m->s[i].val != UINT32_MAX; i = (i + 1) & (m->cap - 1))
+		if (m->s[i].key == key) {
 			*pos = i;
-			return m->vals[i];
+			return m->s[i].val;
 		}
 	return UINT32_MAX;
 }
@@ -175,6 +178,66 @@ hash_str(const char *s, size_t n)
 		h *= 0x100000001b3ULL;
 	}
 	return h;
+}
+
+/* ---- a file's ids -> union indices: an array while ids are small
+ * (writers number from 1), a hash map beyond ---- */
+
+#define IDS_DIRECT (1 << 22)
+
+struct idmap {
+	uint32_t *v;
+	size_t cap;
+	long long max;
+	struct uldt_map *big;
+};
+
+static uint32_t
+id_get(const struct idmap *m, long long id)
+{
+	if (id < 0)
+		return UINT32_MAX;
+	if ((unsigned long long)id < m->cap)
+		return m->v[id];
+	return id >= IDS_DIRECT ? map_get(m->big, (uint64_t)id) : UINT32_MAX;
+}
+
+static void
+id_put(struct idmap *m, long long id, uint32_t val)
+{
+	if (id >= IDS_DIRECT) {
+		map_put(m->big, (uint64_t)id, val);
+		return;
+	}
+	if ((unsigned long long)id >= m->cap) {
+		size_t ncap = m->cap ? m->cap : 1024;
+		while (ncap <= (size_t)id)
+			ncap *= 2;
+		m->v = xrealloc(m->v, ncap * sizeof(*m->v));
+		memset(m->v + m->cap, 0xff, (ncap - m->cap) * sizeof(*m->v));
+		m->cap = ncap;
+	}
+	m->v[id] = val;
+	if (id > m->max)
+		m->max = id;
+}
+
+static void
+id_clear(struct idmap *m)
+{
+	if (m->max >= 0)
+		memset(m->v, 0xff, (size_t)(m->max + 1) * sizeof(*m->v));
+	m->max = -1;
+	if (m->big == NULL)
+		m->big = map_new();
+	map_clear(m->big);
+}
+
+static void
+id_free(struct idmap *m)
+{
+	free(m->v);
+	map_free(m->big);
 }
 
 /* ---- the record of one line, from either path ---- */
@@ -205,7 +268,7 @@ struct reader {
 	uint32_t run;
 	long line;
 	unsigned long errors;
-	struct uldt_map *class_ids, *stack_ids;
+	struct idmap class_ids, stack_ids;
 	struct { long long off; uint32_t len; } *stacks;
 	uint32_t nstacks, stacks_cap;
 	long long counted[4];	/* stacks, classes, usage, edges seen */
@@ -833,10 +896,10 @@ example_set(struct reader *rd, struct uldt_example *ex, const struct rec *r,
 /* A file id (>= 0) that an earlier line defined; UINT32_MAX if not (the
  * error is printed). */
 static uint32_t
-lookup_id(struct reader *rd, struct uldt_map *m, long long id,
+lookup_id(struct reader *rd, const struct idmap *m, long long id,
     const char *what)
 {
-	uint32_t v = id < 0 ? UINT32_MAX : map_get(m, (uint64_t)id);
+	uint32_t v = id_get(m, id);
 
 	if (v == UINT32_MAX) {
 		char msg[96];
@@ -912,9 +975,9 @@ static void
 apply_edge(struct reader *rd, const struct rec *r, uint32_t stack_idx)
 {
 	struct uldt_union *u = rd->u;
-	uint32_t from = lookup_id(rd, rd->class_ids, r->from, "class");
+	uint32_t from = lookup_id(rd, &rd->class_ids, r->from, "class");
 	uint32_t to = from == UINT32_MAX ? UINT32_MAX
-	    : lookup_id(rd, rd->class_ids, r->to, "class");
+	    : lookup_id(rd, &rd->class_ids, r->to, "class");
 
 	if (to == UINT32_MAX)
 		return;
@@ -954,14 +1017,14 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 
 	/* A reference to a stack (usage and edge lines). */
 	if (r->type != R_STACK && r->has_stack) {
-		stack_idx = lookup_id(rd, rd->stack_ids, r->stack, "stack");
+		stack_idx = lookup_id(rd, &rd->stack_ids, r->stack, "stack");
 		if (stack_idx == UINT32_MAX)
 			return;
 	}
 	switch (r->type) {
 	case R_STACK:
-		if (r->stack < 0 || map_get(rd->stack_ids,
-		    (uint64_t)r->stack) != UINT32_MAX) {
+		if (r->stack < 0 || id_get(&rd->stack_ids, r->stack) !=
+		    UINT32_MAX) {
 			bad(rd, r->stack < 0 ? "stack: negative id"
 			    : "stack: id defined twice");
 			return;
@@ -969,11 +1032,11 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 		GROW(rd->stacks, rd->nstacks, rd->stacks_cap);
 		rd->stacks[rd->nstacks].off = off;
 		rd->stacks[rd->nstacks].len = (uint32_t)len;
-		map_put(rd->stack_ids, (uint64_t)r->stack, rd->nstacks++);
+		id_put(&rd->stack_ids, r->stack, rd->nstacks++);
 		return;
 	case R_CLASS: {
-		if (r->class < 0 || map_get(rd->class_ids,
-		    (uint64_t)r->class) != UINT32_MAX) {
+		if (r->class < 0 || id_get(&rd->class_ids, r->class) !=
+		    UINT32_MAX) {
 			bad(rd, r->class < 0 ? "class: negative id"
 			    : "class: id defined twice");
 			return;
@@ -984,7 +1047,7 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 			return;
 		}
 		uint32_t c = class_get(u, r);
-		map_put(rd->class_ids, (uint64_t)r->class, c);
+		id_put(&rd->class_ids, r->class, c);
 		for (int k = 0; k < 4; k++)
 			if (r->use[k])
 				add_usage(rd, &u->classes[c], k, r->use[k], NULL,
@@ -992,7 +1055,7 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 		return;
 	}
 	case R_USAGE: {
-		uint32_t c = lookup_id(rd, rd->class_ids, r->usage, "class");
+		uint32_t c = lookup_id(rd, &rd->class_ids, r->usage, "class");
 		if (c == UINT32_MAX)
 			return;
 		int kind = r->has_bit ? usage_kind(r->bit.s, r->bit.n) : -1;
@@ -1187,8 +1250,8 @@ read_file(struct uldt_union *u, const char *path, struct reader *rd)
 	rd->errors = 0;
 	rd->nstacks = 0;
 	memset(rd->counted, 0, sizeof(rd->counted));
-	map_clear(rd->class_ids);
-	map_clear(rd->stack_ids);
+	id_clear(&rd->class_ids);
+	id_clear(&rd->stack_ids);
 	if (buf == NULL) {
 		uldt_error(path, 0, "cannot read: %s", strerror(errno));
 		rd->errors++;
@@ -1347,8 +1410,7 @@ uldt_gf_read_all(struct uldt_union *u, char **paths, int n)
 	double last = 0;
 
 	memset(&rd, 0, sizeof(rd));
-	rd.class_ids = map_new();
-	rd.stack_ids = map_new();
+	rd.class_ids.max = rd.stack_ids.max = -1;
 	for (int i = 0; i < n; i++) {
 		if (tty && (i == 0 || i + 1 == n || now_s() - last > 0.1)) {
 			last = now_s();
@@ -1360,8 +1422,8 @@ uldt_gf_read_all(struct uldt_union *u, char **paths, int n)
 	}
 	if (tty && n > 0)
 		fputs("\r\033[K", stderr);
-	map_free(rd.class_ids);
-	map_free(rd.stack_ids);
+	id_free(&rd.class_ids);
+	id_free(&rd.stack_ids);
 	free(rd.stacks);
 	index_adjacency(u);
 	return u->bad_files;

@@ -126,14 +126,14 @@ typedef int (*match_fn)(const struct uldt_union *u, uint32_t c, int state,
     void *arg);
 
 /*
- * From `start` in state s0, along edges (only those inside component
- * `comp` when comp_of is not NULL; only those run `run` saw, with its
- * deps, when run >= 0) to the nearest (class, state) that matches.
+ * From `start` in state s0, along edges (only those with use[edge] set
+ * when use is not NULL; only those run `run` saw, with its deps, when
+ * run >= 0) to the nearest (class, state) that matches.
  * Returns class * 2 + state, or -1.
  */
 static long
-bfs_run(struct bfs *b, uint32_t start, int s0, const uint32_t *comp_of,
-    uint32_t comp, int run, match_fn match, void *arg)
+bfs_run(struct bfs *b, uint32_t start, int s0, const uint8_t *use, int run,
+    match_fn match, void *arg)
 {
 	const struct uldt_union *u = b->u;
 	size_t head = 0, tail = 0;
@@ -154,7 +154,7 @@ bfs_run(struct bfs *b, uint32_t start, int s0, const uint32_t *comp_of,
 			uint32_t ei = u->adj_out[cl->out + k];
 			const struct uldt_edge *e = &u->edges[ei];
 			b->steps++;
-			if (comp_of != NULL && comp_of[e->to] != comp)
+			if (use != NULL && !use[ei])
 				continue;
 			uint8_t d = run >= 0 ? uldt_gf_run_deps(e, (uint32_t)run)
 					     : e->deps;
@@ -333,29 +333,155 @@ components(const struct uldt_union *u, uint32_t *comp, uint32_t **size)
 	return ncomp;
 }
 
+/*
+ * An order of the classes that every edge added so far respects
+ * (Pearce and Kelly's dynamic topological order): an edge that agrees
+ * with it cannot close a cycle and costs nothing; one that does not is
+ * searched only within the classes between its ends, and the order is
+ * repaired when it closes none.
+ */
+struct pk {
+	const struct uldt_union *u;
+	const uint8_t *use;
+	uint32_t *ord, *mark, g;
+	uint32_t *stk, *df, *db, *pool;
+	uint32_t ndf, ndb;
+	uint64_t steps;
+};
+
+static int
+pk_by_ord(const void *a, const void *b, void *arg)
+{
+	const uint32_t *ord = arg;
+	uint32_t x = ord[*(const uint32_t *)a], y = ord[*(const uint32_t *)b];
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Depth-first from `from` over used edges (backwards with `back`) to
+ * classes within the bound; into out[].  Returns 1 when it met `stop`. */
+static int
+pk_search(struct pk *p, uint32_t from, int back, uint32_t bound,
+    uint32_t stop, uint32_t *out, uint32_t *nout)
+{
+	const struct uldt_union *u = p->u;
+	uint32_t sp = 0;
+
+	p->mark[from] = p->g;
+	p->stk[sp++] = from;
+	*nout = 0;
+	while (sp) {
+		uint32_t v = p->stk[--sp];
+		const struct uldt_class *c = &u->classes[v];
+		out[(*nout)++] = v;
+		uint32_t n = back ? c->nin : c->nout;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t ei = back ? u->adj_in[c->in + k]
+					   : u->adj_out[c->out + k];
+			p->steps++;
+			if (!p->use[ei])
+				continue;
+			uint32_t w = back ? u->edges[ei].from : u->edges[ei].to;
+			if (w == stop)
+				return 1;
+			if (p->mark[w] == p->g ||
+			    (back ? p->ord[w] <= bound : p->ord[w] >= bound))
+				continue;
+			p->mark[w] = p->g;
+			p->stk[sp++] = w;
+		}
+	}
+	return 0;
+}
+
+/* Before adding from -> to, which disagrees with the order: 1 if `to`
+ * reaches `from` (a cycle, at least a plain one), else 0 and the order
+ * repaired to hold the new edge. */
+static int
+pk_add(struct pk *p, uint32_t from, uint32_t to)
+{
+	uint32_t ub = p->ord[from], lb = p->ord[to];
+
+	p->g++;
+	if (pk_search(p, to, 0, ub, from, p->df, &p->ndf))
+		return 1;
+	p->g++;
+	pk_search(p, from, 1, lb, UINT32_MAX, p->db, &p->ndb);
+	qsort_r(p->df, p->ndf, sizeof(*p->df), pk_by_ord, p->ord);
+	qsort_r(p->db, p->ndb, sizeof(*p->db), pk_by_ord, p->ord);
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < p->ndb; i++)
+		p->pool[n++] = p->ord[p->db[i]];
+	for (uint32_t i = 0; i < p->ndf; i++)
+		p->pool[n++] = p->ord[p->df[i]];
+	qsort(p->pool, n, sizeof(*p->pool), cmp_u32);
+	n = 0;
+	for (uint32_t i = 0; i < p->ndb; i++)
+		p->ord[p->db[i]] = p->pool[n++];
+	for (uint32_t i = 0; i < p->ndf; i++)
+		p->ord[p->df[i]] = p->pool[n++];
+	return 0;
+}
+
+/*
+ * The union replayed as one process that saw every run's edges, in input
+ * order: an edge that would close a strong cycle is reported and not
+ * added (as lib/validate.c does), so each later check finds only what is
+ * new, and there is one report per closing edge, however many cycles the
+ * union holds.  Only edges inside a strongly connected component can
+ * close a cycle; among those, the dynamic order above spares the search
+ * for every edge that agrees with it.  A component where a plain cycle
+ * that is not strong had to be added (readers only) loses the order: its
+ * edges are then all searched.
+ */
 int
 uldt_lo_cycles(const struct uldt_union *u, uldt_cycle_fn fn, void *arg)
 {
-	uint32_t *comp = xmalloc((u->nclasses + 1) * sizeof(*comp)), *size;
+	uint32_t n = u->nclasses;
+	uint32_t *comp = xmalloc((n + 1) * sizeof(*comp)), *size;
+	uint8_t *use = xmalloc(u->nedges + 1);
 	struct sigset64 seen = { 0 };
 	struct bfs b;
+	struct pk p = { .u = u, .use = use };
 	int out_of_budget = 0;
-	uint32_t *cls = xmalloc((u->nclasses + 2) * sizeof(*cls));
-	uint32_t *edges = xmalloc((u->nclasses + 2) * sizeof(*edges));
-	uint8_t *deps = xmalloc(u->nclasses + 2);
+	uint32_t *cls = xmalloc((n + 2) * sizeof(*cls));
+	uint32_t *edges = xmalloc((n + 2) * sizeof(*edges));
+	uint8_t *deps = xmalloc(u->nedges + n + 2);
+	uint32_t ncomp = components(u, comp, &size);
+	uint8_t *unordered = xmalloc(ncomp + 1);
 
-	components(u, comp, &size);
+	p.ord = xmalloc((n + 1) * sizeof(*p.ord));
+	p.mark = xmalloc((n + 1) * sizeof(*p.mark));
+	p.stk = xmalloc((u->nedges + n + 1) * sizeof(*p.stk));
+	p.df = xmalloc((n + 1) * sizeof(*p.df));
+	p.db = xmalloc((n + 1) * sizeof(*p.db));
+	p.pool = xmalloc((2 * n + 1) * sizeof(*p.pool));
+	for (uint32_t v = 0; v < n; v++)
+		p.ord[v] = v;	/* first seen first: outer locks, mostly */
 	bfs_init(&b, u);
 	for (uint32_t ei = 0; ei < u->nedges && !out_of_budget; ei++) {
 		const struct uldt_edge *e = &u->edges[ei];
-		if (e->from == e->to || comp[e->from] != comp[e->to] ||
-		    size[comp[e->from]] < 2)
+		uint32_t cc = comp[e->from];
+		if (e->from == e->to || cc != comp[e->to])
 			continue;
+		if (!unordered[cc] && (p.ord[e->from] < p.ord[e->to] ||
+		    pk_add(&p, e->from, e->to) == 0)) {
+			use[ei] = 1;
+			continue;
+		}
 		/* The closing edge's types: each gives a start state and
 		 * whether it may follow a recursive reader (close1); keep
 		 * those no other dominates. */
 		struct { int start, close1; } combo[3];
-		int nc = 0;
+		int nc = 0, found = 0;
 		if (e->deps & ULDT_DEP_EN) {
 			combo[nc++] = (typeof(combo[0])){ 0, 1 };
 		} else {
@@ -366,41 +492,55 @@ uldt_lo_cycles(const struct uldt_union *u, uldt_cycle_fn fn, void *arg)
 			if (nc == 0 && (e->deps & ULDT_DEP_SR))
 				combo[nc++] = (typeof(combo[0])){ 1, 0 };
 		}
-		for (int i = 0; i < nc; i++) {
+		for (int i = 0; i < nc && !found; i++) {
 			struct cyc_target t = { e->from, combo[i].close1 };
-			long f = bfs_run(&b, e->to, combo[i].start, comp,
-			    comp[e->to], -1, match_holder, &t);
-			if (b.steps > ULDT_LO_BUDGET)
-				out_of_budget = 1;
+			long f = bfs_run(&b, e->to, combo[i].start, use, -1,
+			    match_holder, &t);
 			if (f < 0)
 				continue;
-			uint32_t n = bfs_path(&b, f) + 1;
-			memcpy(cls, b.path_c, n * sizeof(*cls));
-			memcpy(edges, b.path_e, (n - 1) * sizeof(*edges));
-			edges[n - 1] = ei;
+			found = 1;
+			uint32_t len = bfs_path(&b, f) + 1;
+			memcpy(cls, b.path_c, len * sizeof(*cls));
+			memcpy(edges, b.path_e, (len - 1) * sizeof(*edges));
+			edges[len - 1] = ei;
 			/* The validator's signature: the names rotated to
 			 * start at the smallest. */
 			uint32_t first = 0;
-			for (uint32_t k = 1; k < n; k++)
+			for (uint32_t k = 1; k < len; k++)
 				if (strcmp(u->classes[cls[k]].name,
 				    u->classes[cls[first]].name) < 0)
 					first = k;
 			uint64_t sig = uldt_sig_add(ULDT_FNV_INIT,
 			    "circular_dependency");
-			for (uint32_t k = 0; k < n; k++)
+			for (uint32_t k = 0; k < len; k++)
 				sig = uldt_sig_add(sig,
-				    u->classes[cls[(first + k) % n]].name);
+				    u->classes[cls[(first + k) % len]].name);
 			if (!sigset_add(&seen, sig))
-				break;
-			struct uldt_cycle c = { n, cls, edges,
-				cycle_single_run(u, edges, n, deps), sig };
+				continue;
+			struct uldt_cycle c = { len, cls, edges,
+				cycle_single_run(u, edges, len, deps), sig };
 			fn(u, &c, arg);
-			break;
+		}
+		if (b.steps + p.steps > ULDT_LO_BUDGET)
+			out_of_budget = 1;
+		/* Not closing a strong cycle: it joins the graph, and the
+		 * plain cycle it closes ends the order's use here. */
+		if (!found) {
+			use[ei] = 1;
+			unordered[cc] = 1;
 		}
 	}
 	bfs_free(&b);
+	free(p.ord);
+	free(p.mark);
+	free(p.stk);
+	free(p.df);
+	free(p.db);
+	free(p.pool);
+	free(unordered);
 	free(comp);
 	free(size);
+	free(use);
 	free(cls);
 	free(edges);
 	free(deps);
@@ -500,7 +640,7 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 			struct unsafe_q q = { bit,
 				(c->usage[ULDT_USED_IN_W] & bit) != 0, bad, -1,
 				UINT32_MAX };
-			long f = bfs_run(&b, ci, 0, NULL, 0, -1, match_unsafe,
+			long f = bfs_run(&b, ci, 0, NULL, -1, match_unsafe,
 			    &q);
 			if (f < 0)
 				continue;
@@ -535,7 +675,7 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 					run, x };
 				struct bfs rb;
 				bfs_init(&rb, u);
-				long rf = bfs_run(&rb, ci, 0, NULL, 0, run,
+				long rf = bfs_run(&rb, ci, 0, NULL, run,
 				    match_unsafe, &rq);
 				if (rf >= 0)
 					o.single_run = run;
