@@ -269,6 +269,7 @@ struct reader {
 	long line;
 	unsigned long errors;
 	struct idmap class_ids, stack_ids;
+	struct idmap hint;	/* class id -> union class in earlier files */
 	struct { long long off; uint32_t len; } *stacks;
 	uint32_t nstacks, stacks_cap;
 	long long counted[4];	/* stacks, classes, usage, edges seen */
@@ -964,6 +965,7 @@ class_get(struct uldt_union *u, const struct rec *r)
 	struct uldt_class *c = &u->classes[i];
 	memset(c, 0, sizeof(*c));
 	c->name = xstrndup(r->name.s, r->name.n);
+	c->name_len = r->name.n;
 	c->kind = r->kind.s ? xstrndup(r->kind.s, r->kind.n) : xstrndup("?", 1);
 	c->type = r->ctype.s ? xstrndup(r->ctype.s, r->ctype.n)
 			     : xstrndup("?", 1);
@@ -999,14 +1001,46 @@ apply_edge(struct reader *rd, const struct rec *r, uint32_t stack_idx)
 		example_set(rd, &e->ex, r, stack_idx);
 		map_put(u->edge_map, key, i);
 	}
-	e = &u->edges[i];
-	e->deps |= r->deps;
-	if (e->nseen && ULDT_SEEN_RUN(e->seen[e->nseen - 1]) == rd->run) {
-		e->seen[e->nseen - 1] |= (uint32_t)r->deps << 28;
-		return;
+	/* Logged, not appended to the edge: the edges are touched once,
+	 * in order, when the reading is done (seen_lists). */
+	GROW(u->log, u->nlog, u->log_cap);
+	u->log[u->nlog].edge = i;
+	u->log[u->nlog++].seen = rd->run | (uint32_t)r->deps << 28;
+}
+
+/* Each edge's runs from the log, in one array: the log is in run order,
+ * so each list comes out sorted; a run's repeats of an edge are OR-ed. */
+static void
+seen_lists(struct uldt_union *u)
+{
+	uint32_t *count = xrealloc(NULL, (u->nedges + 1) * sizeof(*count));
+	size_t total = 0;
+
+	memset(count, 0, (u->nedges + 1) * sizeof(*count));
+	for (size_t k = 0; k < u->nlog; k++)
+		count[u->log[k].edge]++;
+	free(u->seen_all);
+	u->seen_all = xrealloc(NULL, (u->nlog + 1) * sizeof(*u->seen_all));
+	for (uint32_t i = 0; i < u->nedges; i++) {
+		u->edges[i].seen = u->seen_all + total;
+		u->edges[i].nseen = 0;
+		u->edges[i].deps = 0;
+		total += count[i];
 	}
-	GROW(e->seen, e->nseen, e->seen_cap);
-	e->seen[e->nseen++] = rd->run | (uint32_t)r->deps << 28;
+	for (size_t k = 0; k < u->nlog; k++) {
+		struct uldt_edge *e = &u->edges[u->log[k].edge];
+		uint32_t x = u->log[k].seen;
+		e->deps |= ULDT_SEEN_DEPS(x);
+		if (e->nseen && ULDT_SEEN_RUN(e->seen[e->nseen - 1]) ==
+		    ULDT_SEEN_RUN(x))
+			e->seen[e->nseen - 1] |= x;
+		else
+			e->seen[e->nseen++] = x;
+	}
+	free(count);
+	free(u->log);
+	u->log = NULL;
+	u->nlog = u->log_cap = 0;
 }
 
 static void
@@ -1046,7 +1080,14 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 			    "string");
 			return;
 		}
-		uint32_t c = class_get(u, r);
+		/* Runs of one program mostly number their classes alike:
+		 * try the class this id was last time before hashing. */
+		uint32_t c = id_get(&rd->hint, r->class);
+		if (c == UINT32_MAX || u->classes[c].name_len != r->name.n ||
+		    memcmp(u->classes[c].name, r->name.s, r->name.n) != 0) {
+			c = class_get(u, r);
+			id_put(&rd->hint, r->class, c);
+		}
 		id_put(&rd->class_ids, r->class, c);
 		for (int k = 0; k < 4; k++)
 			if (r->use[k])
@@ -1084,13 +1125,15 @@ apply(struct reader *rd, const struct rec *r, long long off, size_t len)
 
 /* ---- one file ---- */
 
+/* A whole file, read (not mapped: a file truncated under a mapping
+ * would kill the command with SIGBUS), NUL-terminated. */
 static char *
 read_whole(const char *path, size_t *len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
 	char *buf = NULL;
-	size_t cap = 0, n = 0;
+	size_t cap = 65536, n = 0;
 
 	if (fd < 0)
 		return NULL;
@@ -1099,10 +1142,9 @@ read_whole(const char *path, size_t *len)
 		errno = EISDIR;
 		return NULL;
 	}
-	if (fstat(fd, &st) == 0 && st.st_size > 0)
+	if (S_ISREG(st.st_mode) && st.st_size > 0)
 		cap = (size_t)st.st_size + 1;
-	buf = xrealloc(NULL, cap ? cap : 65536);
-	cap = cap ? cap : 65536;
+	buf = xrealloc(NULL, cap);
 	for (;;) {
 		if (n + 1 >= cap) {
 			cap *= 2;
@@ -1351,13 +1393,14 @@ uldt_gf_free(struct uldt_union *u)
 	}
 	for (uint32_t i = 0; i < u->nedges; i++) {
 		example_free(&u->edges[i].ex);
-		free(u->edges[i].seen);
 	}
 	for (unsigned i = 0; i < u->nsig; i++)
 		free(u->sig[i]);
 	free(u->runs);
 	free(u->classes);
 	free(u->edges);
+	free(u->seen_all);
+	free(u->log);
 	free(u->adj_out);
 	free(u->adj_in);
 	map_free(u->name_map);
@@ -1410,7 +1453,8 @@ uldt_gf_read_all(struct uldt_union *u, char **paths, int n)
 	double last = 0;
 
 	memset(&rd, 0, sizeof(rd));
-	rd.class_ids.max = rd.stack_ids.max = -1;
+	rd.class_ids.max = rd.stack_ids.max = rd.hint.max = -1;
+	rd.hint.big = map_new();
 	for (int i = 0; i < n; i++) {
 		if (tty && (i == 0 || i + 1 == n || now_s() - last > 0.1)) {
 			last = now_s();
@@ -1424,7 +1468,9 @@ uldt_gf_read_all(struct uldt_union *u, char **paths, int n)
 		fputs("\r\033[K", stderr);
 	id_free(&rd.class_ids);
 	id_free(&rd.stack_ids);
+	id_free(&rd.hint);
 	free(rd.stacks);
+	seen_lists(u);
 	index_adjacency(u);
 	return u->bad_files;
 }

@@ -60,7 +60,7 @@ struct uldt_edge {
 	uint32_t from, to;
 	uint8_t deps;			/* OR over every run */
 	struct uldt_example ex;		/* the first run that saw it */
-	uint32_t *seen, nseen, seen_cap; /* sorted by run */
+	uint32_t *seen, nseen;		/* sorted by run */
 };
 
 /* A class's usage in one run (bits per usage kind). */
@@ -78,6 +78,7 @@ struct uldt_usage_ex {
 
 struct uldt_class {
 	char *name, *kind, *type;	/* kind and type: as first seen */
+	size_t name_len;
 	uint64_t usage[4];		/* OR over every run */
 	struct uldt_run_usage *ru;	/* runs with any usage, by run */
 	uint32_t nru, ru_cap;
@@ -97,6 +98,9 @@ struct uldt_union {
 	unsigned nsig;
 	uint32_t *adj_out, *adj_in;	/* edge indices, after uldt_gf_index */
 	unsigned long bad_files;	/* files with any error */
+	uint32_t *seen_all;		/* every edge's seen[] */
+	struct { uint32_t edge, seen; } *log;	/* while reading */
+	size_t nlog, log_cap;
 	struct uldt_map *name_map, *edge_map;
 };
 
