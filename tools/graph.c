@@ -25,17 +25,41 @@ mark_cycle(const struct uldt_union *u, const struct uldt_cycle *c, void *arg)
 		on[c->edges[k]] = 1;
 }
 
-/* Signals of a mask, comma-separated. */
+#define SHOW_SIGS 6
+
+/* Signals of a mask, comma-separated; past SHOW_SIGS, how many more (a
+ * lock taken outside handlers is deliverable for dozens). */
 static void
 put_sigs(FILE *f, const struct uldt_union *u, uint64_t m)
 {
-	int first = 1;
+	int shown = 0, more = 0;
 
-	for (unsigned s = 0; s < u->nsig; s++)
-		if (m >> s & 1) {
-			fprintf(f, "%s%s", first ? "" : ",", u->sig[s]);
-			first = 0;
+	for (unsigned s = 0; s < u->nsig; s++) {
+		if (!(m >> s & 1))
+			continue;
+		if (shown == SHOW_SIGS) {
+			more++;
+			continue;
 		}
+		fprintf(f, "%s%s", shown ? "," : "", u->sig[s]);
+		shown++;
+	}
+	if (more)
+		fprintf(f, " and %d more", more);
+}
+
+/* Signals some class was used in the handler of: only for those does
+ * being taken deliverable make a class irq-unsafe (lockdep too ignores
+ * irq-unsafe classes until some class is irq-safe). */
+static uint64_t
+handled(const struct uldt_union *u)
+{
+	uint64_t m = 0;
+
+	for (uint32_t i = 0; i < u->nclasses; i++)
+		m |= u->classes[i].usage[ULDT_USED_IN_W] |
+		    u->classes[i].usage[ULDT_USED_IN_R];
+	return m;
 }
 
 /* lockdep's {+.-.}: hardirq write, read, softirq write, read; '-' used
@@ -63,9 +87,10 @@ safe_of(const struct uldt_class *c)
 }
 
 static uint64_t
-unsafe_of(const struct uldt_class *c)
+unsafe_of(uint64_t handled_sigs, const struct uldt_class *c)
 {
-	return c->usage[ULDT_ENABLED_W] | c->usage[ULDT_ENABLED_R];
+	return (c->usage[ULDT_ENABLED_W] | c->usage[ULDT_ENABLED_R]) &
+	    handled_sigs;
 }
 
 static void
@@ -73,6 +98,7 @@ text(FILE *f, const struct uldt_union *u, const uint8_t *on)
 {
 	uint32_t ncyc = 0;
 	char deps[16], uc[5];
+	uint64_t hs = handled(u);
 
 	for (uint32_t i = 0; i < u->nedges; i++)
 		ncyc += on[i];
@@ -99,9 +125,9 @@ text(FILE *f, const struct uldt_union *u, const uint8_t *on)
 			fputs(" irq-safe:", f);
 			put_sigs(f, u, safe_of(c));
 		}
-		if (unsafe_of(c)) {
+		if (unsafe_of(hs, c)) {
 			fputs(" irq-unsafe:", f);
-			put_sigs(f, u, unsafe_of(c));
+			put_sigs(f, u, unsafe_of(hs, c));
 		}
 		fputc('\n', f);
 	}
@@ -166,11 +192,12 @@ static void
 dot(FILE *f, const struct uldt_union *u, const uint8_t *on)
 {
 	char deps[16];
+	uint64_t hs = handled(u);
 
 	fputs("digraph ulockdep {\n\tnode [shape=box];\n", f);
 	for (uint32_t i = 0; i < u->nclasses; i++) {
 		const struct uldt_class *c = &u->classes[i];
-		uint64_t s = safe_of(c), un = unsafe_of(c);
+		uint64_t s = safe_of(c), un = unsafe_of(hs, c);
 		fprintf(f, "\tn%u [label=\"", i);
 		dot_str(f, c->name);
 		fputs("\\n", f);

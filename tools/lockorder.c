@@ -591,10 +591,11 @@ match_unsafe(const struct uldt_union *u, uint32_t c, int state, void *arg)
 	    (q->read_counts && !state && (us[ULDT_ENABLED_R] & q->bit));
 }
 
-void
+int
 uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
     uldt_order_fn ofn, void *arg)
 {
+	int out_of_budget = 0;
 	uint64_t *bad = xmalloc((u->nclasses + 1) * sizeof(*bad));
 	struct bfs b;
 
@@ -629,7 +630,7 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 	/* irq_safe_unsafe_order: from each irq-safe class, the nearest
 	 * irq-unsafe one for the same signal. */
 	bfs_init(&b, u);
-	for (uint32_t ci = 0; ci < u->nclasses; ci++) {
+	for (uint32_t ci = 0; ci < u->nclasses && !out_of_budget; ci++) {
 		const struct uldt_class *c = &u->classes[ci];
 		uint64_t safe = (c->usage[ULDT_USED_IN_W] |
 		    c->usage[ULDT_USED_IN_R]) & ~bad[ci];
@@ -642,6 +643,8 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 				UINT32_MAX };
 			long f = bfs_run(&b, ci, 0, NULL, -1, match_unsafe,
 			    &q);
+			if (b.steps > ULDT_LO_BUDGET)
+				out_of_budget = 1;
 			if (f < 0)
 				continue;
 			uint32_t x = (uint32_t)f / 2;
@@ -693,4 +696,5 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 	}
 	bfs_free(&b);
 	free(bad);
+	return out_of_budget;
 }

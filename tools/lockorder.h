@@ -80,7 +80,8 @@ struct uldt_irq_order {
 typedef void (*uldt_order_fn)(const struct uldt_union *u,
     const struct uldt_irq_order *o, void *arg);
 
-void uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
+/* Returns 1 when the order search ran out of budget, else 0. */
+int uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
     uldt_order_fn ofn, void *arg);
 
 #endif /* ULDT_LOCKORDER_H */

@@ -482,7 +482,10 @@ uldt_cmd_merge(int argc, char **argv)
 		fprintf(stderr, "ulockdep: merge: the cycle search stopped at "
 		    "its budget of %llu edge visits: some cycles may be "
 		    "missing\n", (unsigned long long)ULDT_LO_BUDGET);
-	uldt_lo_irq(&u, on_conflict, on_order, &x);
+	if (uldt_lo_irq(&u, on_conflict, on_order, &x))
+		fprintf(stderr, "ulockdep: merge: the irq order search stopped "
+		    "at its budget of %llu edge visits: some inversions may "
+		    "be missing\n", (unsigned long long)ULDT_LO_BUDGET);
 	uldt_reports_print(x.set, fmt, stdout);
 	fflush(stdout);
 	rc = (bad ? 2 : 0) | (uldt_reports_count(x.set) ? 1 : 0);
