@@ -227,6 +227,25 @@ why="exit $status: $(printf '%s' "$err" | head -3)"
 [ "$status" -eq 2 ]
 check $? "random bytes: an error, no crash"
 
+head -c -30 "$g/ba" >"$g/midline"
+merge --format json "$g/ab" "$g/midline"
+why="exit $status, $n: $err"
+[ "$status" -eq 3 ] && [ "$n" -eq 1 ] &&
+    printf '%s\n' "$err" | grep -q "^ulockdep: $g/midline:6: " &&
+    printf '%s\n' "$err" | grep -q "^ulockdep: $g/midline: cut short"
+check $? "cut in the middle of the trailer: that line named, the file cut short, the rest used"
+
+# Progress only on a terminal (script(1) gives the command one).
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$ULDT' merge '$g/ab' '$g/ab2' >/dev/null" /dev/null \
+	    >"$workdir/tty" 2>&1
+	why="terminal output: $(od -c "$workdir/tty" | head -3)"
+	grep -q 'reading 2/2 files' "$workdir/tty"
+	check $? "progress on a terminal: reading N/M files"
+else
+	ok "# SKIP script(1) not installed: no terminal to test progress on"
+fi
+
 merge
 why="exit $status: $err"
 [ "$status" -eq 2 ]
