@@ -25,7 +25,6 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -116,7 +115,7 @@ put(struct writer *w, record_fn fn, const void *arg)
 /* ---- the records (doc/graph-format.md) ---- */
 
 static void
-put_signals(struct uld__buf *b, uint64_t sigs)
+render_names(struct uld__buf *b, uint64_t sigs)
 {
 	char name[32];
 	int first = 1;
@@ -134,32 +133,74 @@ put_signals(struct uld__buf *b, uint64_t sigs)
 	uld__buf_putc(b, ']');
 }
 
+/*
+ * A class taken with no signal blocked is "enabled" for nearly all 64:
+ * written as names, that is 2 KB a class and most of the file.  A set of
+ * more than half the signals is written as the few it lacks, against the
+ * header's table of all 64 (doc/graph-format.md, "Signal sets").
+ */
+static void
+render_signals(struct uld__buf *b, uint64_t sigs)
+{
+	if (__builtin_popcountll(sigs) <= 32) {
+		render_names(b, sigs);
+		return;
+	}
+	uld__buf_puts(b, "{\"all_except\":");
+	render_names(b, ~sigs);
+	uld__buf_putc(b, '}');
+}
+
+/*
+ * A class taken with signals deliverable has most of the 64 in its
+ * enabled arrays, and nearly every class has the same few sets: those are
+ * rendered once and copied.  Only the saving thread uses the cache.
+ */
+static struct {
+	uint64_t sigs;
+	size_t len;
+	char text[64 * 16];
+} sig_cache[4];
+static unsigned sig_cache_next;
+
+static void
+put_signals(struct uld__buf *b, uint64_t sigs)
+{
+	struct uld__buf t;
+	unsigned i;
+
+	for (i = 0; i < ULD_ARRAY_SIZE(sig_cache); i++)
+		if (sig_cache[i].len && sig_cache[i].sigs == sigs) {
+			uld__buf_putn(b, sig_cache[i].text, sig_cache[i].len);
+			return;
+		}
+	i = sig_cache_next++ % ULD_ARRAY_SIZE(sig_cache);
+	uld__buf_init(&t, sig_cache[i].text, sizeof(sig_cache[i].text));
+	render_signals(&t, sigs);
+	if (t.truncated) { /* cannot be: 64 names fit */
+		sig_cache[i].len = 0;
+		render_signals(b, sigs);
+		return;
+	}
+	sig_cache[i].sigs = sigs;
+	sig_cache[i].len = t.len;
+	uld__buf_putn(b, t.p, t.len);
+}
+
 static void
 header(struct uld__buf *b, const void *arg)
 {
-	char exe[PATH_MAX + 1];
-	struct utsname u;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
 	(void)arg;
 	uld__buf_printf(b, "{\"format\":\"ulockdep-graph\",\"version\":1,"
-			   "\"pid\":%d,\"exe\":", (int)getpid());
-	if (n > 0) {
-		exe[n] = '\0';
-		uld__buf_json_str(b, exe);
-	} else {
-		uld__buf_puts(b, "null");
-	}
-	uld__buf_puts(b, ",\"host\":");
-	if (uname(&u) == 0)
-		uld__buf_json_str(b, u.nodename);
-	else
-		uld__buf_puts(b, "null");
+			   "\"pid\":%d", (int)getpid());
+	uld__json_process(b);
 	uld__buf_puts(b, ",\"time\":");
 	uld__json_time(b);
 	uld__buf_puts(b, ",\"ulockdep\":\"" PACKAGE_VERSION "\","
-			 "\"softirq_signals\":");
-	put_signals(b, uld__opts.softirq_signals);
+			 "\"signals\":");
+	render_names(b, ~0ULL);
+	uld__buf_puts(b, ",\"softirq_signals\":");
+	render_names(b, uld__opts.softirq_signals);
 	uld__buf_puts(b, "}\n");
 }
 
@@ -445,7 +486,9 @@ uld__graph_save(const char *path)
 	struct writer w;
 	char *mem;
 	size_t cap = BUF_SIZE;
+	struct timespec t0, t1;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&w, 0, sizeof(w));
 	w.fd = create_temp(path, tmp, sizeof(tmp));
 	if (w.fd < 0) {
@@ -484,6 +527,19 @@ uld__graph_save(const char *path)
 		unlink(tmp);
 		say(path, w.what, w.err);
 		return -1;
+	}
+	if (uld__opts.verbosity >= 1) {
+		char line[ULD_OPT_STR_MAX + 256];
+		struct uld__buf b;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		uld__buf_init(&b, line, sizeof(line));
+		uld__buf_printf(&b, "ulockdep: lock graph saved to %s: %u "
+				    "classes, %u dependencies, %u stacks, %u "
+				    "usage traces, %ld ms\n", path, w.classes,
+		    w.edges, w.stacks, w.usage,
+		    (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+			(t1.tv_nsec - t0.tv_nsec) / 1000000));
+		uld__write_all(STDERR_FILENO, b.p, b.len);
 	}
 	return 0;
 }

@@ -24,6 +24,7 @@
 #include "options.h"
 #include "out.h"
 #include "report.h"
+#include "suppress.h"
 #include "symbols.h"
 #include "thread.h"
 #include "lifetime.h"
@@ -58,8 +59,19 @@ exit_status(int status, void *arg)
 	uld__graph_save_exit();
 
 	unsigned long n = uld__report_total();
+	unsigned long ns = uld__report_suppressed();
 
 	(void)arg;
+	/* Always said, not only with verbosity: a run that is green because
+	 * of suppressions must not look like a clean one. */
+	if (ns > 0) {
+		char line[96];
+		struct uld__buf b;
+		uld__buf_init(&b, line, sizeof(line));
+		uld__buf_printf(&b, "ulockdep: %lu report%s suppressed\n", ns,
+		    ns == 1 ? "" : "s");
+		uld__write_all(2, b.p, b.len);
+	}
 	if (uld__opts.verbosity >= 1) {
 		char line[256];
 		struct uld__buf b;
@@ -141,6 +153,9 @@ uld__init(void)
 	uld__self.in_uld++;
 	uld__sym_init_own();
 	uld__options_init();
+	/* Here, not at the first report: reading a file is no work for a
+	 * signal handler or for a thread holding the graph lock. */
+	uld__suppress_load(uld__opts.suppressions);
 	uld__class_init();
 	uld__lockmap_init();
 	uld__chain_init();

@@ -12,6 +12,7 @@
 #include "alloc.h"
 #include "mutex.h"
 #include "options.h"
+#include "suppress.h"
 #include "util.h"
 
 static const char *const kind_names[] = {
@@ -26,6 +27,7 @@ static const char *const headlines[] = {
 };
 
 static unsigned long total;	/* reports written */
+static unsigned long suppressed; /* reports a suppression matched */
 static int log_fd = -1, json_fd = -1;
 static pid_t files_pid;		/* the process the files were opened for */
 
@@ -69,6 +71,12 @@ unsigned long
 uld__report_total(void)
 {
 	return __atomic_load_n(&total, __ATOMIC_RELAXED);
+}
+
+unsigned long
+uld__report_suppressed(void)
+{
+	return __atomic_load_n(&suppressed, __ATOMIC_RELAXED);
 }
 
 void
@@ -200,6 +208,7 @@ uld__report_atfork_child(void)
 	log_fd = json_fd = -1;
 	files_pid = 0;
 	total = 0;
+	suppressed = 0;
 	/* "Once per signature per process": the child is a new process. */
 	if (seen != NULL)
 		memset(seen, 0, seen_cap * sizeof(*seen));
@@ -251,11 +260,43 @@ render_and_write(int fd, const struct uld__report *r,
 		uld__free(mem);
 }
 
+/*
+ * verbosity>=1: which rule silenced which report, on stderr like the
+ * exit summary (not in the log: a process whose every report was
+ * suppressed must not create report files).
+ */
+static void
+note_suppressed(const struct uld__report *r, const struct uld__supp *s,
+    const char *what)
+{
+	char line[ULD_OPT_STR_MAX + 512];
+	struct uld__buf b;
+
+	uld__buf_init(&b, line, sizeof(line));
+	uld__buf_printf(&b, "ulockdep: suppressed %s %016lx (matched '%s'), "
+			    "by %s:%u\n",
+	    kind_names[r->kind], (unsigned long)r->signature, what,
+	    uld__suppress_file(), s->line);
+	uld__write_all(STDERR_FILENO, b.p, b.len);
+}
+
 int
 uld__report_emit(struct uld__report *r)
 {
+	const struct uld__supp *s;
+	const char *what = NULL;
+
+	/* Deduplicated first: a suppressed bug is counted once, as a
+	 * reported one would be. */
 	if (!seen_insert(r->signature))
 		return 0;
+	if ((s = uld__suppress_match(r, &what)) != NULL) {
+		/* Not written, not counted for the exit status, no halt. */
+		__atomic_fetch_add(&suppressed, 1, __ATOMIC_RELAXED);
+		if (uld__opts.verbosity >= 1)
+			note_suppressed(r, s, what);
+		return 0;
+	}
 	open_files();
 
 	render_and_write(log_fd, r, uld__report_text);

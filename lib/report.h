@@ -5,7 +5,8 @@
  * A check fills a struct uld__report (kind, locks, stacks, kind-specific
  * details) and calls uld__report_emit(), which deduplicates by signature,
  * writes each rendering with one write(2) before the caller goes on to
- * block, counts it for the exit status, and aborts under halt_on_error.
+ * block, counts it for the exit status, and aborts under halt_on_error;
+ * a report a suppression matches is only counted, as suppressed.
  * Emission runs under uld__graph_lock with signals blocked.
  */
 #ifndef ULD_REPORT_H
@@ -128,7 +129,10 @@ void uld__report_sig_add(struct uld__report *r, const char *name);
 /* Add a stack; `ips` must stay valid until uld__report_emit returns. */
 struct uld__rstack *uld__report_add_stack(struct uld__report *r,
     const char *role, void *const *ips, uint32_t n);
-/* Deduplicate, write, count, maybe abort.  1 if written, 0 if a repeat. */
+/*
+ * Deduplicate, drop if suppressed (suppress.h), write, count, maybe abort.
+ * 1 if written, 0 if a repeat or suppressed.
+ */
 int uld__report_emit(struct uld__report *r);
 
 const char *uld__report_kind_name(enum uld__report_kind kind);
@@ -136,6 +140,8 @@ const char *uld__report_headline(enum uld__report_kind kind);
 /* "spin", "mutex", "rwlock-read", "rwlock-write" */
 const char *uld__report_mode(int type, int read);
 unsigned long uld__report_total(void);
+/* Reports silenced by a suppression (each signature once). */
+unsigned long uld__report_suppressed(void);
 
 /* Renderers (report_text.c, report_json.c). */
 void uld__report_text(struct uld__buf *b, const struct uld__report *r);
@@ -145,6 +151,8 @@ void uld__report_json(struct uld__buf *b, const struct uld__report *r);
  * ISO 8601 UTC. */
 void uld__json_frames(struct uld__buf *b, void *const *ips, uint32_t n);
 void uld__json_time(struct uld__buf *b);
+/* ,"exe":..,"host":..: which program on which machine. */
+void uld__json_process(struct uld__buf *b);
 /* A lock as the text report shows it: "0x.. lock_a" or "0x.. (class)". */
 void uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l);
 /* The body of the irq kinds (report_irq.c). */

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 #include <time.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "irq.h"
@@ -113,12 +114,46 @@ irq_fields(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_putc(b, ']');
 }
 
+/*
+ * Which program on which machine: pids collide across the machines of a
+ * nightly run, so `ulockdep report` tells processes apart by host and
+ * names the binary.  readlink and uname are async-signal-safe.
+ */
+void
+uld__json_process(struct uld__buf *b)
+{
+	char exe[4096];
+	struct utsname u;
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	uld__buf_puts(b, ",\"exe\":");
+	if (n > 0) {
+		exe[n] = '\0';
+		uld__buf_json_str(b, exe);
+	} else {
+		uld__buf_puts(b, "null");
+	}
+	uld__buf_puts(b, ",\"host\":");
+	if (uname(&u) == 0)
+		uld__buf_json_str(b, u.nodename);
+	else
+		uld__buf_puts(b, "null");
+}
+
 void
 uld__report_json(struct uld__buf *b, const struct uld__report *r)
 {
 	uld__buf_printf(b, "{\"kind\":\"%s\",\"pid\":%d,\"tid\":%d,\"thread\":",
 	    uld__report_kind_name(r->kind), (int)getpid(), (int)r->tid);
 	uld__buf_json_str(b, r->thread);
+	uld__json_process(b);
+	uld__buf_puts(b, ",\"headline\":");
+	uld__buf_json_str(b, r->headline[0] ? r->headline
+					    : uld__report_headline(r->kind));
+	if (r->advice) {
+		uld__buf_puts(b, ",\"advice\":");
+		uld__buf_json_str(b, r->advice);
+	}
 	uld__buf_puts(b, ",\"time\":");
 	iso_time(b);
 	uld__buf_printf(b, ",\"signature\":\"%016lx\",\"message\":",

@@ -3,7 +3,7 @@
 # Only the packages that are missing are installed.
 set -e
 pkgs="build-essential autoconf automake libtool pkg-config liburcu-dev
-libunwind-dev libjemalloc-dev jq valgrind"
+libunwind-dev libjemalloc-dev jq valgrind python3-jsonschema"
 missing=
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -63,6 +63,30 @@ grow(struct uldt_htab *h)
 	return 0;
 }
 
+/* The slot of key: its entry, or the empty slot where it would go. */
+static struct uldt_hent *
+probe(const struct uldt_htab *h, uint64_t hash, const void *key, size_t len)
+{
+	size_t i = hash & (h->cap - 1);
+
+	for (; h->e[i].key != NULL; i = (i + 1) & (h->cap - 1)) {
+		struct uldt_hent *e = &h->e[i];
+		if (e->hash == hash && e->len == len &&
+		    memcmp(e->key, key, len) == 0)
+			break;
+	}
+	return &h->e[i];
+}
+
+struct uldt_hent *
+uldt_htab_find(const struct uldt_htab *h, const void *key, size_t len)
+{
+	if (h->cap == 0)
+		return NULL;
+	struct uldt_hent *e = probe(h, hash_bytes(key, len), key, len);
+	return e->key != NULL ? e : NULL;
+}
+
 struct uldt_hent *
 uldt_htab_get(struct uldt_htab *h, const void *key, size_t len, int create,
     int *created)
@@ -77,13 +101,9 @@ uldt_htab_get(struct uldt_htab *h, const void *key, size_t len, int create,
 		if (grow(h) < 0)
 			return NULL;
 	}
-	size_t i = hash & (h->cap - 1);
-	for (; h->e[i].key != NULL; i = (i + 1) & (h->cap - 1)) {
-		struct uldt_hent *e = &h->e[i];
-		if (e->hash == hash && e->len == len &&
-		    memcmp(e->key, key, len) == 0)
-			return e;
-	}
+	struct uldt_hent *e = probe(h, hash, key, len);
+	if (e->key != NULL)
+		return e;
 	if (!create)
 		return NULL;
 	char *copy = malloc(len + 1);
@@ -91,11 +111,11 @@ uldt_htab_get(struct uldt_htab *h, const void *key, size_t len, int create,
 		return NULL;
 	memcpy(copy, key, len);
 	copy[len] = '\0';
-	h->e[i] = (struct uldt_hent){ .hash = hash, .key = copy, .len = len };
+	*e = (struct uldt_hent){ .hash = hash, .key = copy, .len = len };
 	h->n++;
 	if (created != NULL)
 		*created = 1;
-	return &h->e[i];
+	return e;
 }
 
 const char *

@@ -36,6 +36,9 @@ void uldt_htab_fini(struct uldt_htab *h);
  */
 struct uldt_hent *uldt_htab_get(struct uldt_htab *h, const void *key,
     size_t len, int create, int *created);
+/* The entry of `key`, or NULL: a lookup that never changes the table. */
+struct uldt_hent *uldt_htab_find(const struct uldt_htab *h, const void *key,
+    size_t len);
 /* One copy of each distinct string: equal strings get equal pointers
  * (so they compare with ==).  NULL stays NULL, and out of memory gives
  * NULL. */

@@ -172,15 +172,21 @@ parse_string(struct parser *ps, char **out, size_t *outlen)
 				ps->p += 2;
 				if (hex4(ps, &lo) < 0)
 					return -1;
-				if (lo >= 0xdc00 && lo < 0xe000)
+				if (lo >= 0xdc00 && lo < 0xe000) {
 					cp = 0x10000 + ((cp - 0xd800) << 10) +
 					    (lo - 0xdc00);
-				else
-					cp = 0xfffd;
+				} else {
+					/* A high surrogate alone, then a
+					 * character of its own: keep it. */
+					n += put_utf8(o + n, 0xfffd);
+					cp = lo >= 0xd800 && lo < 0xe000 ? 0xfffd
+									 : lo;
+				}
 			} else if (cp >= 0xd800 && cp < 0xe000) {
 				cp = 0xfffd; /* a lone surrogate */
 			}
-			/* 6 escaped bytes always hold the <= 4 decoded. */
+			/* 6 escaped bytes always hold the <= 4 decoded
+			 * (12 hold the 6 of a lone surrogate and another). */
 			n += put_utf8(o + n, cp);
 			break;
 		}
@@ -196,19 +202,46 @@ parse_string(struct parser *ps, char **out, size_t *outlen)
 	return 0;
 }
 
+/* Digits at q; returns past them. */
+static const char *
+skip_digits(const char *q, const char *end)
+{
+	while (q < end && *q >= '0' && *q <= '9')
+		q++;
+	return q;
+}
+
+/* RFC 8259's grammar exactly: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+ * (strtod alone would also take "01", "1." or "0x1"). */
 static int
 parse_number(struct parser *ps, struct uldt_json *v)
 {
-	const char *q = ps->p;
+	const char *q = ps->p, *d;
 	char tmp[64];
 
 	if (q < ps->end && *q == '-')
 		q++;
 	if (q >= ps->end || *q < '0' || *q > '9')
 		return fail(ps, "expected a value");
-	while (q < ps->end && ((*q >= '0' && *q <= '9') || *q == '.' ||
-	    *q == 'e' || *q == 'E' || *q == '+' || *q == '-'))
+	d = q;
+	q = skip_digits(q, ps->end);
+	if (*d == '0' && q - d > 1)
+		return fail(ps, "number with a leading zero");
+	if (q < ps->end && *q == '.') {
+		d = ++q;
+		q = skip_digits(q, ps->end);
+		if (q == d)
+			return fail(ps, "no digit after '.' in a number");
+	}
+	if (q < ps->end && (*q == 'e' || *q == 'E')) {
 		q++;
+		if (q < ps->end && (*q == '+' || *q == '-'))
+			q++;
+		d = q;
+		q = skip_digits(q, ps->end);
+		if (q == d)
+			return fail(ps, "no digit in a number's exponent");
+	}
 	size_t n = (size_t)(q - ps->p);
 	if (n >= sizeof(tmp))
 		return fail(ps, "number too long");
@@ -223,8 +256,9 @@ parse_number(struct parser *ps, struct uldt_json *v)
 		if (errno == ERANGE)
 			v->u.num.is_int = 0;
 	}
+	errno = 0;
 	v->u.num.d = strtod(tmp, &e);
-	if (*e != '\0' || (!v->u.num.is_int && !isfinite(v->u.num.d)))
+	if (*e != '\0' || !isfinite(v->u.num.d))
 		return fail(ps, "bad number '%s'", tmp);
 	ps->p = q;
 	return 0;

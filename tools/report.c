@@ -14,8 +14,8 @@
 
 #include "reports.h"
 
-#define ST_REPORTS 1
-#define ST_BAD 2
+#define ST_REPORTS ULDT_EXIT_REPORTS
+#define ST_BAD ULDT_EXIT_BAD
 
 static int
 usage(void)

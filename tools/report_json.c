@@ -69,12 +69,14 @@ put_record(const struct uldt_rep *r, FILE *out)
 		putc('}', out);
 	}
 	fputs("],\"origin\":{\"file\":", out);
-	if (r->file != NULL) {
+	if (r->file != NULL)
 		uldt_json_put_str(out, r->file);
+	else
+		fputs("null", out);
+	if (r->line > 0)
 		fprintf(out, ",\"line\":%ld}}\n", r->line);
-	} else {
-		fputs("null,\"line\":null}}\n", out);
-	}
+	else
+		fputs(",\"line\":null}}\n", out);
 	uldt_json_free(&doc);
 }
 

@@ -266,8 +266,10 @@ full_report(const struct uldt_rep *r, size_t i, size_t n, FILE *out)
 	}
 	if (t != NULL && r->has_first && strcmp(t, r->first) != 0)
 		fprintf(out, " (record of %s)", t);
-	if (r->file != NULL)
+	if (r->file != NULL && r->line > 0)
 		fprintf(out, ", %s:%ld", r->file, r->line);
+	else if (r->file != NULL)
+		fprintf(out, ", %s", r->file);
 	fputc('\n', out);
 	fprintf(out, "seen %lu time%s in %zu process%s", r->count,
 	    r->count == 1 ? "" : "s", r->nprocs, r->nprocs == 1 ? "" : "es");

@@ -11,13 +11,15 @@
  * be built per machine, then merged.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "reports_priv.h"
 
-/* A file with more bad lines than this is probably not a report file:
- * say so once and skip the rest, rather than print an error per line. */
+/* Errors shown per file: a file that is not a report file at all should
+ * not print an error per line; its good lines are still read. */
 #define MAX_BAD_LINES 20
 
 static const char *const added_fields[] = { ULDT_ADDED_FIELDS };
@@ -133,19 +135,36 @@ uldt_reports_free(struct uldt_reports *set)
 	free(set);
 }
 
+/* uldt_error, unless the set is quiet (too many errors in one file). */
+static __attribute__((format(printf, 4, 5))) void
+bad_record(const struct uldt_reports *set, const char *file, long line,
+    const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (set->quiet)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	uldt_error(file, line, "%s", msg);
+}
+
 /* A required string member, non-empty; NULL after printing why not. */
 static const char *
-required(const struct uldt_json *rec, const char *key, const char *file,
-    long lineno)
+required(const struct uldt_reports *set, const struct uldt_json *rec,
+    const char *key, const char *file, long lineno)
 {
 	const struct uldt_json *v = uldt_json_get(rec, key);
 
 	if (v == NULL)
-		uldt_error(file, lineno, "record has no \"%s\"", key);
+		bad_record(set, file, lineno, "record has no \"%s\"", key);
 	else if (v->type != ULDT_J_STR)
-		uldt_error(file, lineno, "\"%s\" is not a string", key);
+		bad_record(set, file, lineno, "\"%s\" is not a string", key);
 	else if (v->u.str.len == 0 || strlen(v->u.str.s) != v->u.str.len)
-		uldt_error(file, lineno, "\"%s\" is empty or holds a NUL", key);
+		bad_record(set, file, lineno, "\"%s\" is empty or holds a NUL",
+		    key);
 	else
 		return v->u.str.s;
 	return NULL;
@@ -271,22 +290,23 @@ uldt_reports_add(struct uldt_reports *set, const char *rec, size_t len,
 	int rc = -1, created;
 
 	if (uldt_json_parse(&doc, rec, len, err, sizeof(err)) < 0) {
-		uldt_error(file, lineno, "not JSON: %s", err);
+		bad_record(set, file, lineno, "not JSON: %s", err);
 		goto out;
 	}
 	if (doc.root.type != ULDT_J_OBJ) {
-		uldt_error(file, lineno, "not a JSON object");
+		bad_record(set, file, lineno, "not a JSON object");
 		goto out;
 	}
-	if ((kind = required(&doc.root, "kind", file, lineno)) == NULL ||
-	    (sig = required(&doc.root, "signature", file, lineno)) == NULL ||
-	    required(&doc.root, "message", file, lineno) == NULL)
+	if ((kind = required(set, &doc.root, "kind", file, lineno)) == NULL ||
+	    (sig = required(set, &doc.root, "signature", file, lineno)) ==
+		NULL ||
+	    required(set, &doc.root, "message", file, lineno) == NULL)
 		goto out;
 	/* The kind is part of the key: a signature hashes kind and classes,
 	 * and the validator prints it as kind/signature. */
 	int klen = snprintf(key, sizeof(key), "%s/%s", kind, sig);
 	if (klen < 0 || (size_t)klen >= sizeof(key)) {
-		uldt_error(file, lineno, "\"signature\" is too long");
+		bad_record(set, file, lineno, "\"signature\" is too long");
 		goto out;
 	}
 	struct uldt_hent *e = uldt_htab_get(&set->sigs, key, (size_t)klen, 1,
@@ -328,8 +348,6 @@ uldt_reports_add(struct uldt_reports *set, const char *rec, size_t len,
 		}
 	}
 	add_procs(set, rep, &doc.root);
-	if (file != NULL)
-		uldt_htab_get(&set->files, file, strlen(file), 1, NULL);
 	rc = 0;
 	goto out;
 oom:
@@ -353,9 +371,18 @@ uldt_reports_load(struct uldt_reports *set, const char *path)
 	long n, lineno = 0;
 	int truncated;
 
+	struct stat st;
+
 	if (f == NULL) {
 		uldt_error(name, 0, "cannot open: %s", strerror(errno));
 		set->bad++;
+		return 1;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		uldt_error(name, 0, "is a directory");
+		set->bad++;
+		if (!is_stdin)
+			fclose(f);
 		return 1;
 	}
 	/* A file with no record still counts as read. */
@@ -374,7 +401,7 @@ uldt_reports_load(struct uldt_reports *set, const char *path)
 			    sizeof(err)) == 0;
 			uldt_json_free(&doc);
 			if (!whole) {
-				uldt_error(name, lineno, "truncated record "
+				bad_record(set, name, lineno, "truncated record "
 				    "(the file ends inside it: did the "
 				    "process die while writing it?)");
 				set->bad++;
@@ -383,13 +410,13 @@ uldt_reports_load(struct uldt_reports *set, const char *path)
 			}
 		}
 		if (uldt_reports_add(set, buf, (size_t)n, name, lineno) < 0 &&
-		    ++bad > MAX_BAD_LINES) {
-			uldt_error(name, 0, "more than %d bad lines: the rest "
-			    "is skipped (is this a JSON Lines report file?)",
-			    MAX_BAD_LINES);
-			break;
-		}
+		    ++bad == MAX_BAD_LINES)
+			set->quiet = 1;
 	}
+	set->quiet = 0;
+	if (bad > MAX_BAD_LINES)
+		uldt_error(name, 0, "%lu more bad lines not shown (is this a "
+		    "JSON Lines report file?)", bad - MAX_BAD_LINES);
 	if (ferror(f)) {
 		uldt_error(name, lineno ? lineno + 1 : 0, "read error: %s",
 		    strerror(errno));
@@ -406,6 +433,17 @@ size_t
 uldt_reports_count(const struct uldt_reports *set)
 {
 	return set->n;
+}
+
+int
+uldt_reports_has(const struct uldt_reports *set, const char *kind,
+    const char *signature)
+{
+	char key[512];
+	int n = snprintf(key, sizeof(key), "%s/%s", kind, signature);
+
+	return n > 0 && (size_t)n < sizeof(key) &&
+	    uldt_htab_find(&set->sigs, key, (size_t)n) != NULL;
 }
 
 static int

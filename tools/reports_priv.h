@@ -28,8 +28,8 @@ struct uldt_rep {
 	size_t len;
 	const char *kind, *sig;		/* interned */
 	const struct uldt_kind *k;
-	const char *file;		/* where rec was read (interned) */
-	long line;
+	const char *file;		/* where rec was read (interned), or NULL */
+	long line;			/* its line there, 0 if none */
 	unsigned long count;		/* records of this signature */
 	/* Earliest and latest `time` (as written, and in ms for sorting). */
 	int has_first, has_last;
@@ -48,7 +48,8 @@ struct uldt_reports {
 	size_t n, cap;
 	unsigned long records;		/* good records added */
 	unsigned long bad;		/* records or files that could not be used */
-	struct uldt_htab files;		/* files records came from */
+	int quiet;			/* count bad records, do not print them */
+	struct uldt_htab files;		/* files read by uldt_reports_load */
 };
 
 /* The reports in output order: kind rank, first seen, signature.  An

@@ -79,7 +79,7 @@ static const struct {
 	  "run [--json FILE] [--log FILE] [--halt] [--suppressions FILE]\n"
 	  "      [--graph FILE] [-o KEY=VAL]... -- PROG ARGS..." },
 	{ "report", uldt_cmd_report,
-	  "report [--format text|json|sarif] FILE..." },
+	  "report [--format text|json|sarif] [-o OUT] FILE... (- is stdin)" },
 	{ "merge", uldt_cmd_merge,
 	  "merge [--format text|json|sarif] FILE..." },
 	{ "graph", uldt_cmd_graph, "graph [--format text|dot] FILE..." },

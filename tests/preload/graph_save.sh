@@ -20,6 +20,11 @@ jqg() {
 		elif has("frames") then "stack" elif has("class") then "class"
 		elif has("bit") then "usage" elif has("edge") then "edge"
 		else "unknown" end;
+	    # A signal set, written {"all_except":[...]} when it holds more
+	    # than half the signals, as the list of its names.
+	    def sigs($hdr): if type == "object" then $hdr.signals - .all_except
+		else . end;
+	    .[0] as $hdr |
 	    '"$1" "$graph"
 }
 
@@ -129,7 +134,7 @@ check $? "ABAB: the edge's stack is symbolized and starts in ABAB"
 why="usage: $(jqg '[.[] | select(rtype == "usage") | [.usage, .bit, (.signals|length)]] | tostring')"
 jqg '
 	[.[] | select(rtype == "usage")] | length == 2 and
-	all(.[]; .bit == "enabled_write" and (.signals | index("SIGUSR1") != null) and
+	all(.[]; .bit == "enabled_write" and (.signals | sigs($hdr) | index("SIGUSR1") != null) and
 	    (.stack|type=="number"))' | grep -qx true
 check $? "ABAB: each class's first usage (taken with signals deliverable) has a trace"
 
@@ -137,6 +142,12 @@ check $? "ABAB: each class's first usage (taken with signals deliverable) has a 
 why="stacks: $(jqg '[.[] | select(has("frames")) | .stack] | tostring')"
 [ "$(jqg '[.[] | select(has("frames")) | .frames | tostring] | (length == (unique|length))')" = true ]
 check $? "ABAB: no stack written twice"
+
+# verbosity=1 says where the graph went and what it holds.
+graph_run ABAB mutex verbosity=1
+why="stderr: $(cat "$dir/err")"
+grep -qx "ulockdep: lock graph saved to $gdir/g\.[0-9]*: 2 classes, 1 dependencies, 2 stacks, 2 usage traces, [0-9]* ms" "$dir/err"
+check $? "verbosity=1: one line naming the file and its counts"
 
 # ---- A report does not stop the save; the exit status stays 66 ----
 graph_run ABBA mutex
@@ -173,8 +184,9 @@ why="class: $(jqg '.[] | select(.name == "kspin_A") | tostring')"
 jqg '
 	.[] | select(has("class") and .name == "kspin_A") |
 	.type == "kspin" and .kind == "static" and .used_in_write == ["SIGALRM"] and
-	(.enabled_write | index("SIGALRM") == null) and
-	(.enabled_write | index("SIGUSR1") != null) and
+	(.enabled_write | sigs($hdr) | index("SIGALRM") == null) and
+	(.enabled_write | sigs($hdr) | index("SIGUSR1") != null) and
+	(.enabled_write | has("all_except")) and
 	(has("used_in_read") | not)' | grep -qx true
 check $? "irq: kspin_A is used_in_write SIGALRM, never enabled for it"
 
