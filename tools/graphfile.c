@@ -359,27 +359,39 @@ read_header(struct reader *rd, const char *line, size_t len)
 	const struct uldt_json *p = uldt_json_get(h, "pid");
 	if (p != NULL && uldt_json_int(p, &pid) < 0)
 		uldt_gf_bad(rd, "header: \"pid\" must be an integer");
+	/* The signals table, which all_except sets are read against. */
+	const struct uldt_json *tab = uldt_json_get(h, "signals");
+	rd->table = 0;
+	rd->has_table = 0;
+	if (tab != NULL) {
+		int okt = tab->type == ULDT_J_ARR;
+		for (size_t i = 0; okt && i < tab->u.arr.n; i++) {
+			const struct uldt_json *s = &tab->u.arr.v[i];
+			int b = s->type == ULDT_J_STR && s->u.str.len
+			    ? uldt_gf_sig_bit(u, s->u.str.s, s->u.str.len) : -1;
+			if (b < 0)
+				okt = 0;
+			else
+				rd->table |= 1ULL << b;
+		}
+		if (okt)
+			rd->has_table = 1;
+		else
+			uldt_gf_bad(rd, "header: \"signals\" must be an array "
+			    "of signal names (at most 64 distinct in all files)");
+	}
 	const struct uldt_json *sigs = uldt_json_get(h, "softirq_signals");
 	uint64_t soft = 0;
 	if (sigs == NULL) {
 		static const char *const def[] = { "SIGALRM", "SIGVTALRM",
 			"SIGPROF" };
-		for (int i = 0; i < 3; i++)
-			soft |= 1ULL << uldt_gf_sig_bit(u, def[i], strlen(def[i]));
-	} else if (sigs->type != ULDT_J_ARR) {
-		uldt_gf_bad(rd, "header: \"softirq_signals\" must be an array "
-		    "of signal names");
-	} else {
-		for (size_t i = 0; i < sigs->u.arr.n; i++) {
-			const struct uldt_json *s = &sigs->u.arr.v[i];
-			int b = s->type == ULDT_J_STR
-			    ? uldt_gf_sig_bit(u, s->u.str.s, s->u.str.len) : -1;
+		for (int i = 0; i < 3; i++) {
+			int b = uldt_gf_sig_bit(u, def[i], strlen(def[i]));
 			if (b >= 0)
 				soft |= 1ULL << b;
-			else
-				uldt_gf_bad(rd, "header: \"softirq_signals\" "
-				    "must be an array of signal names");
 		}
+	} else {
+		uldt_gl_sigset(rd, sigs, "softirq_signals", &soft);
 	}
 	GROW(u->runs, u->nruns, u->runs_cap);
 	struct uldt_run *run = &u->runs[u->nruns];
@@ -467,7 +479,7 @@ read_file(struct uldt_union *u, const char *path, struct reader *rd)
 			uldt_gf_bad(rd, "a record after the trailer");
 		} else if (l == 0) {
 			uldt_gf_bad(rd, "empty line");
-		} else if (uldt_gl_fast(u, p, l, &r) == 0 &&
+		} else if (uldt_gl_fast(rd, p, l, &r) == 0 &&
 		    (r.type = uldt_gl_classify(&r)) != R_NONE) {
 			rd->counted[r.type == R_STACK ? 0 : r.type == R_CLASS
 			    ? 1 : r.type == R_USAGE ? 2 : 3]++;

@@ -103,6 +103,8 @@ struct reader {
 	struct { long long off; uint32_t len; } *stacks;
 	uint32_t nstacks, stacks_cap;
 	long long counted[4];	/* stacks, classes, usage, edges seen */
+	uint64_t table;		/* the header's signals table, as bits */
+	int has_table;
 	long long line_off;
 };
 
@@ -118,10 +120,14 @@ int uldt_gf_usage_kind(const char *s, size_t n);
  * for the trailer and says what is wrong (0 or -1).  *doc holds r's
  * strings: the caller frees it after use, whatever the result.
  */
-int uldt_gl_fast(struct uldt_union *u, const char *line, size_t len,
+int uldt_gl_fast(const struct reader *rd, const char *line, size_t len,
     struct rec *r);
 int uldt_gl_dom(struct reader *rd, const char *line, size_t len,
     struct rec *r, struct uldt_jdoc *doc);
+/* A signal set of the header (or any tree): 0, or -1 with the error
+ * printed naming `key`. */
+int uldt_gl_sigset(struct reader *rd, const struct uldt_json *v,
+    const char *key, uint64_t *out);
 /* The record type of a line uldt_gl_fast read (R_NONE: unknown). */
 enum rtype uldt_gl_classify(const struct rec *r);
 

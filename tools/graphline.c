@@ -277,9 +277,31 @@ sstrarr(struct sc *s, struct uldt_union *u, int deps, uint64_t *out)
 	return slit(s, ']');
 }
 
-int
-uldt_gl_fast(struct uldt_union *u, const char *line, size_t len, struct rec *r)
+/* A signal set: an array of names, or {"all_except":[names]} against the
+ * header's signals table (doc/graph-format.md, "Signal sets"). */
+static int
+ssigset(struct sc *s, const struct reader *rd, uint64_t *out)
 {
+	struct slice key;
+	uint64_t except;
+
+	sws(s);
+	if (s->p < s->end && *s->p == '[')
+		return sstrarr(s, rd->u, 0, out);
+	if (!rd->has_table || slit(s, '{') < 0 || sstr(s, &key) < 0 ||
+	    key.n != 10 || memcmp(key.s, "all_except", 10) != 0 ||
+	    slit(s, ':') < 0 || sstrarr(s, rd->u, 0, &except) < 0 ||
+	    slit(s, '}') < 0)
+		return -1;
+	*out = rd->table & ~except;
+	return 0;
+}
+
+int
+uldt_gl_fast(const struct reader *rd, const char *line, size_t len,
+    struct rec *r)
+{
+	struct uldt_union *u = rd->u;
 	struct sc s = { line, line + len };
 	struct slice key;
 	uint64_t bits;
@@ -351,7 +373,7 @@ uldt_gl_fast(struct uldt_union *u, const char *line, size_t len, struct rec *r)
 				return -1;
 		} else if (KEY("signals")) {
 			r->has_signals = 1;
-			if (sstrarr(&s, u, 0, &r->signals) < 0)
+			if (ssigset(&s, rd, &r->signals) < 0)
 				return -1;
 		} else if (KEY("end") || KEY("format") || KEY("classes") ||
 		    KEY("edges") || KEY("stacks")) {
@@ -360,7 +382,7 @@ uldt_gl_fast(struct uldt_union *u, const char *line, size_t len, struct rec *r)
 			int k = uldt_gf_usage_kind(key.s, key.n);
 			if (k >= 0) {
 				r->has_use[k] = 1;
-				if (sstrarr(&s, u, 0, &r->use[k]) < 0)
+				if (ssigset(&s, rd, &r->use[k]) < 0)
 					return -1;
 			} else if (sskip(&s, 1) < 0) {
 				return -1;
@@ -387,6 +409,7 @@ type_of(const struct rec *r)
 	case R_USAGE: return "usage";
 	case R_EDGE: return "edge";
 	case R_END: return "trailer";
+	case R_HEADER: return "header";
 	default: return "record";
 	}
 }
@@ -424,9 +447,27 @@ static int
 dom_strarr(struct reader *rd, const struct rec *r, const struct uldt_json *v,
     const char *key, int deps, uint64_t *out)
 {
-	char msg[160];
+	char msg[200];
 
 	*out = 0;
+	/* A signal set may be {"all_except":[...]} (graph-format.md). */
+	if (!deps && v != NULL && v->type == ULDT_J_OBJ) {
+		const struct uldt_json *ex = uldt_json_get(v, "all_except");
+		uint64_t except;
+		if (ex == NULL || v->u.obj.n != 1)
+			goto fail;
+		if (!rd->has_table) {
+			snprintf(msg, sizeof(msg), "%s: \"%s\": all_except "
+			    "without a \"signals\" table in the header",
+			    type_of(r), key);
+			uldt_gf_bad(rd, msg);
+			return -1;
+		}
+		if (dom_strarr(rd, r, ex, key, 0, &except) < 0)
+			return -1;
+		*out = rd->table & ~except;
+		return 0;
+	}
 	if (v == NULL || v->type != ULDT_J_ARR)
 		goto fail;
 	for (size_t i = 0; i < v->u.arr.n; i++) {
@@ -447,9 +488,10 @@ dom_strarr(struct reader *rd, const struct rec *r, const struct uldt_json *v,
 	}
 	return 0;
 fail:
-	snprintf(msg, sizeof(msg), "%s: \"%s\" must be an array of %s",
-	    type_of(r), key, deps ? "\"EN\", \"ER\", \"SN\", \"SR\""
-				  : "signal names");
+	snprintf(msg, sizeof(msg), "%s: \"%s\" must be %s", type_of(r), key,
+	    deps ? "an array of \"EN\", \"ER\", \"SN\", \"SR\""
+		 : "a signal set (an array of signal names, or "
+		   "{\"all_except\":[names]})");
 	uldt_gf_bad(rd, msg);
 	return -1;
 }
@@ -633,4 +675,13 @@ uldt_gf_deps_str(uint8_t deps, char *buf, size_t len)
 			n += (size_t)snprintf(buf + n, n < len ? len - n : 0,
 			    "%s%s", n ? "," : "", dep_names[i]);
 	return buf;
+}
+
+int
+uldt_gl_sigset(struct reader *rd, const struct uldt_json *v, const char *key,
+    uint64_t *out)
+{
+	struct rec r = { .type = R_HEADER };
+
+	return dom_strarr(rd, &r, v, key, 0, out);
 }

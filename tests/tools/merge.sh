@@ -326,6 +326,35 @@ why="exit $status: $out"
 [ "$status" -eq 0 ] && [ "$n" -eq 0 ]
 check $? "irq silent twin: deliverable only for another signal"
 
+# Signal sets as {"all_except": [...]}, read against the header's table.
+# alle FILE PID EXCEPT: dcache_lru_lock deliverable for all but EXCEPT.
+alle() {
+	mk "$1.t" "$2" h <<EOF
+{"class":1,"name":"dcache_lru_lock","kind":"static","type":"kspin","enabled_write":{"all_except":[$3]}}
+{"usage":1,"bit":"enabled_write","signals":{"all_except":[$3]},"thread":"w","tid":$2}
+EOF
+	sed '1s/"softirq_signals"/"signals":["SIGHUP","SIGINT","SIGKILL","SIGUSR1","SIGALRM","SIGSTOP"],"softirq_signals"/' \
+	    "$1.t" >"$1"
+	rm -f "$1.t"
+}
+alle "$g/on_all" 904 '"SIGKILL","SIGSTOP"'
+alle "$g/on_but_alrm" 905 '"SIGKILL","SIGSTOP","SIGALRM"'
+merge --format json "$g/in" "$g/on_all"
+why="exit $status, $n: $out $err"
+[ "$status" -eq 1 ] && [ "$n" -eq 1 ] &&
+    [ "$(printf '%s' "$out" | "$JQ" -r .signal)" = SIGALRM ]
+check $? "irq, all_except sets: deliverable for all but SIGKILL and SIGSTOP conflicts with the SIGALRM handler"
+merge --format json "$g/in" "$g/on_but_alrm"
+why="exit $status, $n: $out $err"
+[ "$status" -eq 0 ] && [ "$n" -eq 0 ] && [ -z "$err" ]
+check $? "irq, all_except sets, silent twin: all but SIGALRM"
+sed '1s/"signals":\[[^]]*\],//' "$g/on_all" >"$g/no_table"
+merge --format json "$g/no_table"
+why="exit $status: $err"
+[ "$status" -eq 2 ] && printf '%s\n' "$err" | grep -qF \
+    "$g/no_table:2: class: \"enabled_write\": all_except without a \"signals\" table in the header"
+check $? "all_except without the header's signals table: named FILE:LINE"
+
 mk "$g/safe" 911 h <<EOF
 {"class":1,"name":"S","kind":"static","type":"kspin","used_in_write":["SIGUSR1"]}
 {"class":2,"name":"U","kind":"static","type":"kspin"}
