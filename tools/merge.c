@@ -166,10 +166,22 @@ put_head(FILE *f, struct ctx *x, const struct uldt_union *u,
 	}
 }
 
+/* The validator's headline and advice for the kind (lib/validate.c,
+ * lib/irq_rules.c), so a merged report reads like a process's. */
+static void
+put_words(FILE *f, const char *headline, const char *advice)
+{
+	fputs(",\"headline\":", f);
+	uldt_json_put_str(f, headline);
+	fputs(",\"advice\":", f);
+	uldt_json_put_str(f, advice);
+}
+
 static void
 add_record(struct ctx *x, char *rec, size_t len)
 {
-	if (uldt_reports_add(x->set, rec, len, "(merge)", 0) == 0)
+	/* No file: a record made here (reports.h). */
+	if (uldt_reports_add(x->set, rec, len, NULL, 0) == 0)
 		x->added++;
 	free(rec);
 }
@@ -231,6 +243,10 @@ on_cycle(const struct uldt_union *u, const struct uldt_cycle *c, void *arg)
 	}
 	fputc(']', f);
 	put_runs(f, u, runs, c->n);
+	put_words(f, "WARNING: possible circular locking dependency detected",
+	    "take these locks in one order everywhere. If these are "
+	    "different locks of one class that nest in a fixed order, "
+	    "annotate the inner acquisition with a subclass.");
 	fputs("}", f);
 	fclose(f);
 	add_record(x, rec, len);
@@ -340,6 +356,13 @@ on_conflict(const struct uldt_union *u, const struct uldt_irq_conflict *cf,
 	    "\"%s\"", soft ? "softirq" : "hardirq", en, un);
 	uint32_t runs[2] = { urun, erun };
 	put_runs(f, u, runs, 2);
+	put_words(f, "WARNING: inconsistent lock state",
+	    "a handler that takes a lock interrupts, on the same thread, code "
+	    "that may hold it. Block the signal around every acquisition "
+	    "outside the handler (pthread_sigmask, spin_lock_irqsave, "
+	    "spin_lock_bh for softirq signals), or keep the lock out of the "
+	    "handler: set a sig_atomic_t flag, or read the signal from a "
+	    "signalfd.");
 	fputs("}", f);
 	fclose(f);
 	add_record(x, rec, len);
@@ -409,6 +432,12 @@ on_order(const struct uldt_union *u, const struct uldt_irq_order *o,
 	}
 	fputc(']', f);
 	put_runs(f, u, runs, o->n + 2);
+	put_words(f, "WARNING: possible irq lock inversion dependency detected",
+	    "the irq-unsafe lock can be held when the signal arrives, and the "
+	    "handler then waits for the irq-safe lock, whose holder waits for "
+	    "the irq-unsafe one. Block the signal around every acquisition of "
+	    "the irq-unsafe lock (or of every lock on the chain), or stop "
+	    "taking the irq-safe lock in the handler.");
 	fputs("}", f);
 	fclose(f);
 	add_record(x, rec, len);
@@ -488,7 +517,8 @@ uldt_cmd_merge(int argc, char **argv)
 		    "be missing\n", (unsigned long long)ULDT_LO_BUDGET);
 	uldt_reports_print(x.set, fmt, stdout);
 	fflush(stdout);
-	rc = (bad ? 2 : 0) | (uldt_reports_count(x.set) ? 1 : 0);
+	rc = (bad ? ULDT_EXIT_BAD : 0) |
+	    (uldt_reports_count(x.set) ? ULDT_EXIT_REPORTS : 0);
 	uldt_reports_free(x.set);
 	uldt_gf_free(&u);
 	return rc;
