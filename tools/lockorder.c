@@ -20,6 +20,21 @@ next_state(uint8_t a)
 	return (a & (ULDT_DEP_EN | ULDT_DEP_SN)) ? 0 : 1;
 }
 
+/* Backwards (lib/graph.c): state 1 means the path from here on starts
+ * with a shared holder, so the edge into here must not end in a
+ * recursive reader. */
+static inline uint8_t
+allowed_back(uint8_t deps, int state)
+{
+	return state ? deps & (ULDT_DEP_EN | ULDT_DEP_SN) : deps;
+}
+
+static inline int
+prev_state(uint8_t a)
+{
+	return (a & (ULDT_DEP_EN | ULDT_DEP_ER)) ? 0 : 1;
+}
+
 uint64_t
 uldt_fnv1a(uint64_t h, const void *data, size_t len)
 {
@@ -86,6 +101,7 @@ sigset_add(struct sigset64 *s, uint64_t x)
 
 struct bfs {
 	const struct uldt_union *u;
+	int back;		/* against the edges (lib/graph.c's backward) */
 	uint32_t *gen;		/* [class * 2 + state] */
 	uint32_t *via;		/* edge that reached it */
 	uint8_t *via_state;	/* the state it came from */
@@ -150,25 +166,28 @@ bfs_run(struct bfs *b, uint32_t start, int s0, const uint8_t *use, int run,
 		uint32_t q = b->queue[head++], c = q / 2;
 		int st = (int)(q & 1);
 		const struct uldt_class *cl = &u->classes[c];
-		for (uint32_t k = 0; k < cl->nout; k++) {
-			uint32_t ei = u->adj_out[cl->out + k];
+		uint32_t n = b->back ? cl->nin : cl->nout;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t ei = b->back ? u->adj_in[cl->in + k]
+					      : u->adj_out[cl->out + k];
 			const struct uldt_edge *e = &u->edges[ei];
 			b->steps++;
 			if (use != NULL && !use[ei])
 				continue;
 			uint8_t d = run >= 0 ? uldt_gf_run_deps(e, (uint32_t)run)
 					     : e->deps;
-			uint8_t a = allowed(d, st);
+			uint8_t a = b->back ? allowed_back(d, st) : allowed(d, st);
 			if (a == 0)
 				continue;
-			int ns = next_state(a);
-			uint32_t t = e->to * 2 + (uint32_t)ns;
+			int ns = b->back ? prev_state(a) : next_state(a);
+			uint32_t w = b->back ? e->from : e->to;
+			uint32_t t = w * 2 + (uint32_t)ns;
 			if (b->gen[t] == b->g)
 				continue;
 			b->gen[t] = b->g;
 			b->via[t] = ei;
 			b->via_state[t] = (uint8_t)st;
-			if (match(u, e->to, ns, arg))
+			if (match(u, w, ns, arg))
 				return (long)t;
 			b->queue[tail++] = t;
 		}
@@ -194,6 +213,23 @@ bfs_path(struct bfs *b, long found)
 		b->path_e[--k] = b->via[x];
 		x = e->from * 2 + b->via_state[x];
 		b->path_c[k] = x / 2;
+	}
+	return n;
+}
+
+/* The path of a backward search, from the found class to the start, in
+ * the direction of the edges.  Returns n (edges). */
+static uint32_t
+bfs_path_back(struct bfs *b, long found)
+{
+	uint32_t n = 0, x = (uint32_t)found;
+
+	b->path_c[0] = x / 2;
+	while (b->via[x] != UINT32_MAX) {
+		const struct uldt_edge *e = &b->u->edges[b->via[x]];
+		b->path_e[n] = b->via[x];
+		x = e->to * 2 + b->via_state[x];
+		b->path_c[++n] = x / 2;
 	}
 	return n;
 }
@@ -557,14 +593,6 @@ conflicts(const uint64_t *us)
 	    (us[ULDT_USED_IN_R] & us[ULDT_ENABLED_W]);
 }
 
-struct unsafe_q {
-	uint64_t bit;
-	int read_counts;	/* S is used_in_write: enabled_read counts */
-	const uint64_t *bad;
-	int run;		/* -1: the union's usage */
-	uint32_t target;	/* UINT32_MAX: any class */
-};
-
 static const uint64_t *
 usage_of(const struct uldt_union *u, uint32_t c, int run)
 {
@@ -577,18 +605,103 @@ usage_of(const struct uldt_union *u, uint32_t c, int run)
 	return ru ? ru->u : none;
 }
 
-/* Forwards from a USED_IN class: irq-unsafe for the signal; in state 1
- * (reached as a recursive reader) read usage does not count. */
+/* The nearest irq-unsafe class for a safe one (irq-safe for a back
+ * search from an unsafe one), for signal bit sg, as irq_rules.c's
+ * exclusive(): a write use conflicts with any use, a read use only with
+ * a write use; in state 1 read usage does not count. */
+struct pair_q {
+	uint64_t bit;
+	int back;		/* looking for irq-safe */
+	int read_counts;	/* the other side's read usage conflicts */
+	const uint64_t *bad;
+	int run;		/* -1: the union's usage */
+	uint32_t target;	/* UINT32_MAX: any class */
+};
+
 static int
-match_unsafe(const struct uldt_union *u, uint32_t c, int state, void *arg)
+match_pair(const struct uldt_union *u, uint32_t c, int state, void *arg)
 {
-	const struct unsafe_q *q = arg;
+	const struct pair_q *q = arg;
 	const uint64_t *us = usage_of(u, c, q->run);
+	int w = q->back ? ULDT_USED_IN_W : ULDT_ENABLED_W;
 
 	if ((q->bad[c] & q->bit) || (q->target != UINT32_MAX && c != q->target))
 		return 0;
-	return (us[ULDT_ENABLED_W] & q->bit) ||
-	    (q->read_counts && !state && (us[ULDT_ENABLED_R] & q->bit));
+	return (us[w] & q->bit) ||
+	    (q->read_counts && !state && (us[w + 1] & q->bit));
+}
+
+/* Did one run have both ends' usage and a strong path itself? */
+static int
+order_single_run(const struct uldt_union *u, uint32_t safe, uint32_t unsafe,
+    uint64_t bit, const uint64_t *bad)
+{
+	const struct uldt_class *c = &u->classes[safe];
+
+	for (uint32_t i = 0; i < c->nru; i++) {
+		int run = (int)c->ru[i].run;
+		const uint64_t *su = c->ru[i].u;
+		const uint64_t *xu = usage_of(u, unsafe, run);
+		if (!((su[ULDT_USED_IN_W] | su[ULDT_USED_IN_R]) & bit) ||
+		    !((xu[ULDT_ENABLED_W] | xu[ULDT_ENABLED_R]) & bit))
+			continue;
+		struct pair_q rq = { bit, 0, (su[ULDT_USED_IN_W] & bit) != 0,
+			bad, run, unsafe };
+		struct bfs rb;
+		bfs_init(&rb, u);
+		long rf = bfs_run(&rb, safe, 0, NULL, run, match_pair, &rq);
+		bfs_free(&rb);
+		if (rf >= 0)
+			return run;
+	}
+	return -1;
+}
+
+static void
+order_from(const struct uldt_union *u, struct bfs *b, uint32_t ci,
+    unsigned sg, const uint64_t *bad, struct sigset64 *pairs,
+    uldt_order_fn ofn, void *arg)
+{
+	const struct uldt_class *c = &u->classes[ci];
+	uint64_t bit = 1ULL << sg;
+	/* Forwards from a safe class: its write use makes the other side's
+	 * read usage count.  Backwards from an unsafe one: its write
+	 * enabling makes the other side's read use count. */
+	int mine_w = b->back ? (c->usage[ULDT_ENABLED_W] & bit) != 0
+			     : (c->usage[ULDT_USED_IN_W] & bit) != 0;
+	struct pair_q q = { bit, b->back, mine_w, bad, -1, UINT32_MAX };
+	long f = bfs_run(b, ci, 0, NULL, -1, match_pair, &q);
+
+	if (f < 0)
+		return;
+	uint32_t x = (uint32_t)f / 2;
+	struct uldt_irq_order o = { .sig = sg, .single_run = -1 };
+	o.safe = b->back ? x : ci;
+	o.unsafe = b->back ? ci : x;
+	const struct uldt_class *sc = &u->classes[o.safe];
+	const struct uldt_class *uc = &u->classes[o.unsafe];
+	uint64_t h = uldt_sig_add(ULDT_FNV_INIT, "irq_safe_unsafe_order");
+	h = uldt_sig_add(h, sc->name);
+	h = uldt_sig_add(h, uc->name);
+	o.signature = uldt_sig_add(h, u->sig[sg]);
+	if (!sigset_add(pairs, o.signature))
+		return;
+	/* Name the usages that conflict: a write one on either side. */
+	o.unsafe_kind = uc->usage[ULDT_ENABLED_W] & bit ? ULDT_ENABLED_W
+							: ULDT_ENABLED_R;
+	o.safe_kind = o.unsafe_kind == ULDT_ENABLED_R ||
+	    (sc->usage[ULDT_USED_IN_W] & bit) ? ULDT_USED_IN_W : ULDT_USED_IN_R;
+	o.n = b->back ? bfs_path_back(b, f) : bfs_path(b, f);
+	uint32_t *pc = xmalloc((o.n + 1) * sizeof(*pc));
+	uint32_t *pe = xmalloc((o.n + 1) * sizeof(*pe));
+	memcpy(pc, b->path_c, (o.n + 1) * sizeof(*pc));
+	memcpy(pe, b->path_e, o.n * sizeof(*pe));
+	o.cls = pc;
+	o.edges = pe;
+	o.single_run = order_single_run(u, o.safe, o.unsafe, bit, bad);
+	ofn(u, &o, arg);
+	free(pc);
+	free(pe);
 }
 
 int
@@ -628,72 +741,34 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 	}
 
 	/* irq_safe_unsafe_order: from each irq-safe class, the nearest
-	 * irq-unsafe one for the same signal. */
+	 * irq-unsafe one for the same signal (lib/irq_rules.c's search
+	 * when a class becomes irq-safe); then from each irq-unsafe class,
+	 * the nearest irq-safe one behind it (when one becomes unsafe). */
+	struct sigset64 pairs = { 0 };
+	uint64_t handled = 0;
+	for (uint32_t ci = 0; ci < u->nclasses; ci++)
+		handled |= (u->classes[ci].usage[ULDT_USED_IN_W] |
+		    u->classes[ci].usage[ULDT_USED_IN_R]) & ~bad[ci];
 	bfs_init(&b, u);
-	for (uint32_t ci = 0; ci < u->nclasses && !out_of_budget; ci++) {
-		const struct uldt_class *c = &u->classes[ci];
-		uint64_t safe = (c->usage[ULDT_USED_IN_W] |
-		    c->usage[ULDT_USED_IN_R]) & ~bad[ci];
-		for (unsigned s = 0; s < 64 && safe; s++) {
-			uint64_t bit = 1ULL << s;
-			if (!(safe & bit))
-				continue;
-			struct unsafe_q q = { bit,
-				(c->usage[ULDT_USED_IN_W] & bit) != 0, bad, -1,
-				UINT32_MAX };
-			long f = bfs_run(&b, ci, 0, NULL, -1, match_unsafe,
-			    &q);
-			if (b.steps > ULDT_LO_BUDGET)
-				out_of_budget = 1;
-			if (f < 0)
-				continue;
-			uint32_t x = (uint32_t)f / 2;
-			const struct uldt_class *xc = &u->classes[x];
-			struct uldt_irq_order o = { .safe = ci, .unsafe = x,
-				.sig = s, .single_run = -1 };
-			o.unsafe_kind = xc->usage[ULDT_ENABLED_W] & bit
-			    ? ULDT_ENABLED_W : ULDT_ENABLED_R;
-			o.safe_kind = o.unsafe_kind == ULDT_ENABLED_R ||
-			    (c->usage[ULDT_USED_IN_W] & bit) ? ULDT_USED_IN_W
-			    : ULDT_USED_IN_R;
-			o.n = bfs_path(&b, f);
-			uint32_t *pc = xmalloc((o.n + 1) * sizeof(*pc));
-			uint32_t *pe = xmalloc((o.n + 1) * sizeof(*pe));
-			memcpy(pc, b.path_c, (o.n + 1) * sizeof(*pc));
-			memcpy(pe, b.path_e, o.n * sizeof(*pe));
-			o.cls = pc;
-			o.edges = pe;
-			/* Did one run have both ends and a strong path? */
-			for (uint32_t i = 0; i < c->nru && o.single_run < 0;
-			     i++) {
-				int run = (int)c->ru[i].run;
-				const uint64_t *su = c->ru[i].u;
-				const uint64_t *xu = usage_of(u, x, run);
-				if (!((su[ULDT_USED_IN_W] | su[ULDT_USED_IN_R]) &
-				    bit) || !((xu[ULDT_ENABLED_W] |
-				    xu[ULDT_ENABLED_R]) & bit))
+	for (int back = 0; back < 2 && handled; back++) {
+		b.back = back;
+		for (uint32_t ci = 0; ci < u->nclasses && !out_of_budget;
+		     ci++) {
+			const struct uldt_class *c = &u->classes[ci];
+			uint64_t mine = back
+			    ? c->usage[ULDT_ENABLED_W] | c->usage[ULDT_ENABLED_R]
+			    : c->usage[ULDT_USED_IN_W] | c->usage[ULDT_USED_IN_R];
+			mine &= handled & ~bad[ci];
+			for (unsigned sg = 0; sg < 64 && mine; sg++) {
+				if (!(mine >> sg & 1))
 					continue;
-				struct unsafe_q rq = { bit,
-					(su[ULDT_USED_IN_W] & bit) != 0, bad,
-					run, x };
-				struct bfs rb;
-				bfs_init(&rb, u);
-				long rf = bfs_run(&rb, ci, 0, NULL, run,
-				    match_unsafe, &rq);
-				if (rf >= 0)
-					o.single_run = run;
-				bfs_free(&rb);
+				order_from(u, &b, ci, sg, bad, &pairs, ofn, arg);
+				if (b.steps > ULDT_LO_BUDGET)
+					out_of_budget = 1;
 			}
-			uint64_t h = uldt_sig_add(ULDT_FNV_INIT,
-			    "irq_safe_unsafe_order");
-			h = uldt_sig_add(h, c->name);
-			h = uldt_sig_add(h, xc->name);
-			o.signature = uldt_sig_add(h, u->sig[s]);
-			ofn(u, &o, arg);
-			free(pc);
-			free(pe);
 		}
 	}
+	free(pairs.v);
 	bfs_free(&b);
 	free(bad);
 	return out_of_budget;

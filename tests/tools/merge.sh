@@ -381,6 +381,30 @@ why="exit $status: $out"
 [ "$status" -eq 0 ] && [ "$n" -eq 0 ]
 check $? "irq order silent twin: U unsafe only for another signal"
 
+# From each irq-unsafe class too, the nearest irq-safe one behind it:
+# S -> A -> U1 and S -> A -> B -> U2 are two inversions, not one.
+mk "$g/safe2" 921 h <<EOF
+{"class":1,"name":"S","kind":"static","type":"kspin","used_in_write":["SIGUSR1"]}
+{"class":2,"name":"A","kind":"static","type":"kspin"}
+{"class":3,"name":"B","kind":"static","type":"kspin"}
+{"class":4,"name":"U1","kind":"static","type":"kspin"}
+{"class":5,"name":"U2","kind":"static","type":"kspin"}
+{"edge":[1,2],"deps":["EN"],"thread":"t","tid":1}
+{"edge":[2,4],"deps":["EN"],"thread":"t","tid":1}
+{"edge":[2,3],"deps":["EN"],"thread":"t","tid":1}
+{"edge":[3,5],"deps":["EN"],"thread":"t","tid":1}
+EOF
+mk "$g/unsafe3" 922 h <<EOF
+{"class":1,"name":"U1","kind":"static","type":"kspin","enabled_write":["SIGUSR1"]}
+{"class":2,"name":"U2","kind":"static","type":"kspin","enabled_write":["SIGUSR1"]}
+EOF
+merge --format json "$g/safe2" "$g/unsafe3"
+why="exit $status, $n: $out $err"
+[ "$status" -eq 1 ] && [ "$n" -eq 2 ] &&
+    [ "$(printf '%s\n' "$out" | "$JQ" -r '.irq_unsafe' | sort | tr '\n' ' ')" = "U1 U2 " ] &&
+    [ "$(printf '%s\n' "$out" | "$JQ" -r 'select(.irq_unsafe == "U2") | .chain | join(",")')" = S,A,B,U2 ]
+check $? "irq order: the nearest unsafe from the safe class, and the nearest safe behind each unsafe one"
+
 # --- end to end: real runs under the preload, saved with graph_path ---
 
 # order_run NAME SEQ...: run order under the preload; sets $dir, $status,
