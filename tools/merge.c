@@ -198,7 +198,7 @@ on_cycle(const struct uldt_union *u, const struct uldt_cycle *c, void *arg)
 	const struct uldt_edge *close = &u->edges[c->edges[c->n - 1]];
 	const struct uldt_class *taker = &u->classes[c->cls[0]];
 	const struct uldt_class *holder = &u->classes[c->cls[c->n - 1]];
-	uint32_t *runs = calloc(c->n, sizeof(*runs));
+	uint32_t *runs = calloc(2 * c->n, sizeof(*runs));
 	if (runs == NULL)
 		return;
 	for (uint32_t k = 0; k < c->n; k++)
@@ -212,7 +212,20 @@ on_cycle(const struct uldt_union *u, const struct uldt_cycle *c, void *arg)
 	fprintf(m, ", but %s", taker->name);
 	for (uint32_t k = 1; k < c->n; k++)
 		fprintf(m, " -> %s", u->classes[c->cls[k]].name);
-	fputs(" was seen in other runs", m);
+	/* Where the chain was seen: its runs, the first few by file. */
+	uint32_t nd = 0;
+	for (uint32_t k = 1; k < c->n; k++) {
+		int dup = 0;
+		for (uint32_t j = 1; j < k; j++)
+			dup |= runs[j] == runs[k];
+		if (!dup)
+			runs[c->n + nd++] = runs[k];
+	}
+	fprintf(m, " was seen in run%s", nd > 1 ? "s" : "");
+	for (uint32_t k = 0; k < nd && k < 3; k++)
+		fprintf(m, "%s %s", k ? "," : "", u->runs[runs[c->n + k]].path);
+	if (nd > 3)
+		fprintf(m, " and %u more", nd - 3);
 	fclose(m);
 
 	FILE *f = open_memstream(&rec, &len);
