@@ -116,6 +116,13 @@ uldt_map_next(const struct uldt_map *m, uint64_t key, size_t *pos)
 	return UINT32_MAX;
 }
 
+void
+uldt_map_prefetch(const struct uldt_map *m, uint64_t key)
+{
+	if (m->cap)
+		__builtin_prefetch(&m->s[mix(key) & (m->cap - 1)]);
+}
+
 uint32_t
 uldt_map_get(const struct uldt_map *m, uint64_t key)
 {

@@ -436,6 +436,36 @@ read_trailer_check(struct reader *rd, const struct rec *r, long endline)
 	uldt_gf_bad(rd, msg);
 }
 
+/* An edge line parsed but not applied yet (read_file). */
+struct pending {
+	struct rec r;
+	long line;		/* 0: none */
+	long long off;
+	size_t len;
+};
+
+static void
+flush(struct reader *rd, struct pending *pd)
+{
+	if (pd->line == 0)
+		return;
+	long line = rd->line;
+	rd->line = pd->line;	/* errors name the edge's line */
+	apply(rd, &pd->r, pd->off, pd->len);
+	rd->line = line;
+	pd->line = 0;
+}
+
+static void
+prefetch_edge(const struct reader *rd, const struct rec *r)
+{
+	uint32_t from = uldt_ids_get(&rd->class_ids, r->from);
+	uint32_t to = uldt_ids_get(&rd->class_ids, r->to);
+
+	if (from != UINT32_MAX && to != UINT32_MAX)
+		uldt_map_prefetch(rd->u->edge_map, (uint64_t)from << 32 | to);
+}
+
 static void
 read_file(struct uldt_union *u, const char *path, struct reader *rd)
 {
@@ -470,22 +500,39 @@ read_file(struct uldt_union *u, const char *path, struct reader *rd)
 	}
 	p = nl ? nl + 1 : end;
 	long trailer = 0;
+	/* An edge line waits for the next line to be parsed before it is
+	 * applied, its hash slot prefetched meanwhile: the edge map misses
+	 * the cache on most lookups of a big union. */
+	struct pending pend = { .line = 0 };
 	for (rd->line = 2; p < end; rd->line++) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		long long off = p - buf;
 		struct rec r;
 		if (trailer) {
+			flush(rd, &pend);
 			uldt_gf_bad(rd, "a record after the trailer");
 		} else if (l == 0) {
+			flush(rd, &pend);
 			uldt_gf_bad(rd, "empty line");
 		} else if (uldt_gl_fast(rd, p, l, &r) == 0 &&
 		    (r.type = uldt_gl_classify(&r)) != R_NONE) {
 			rd->counted[r.type == R_STACK ? 0 : r.type == R_CLASS
 			    ? 1 : r.type == R_USAGE ? 2 : 3]++;
-			apply(rd, &r, off, l);
+			if (r.type == R_EDGE) {
+				prefetch_edge(rd, &r);
+				flush(rd, &pend);
+				pend.r = r;
+				pend.line = rd->line;
+				pend.off = off;
+				pend.len = l;
+			} else {
+				flush(rd, &pend);
+				apply(rd, &r, off, l);
+			}
 		} else {
 			struct uldt_jdoc doc;
+			flush(rd, &pend);
 			unsigned long before = rd->errors;
 			int rc = uldt_gl_dom(rd, p, l, &r, &doc);
 			if (rc == 0 && r.type == R_END) {
@@ -501,6 +548,7 @@ read_file(struct uldt_union *u, const char *path, struct reader *rd)
 		}
 		p = nl ? nl + 1 : end;
 	}
+	flush(rd, &pend);
 	if (!trailer) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "cut short: no trailer (read %lld "

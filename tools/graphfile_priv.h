@@ -49,6 +49,8 @@ void uldt_map_put(struct uldt_map *m, uint64_t key, uint32_t val);
  * the end. */
 uint32_t uldt_map_next(const struct uldt_map *m, uint64_t key, size_t *pos);
 uint32_t uldt_map_get(const struct uldt_map *m, uint64_t key);
+/* Start loading key's first slot into the cache. */
+void uldt_map_prefetch(const struct uldt_map *m, uint64_t key);
 /* FNV-1a of a byte string, for hashing names. */
 uint64_t uldt_hash_str(const char *s, size_t n);
 
