@@ -96,7 +96,7 @@ struct uldt_union {
 	uint32_t nedges, edges_cap;
 	char *sig[64];			/* signal names; bit i is sig[i] */
 	unsigned nsig;
-	uint32_t *adj_out, *adj_in;	/* edge indices, after uldt_gf_index */
+	uint32_t *adj_out, *adj_in;	/* edge indices, by class */
 	unsigned long bad_files;	/* files with any error */
 	uint32_t *seen_all;		/* every edge's seen[] */
 	struct { uint32_t edge, seen; } *log;	/* while reading */
@@ -110,7 +110,7 @@ void uldt_gf_free(struct uldt_union *u);
  * Read every file into the union, with progress on stderr when it is a
  * terminal.  Every problem is a uldt_error naming the file (and line);
  * what could be read is kept.  Returns the number of files with errors.
- * Then builds the adjacency (uldt_gf_index).
+ * Then builds each edge's run list and the adjacency (out and in).
  */
 unsigned long uldt_gf_read_all(struct uldt_union *u, char **paths, int n);
 

@@ -5,16 +5,19 @@
  * once over the whole union instead of at each new edge:
  *
  * - Cycles: strong paths only (a recursive reader never waits for another
- *   reader, so "-(xR)-> X -(Sx)->" does not chain).  The union's strongly
- *   connected components bound the search; for each edge inside one, the
- *   shortest strong cycle through it (breadth-first, as the validator
- *   searches when an edge is added), deduplicated by signature.  Finding
- *   every cycle can explode; this finds at most one per edge, within a
- *   work budget (ULDT_LO_BUDGET edge visits), and says when it ran out.
+ *   reader, so "-(xR)-> X -(Sx)->" does not chain).  The union is
+ *   replayed as one process that saw every run's edges in input order: an
+ *   edge that would close a strong cycle is reported (the shortest such
+ *   cycle, breadth-first, as the validator searches) and not added, so
+ *   there is one report per closing edge however many cycles the union
+ *   holds.  Only edges inside a strongly connected component are
+ *   searched, and a dynamic topological order spares those that agree
+ *   with it; a work budget (ULDT_LO_BUDGET edge visits) bounds the rest.
  * - irq: a class used in a signal's handler in one run and taken with it
  *   deliverable in another (inconsistent_irq_state); and from each
  *   irq-safe class the nearest irq-unsafe class for the same signal over
- *   a strong path (irq_safe_unsafe_order).
+ *   a strong path, and from each irq-unsafe class the nearest irq-safe
+ *   one behind it (irq_safe_unsafe_order), once per pair and signal.
  *
  * Each finding says whether one run alone saw all of it (then that run
  * reported it itself and `merge` does not).
