@@ -405,6 +405,29 @@ why="exit $status, $n: $out $err"
     [ "$(printf '%s\n' "$out" | "$JQ" -r 'select(.irq_unsafe == "U2") | .chain | join(",")')" = S,A,B,U2 ]
 check $? "irq order: the nearest unsafe from the safe class, and the nearest safe behind each unsafe one"
 
+# SARIF: merged reports through report's printer, valid SARIF 2.1.0.
+"$ULDT" merge --format sarif "$g/ab" "$g/ba" "$g/in" "$g/on" >"$workdir/out.sarif" 2>"$workdir/err"
+status=$?
+if ! python3 -c 'import jsonschema' 2>/dev/null; then
+	ok "# SKIP merge --format sarif: no python3 jsonschema (python3-jsonschema)"
+else
+	why="exit $status: $(python3 - "$ULD_SRCDIR/tests/tools/sarif-2.1.0-rtm.5.json" "$workdir/out.sarif" 2>&1 <<'EOF'
+import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+log = json.load(open(sys.argv[2]))
+errors = list(jsonschema.Draft4Validator(schema).iter_errors(log))
+for e in errors[:5]:
+    print("/".join(map(str, e.absolute_path)), e.message[:300])
+n = len(log["runs"][0]["results"])
+if n != 2:
+    print("results:", n)
+sys.exit(1 if errors or n != 2 else 0)
+EOF
+)"
+	[ $? -eq 0 ] && [ "$status" -eq 1 ]
+	check $? "merge --format sarif: valid SARIF 2.1.0, one result per merged report"
+fi
+
 # --- end to end: real runs under the preload, saved with graph_path ---
 
 # order_run NAME SEQ...: run order under the preload; sets $dir, $status,
