@@ -11,6 +11,7 @@
  */
 #include "irq.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,6 +20,7 @@
 #include "api.h"
 #include "chain.h"
 #include "options.h"
+#include "stack.h"
 #include "validate.h"
 #include "watchdog.h"
 #include "ulockdep/signal.h"
@@ -221,6 +223,23 @@ uld_signal_jump(const sigset_t *mask)
 		uld__irq_set_mask(t, uld__sigset_bits(mask), ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
+}
+
+ULD_API void
+uld_signal_installed(int sig)
+{
+	int saved = errno;
+	struct uld__thread *t;
+
+	(void)sig;
+	if (__atomic_load_n(&uld__watchdog_running, __ATOMIC_RELAXED) ||
+	    (t = uld__api_enter()) == NULL)
+		return;
+	/* pthread_create is not async-signal-safe: only outside handlers. */
+	if (!uld__stack_in_handler())
+		uld__watchdog_start();
+	uld__api_leave(t);
+	errno = saved;
 }
 
 ULD_API int

@@ -185,10 +185,27 @@ sample(pid_t tid, void **ips, int max, int *blocked, int *scanned)
 	while (i < n && uld__sym_in_module(sample_ips[i], self))
 		i++;
 	i++; /* the signal trampoline (__restore_rt) */
-	/* The program's frames only: not our interceptors on its stack. */
-	for (; i < n && k < max; i++)
-		if (!uld__sym_in_module(sample_ips[i], self))
-			ips[k++] = sample_ips[i];
+	/* Frames that the validator itself called (its spin loop reads the
+	 * clock through the vDSO) are not the program's: skip to our frame. */
+	static const char *const callees[] = { "linux-vdso", "libc.so", NULL };
+	int j = i;
+	while (j < n && uld__sym_in_module(sample_ips[j], callees))
+		j++;
+	if (j > i && j < n && uld__sym_in_module(sample_ips[j], self))
+		i = j;
+	/* The program's frames only: not our interceptors on its stack.  A
+	 * thread caught inside the vDSO shows the entry it called
+	 * (clock_gettime): the vDSO's inner helpers have no symbols to name
+	 * them by (the kernel maps it without .symtab). */
+	static const char *const vdso[] = { "linux-vdso", NULL };
+	for (; i < n && k < max; i++) {
+		if (uld__sym_in_module(sample_ips[i], self))
+			continue;
+		if (i + 1 < n && uld__sym_in_module(sample_ips[i], vdso) &&
+		    uld__sym_in_module(sample_ips[i + 1], vdso))
+			continue;
+		ips[k++] = sample_ips[i];
+	}
 	return k;
 }
 

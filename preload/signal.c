@@ -264,6 +264,8 @@ do_sigaction(int sig, const struct sigaction *act, struct sigaction *oldact)
 		e->ours = wrap;
 	}
 	table_unlock(&old);
+	if (rc == 0 && wrap)
+		uld_signal_installed(sig);
 	if (rc == 0 && oldact != NULL) {
 		if (kold.sa_sigaction == trampoline) {
 			kold.sa_sigaction = (void (*)(int, siginfo_t *, void *))

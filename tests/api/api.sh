@@ -53,4 +53,6 @@ why="$(printf '%s' "$json" | "$JQ" -c '[.stacks[0].frames[0:2][].function]')"
 printf '%s' "$json" | "$JQ" -e '.stacks[0].frames[0].function=="report_stats"' >/dev/null
 check $? "custom lock: stack starts in the program's caller"
 
+check_all_frames "every report above"
+
 finish

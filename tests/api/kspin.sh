@@ -181,4 +181,6 @@ why="$out"
 done" ]
 check $? "ULOCKDEP_DISABLE: in_irq() and friends are 0"
 
+check_all_frames "every report above"
+
 finish

@@ -90,4 +90,6 @@ why="json: $json"
     jq1 .message | grep -q "pthread_mutex_lock called by .* inside the SIGUSR1 handler"
 check $? "sleep_in_atomic names the handler's signal"
 
+check_all_frames "every report above"
+
 finish

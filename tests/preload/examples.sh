@@ -82,4 +82,6 @@ why="$kinds exit $status, $secs s"
     grep -q '^cpu0: IPI handled$' "$dir/out"
 check $? "siglock_ipi fixed (IPI after the unlock): silent, quick"
 
+check_all_frames "every report above"
+
 finish

@@ -247,4 +247,6 @@ for p in "$parent" "$child"; do
 	check $? "$what: the graph has mutex_A -> mutex_B only"
 done
 
+check_all_frames "every report above"
+
 finish

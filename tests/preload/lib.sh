@@ -80,6 +80,26 @@ line_of() {
 	printf '%s' "$n"
 }
 
+# check_all_frames WHAT: every frame of every JSON report that this
+# script's runs left under $workdir has a function name, and every frame in
+# a program of this build tree (built with -g) has its file and line; the
+# one exception is _start, which crt1.o gives no debug info.
+check_all_frames() {
+	local files n
+	files=$(find "$workdir" -type f -name 'r.[0-9]*' 2>/dev/null)
+	n=$(cat $files /dev/null | grep -c .)
+	bad=$(cat $files /dev/null | "$JQ" -r --arg b "$ULD_BUILDDIR/" '
+	    .stacks[]?.frames[]? |
+	    select(.function == null or
+		((.module // "" | startswith($b)) and .function != "_start" and
+		 ($ENV.ULD_LIBDW // "yes") == "yes" and .line == null)) |
+	    "\(.module)+\(.offset) \(.function // "(no name)") \(.file // "(no file)")"' |
+	    sort | uniq -c | sort -rn | head -5)
+	why="unnamed or unlined frames: $bad"
+	[ "$n" -gt 0 ] && [ -z "$bad" ]
+	check $? "$1: all frames of the $n reports are named, with file:line in this tree's programs"
+}
+
 finish() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]

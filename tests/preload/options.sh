@@ -102,4 +102,6 @@ why="log files: $(ls "$dir")"
     [ "$(ls "$dir"/log.*)" = "$dir/log.$(printf '%s' "$json" | "$JQ" -r .pid)" ]
 check $? "log_path and json_path get .<pid>"
 
+check_all_frames "every report above"
+
 finish

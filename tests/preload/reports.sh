@@ -153,4 +153,6 @@ why=$(nm -D --defined-only "$ULD_BUILDDIR/lib/.libs/libulockdep.so" | grep -v ' 
 [ -z "$why" ]
 check $? "libulockdep.so exports only uld_*"
 
+check_all_frames "every report above"
+
 finish

@@ -177,4 +177,6 @@ supp empty '# nothing' '' '   '
 run_case ABBA mutex "suppressions=$supp"
 expect 66 "circular_dependency:mutex_A,mutex_B" "" "comments only: no effect"
 
+check_all_frames "every report above"
+
 finish

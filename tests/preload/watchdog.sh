@@ -78,4 +78,6 @@ why=$(cat "$dir/out")
 [ "$(cat "$dir/out")" = "threads=2" ]
 check $? "the watchdog starts at the first lock wait"
 
+check_all_frames "every report above"
+
 finish

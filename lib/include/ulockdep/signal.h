@@ -72,6 +72,14 @@ ULD_API void uld_signal_wait(const sigset_t *during);
  */
 ULD_API void uld_signal_jump(const sigset_t *mask);
 
+/*
+ * A handler for `sig` was installed (sigaction).  Reports made inside a
+ * handler need DWARF read for their file:line, which cannot be done in a
+ * handler; the validator starts the thread that does it now, outside one.
+ * Async-signal-safe: called from a handler, it does nothing.
+ */
+ULD_API void uld_signal_installed(int sig);
+
 /* The innermost signal whose handler the calling thread is running as
  * interrupt context, or 0 (for in_irq(), in_softirq()). */
 ULD_API int uld_signal_context(void);
