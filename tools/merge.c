@@ -528,6 +528,7 @@ uldt_cmd_merge(int argc, char **argv)
 		fprintf(stderr, "ulockdep: merge: the irq order search stopped "
 		    "at its budget of %llu edge visits: some inversions may "
 		    "be missing\n", (unsigned long long)ULDT_LO_BUDGET);
+	uldt_reports_from_graphs(x.set, (size_t)(argc - first));
 	uldt_reports_print(x.set, fmt, stdout);
 	fflush(stdout);
 	rc = (bad ? ULDT_EXIT_BAD : 0) |

@@ -21,6 +21,7 @@
 static const char *const shown[] = {
 	"kind", "pid", "tid", "thread", "time", "signature", "message",
 	"locks", "stacks", "cycle", "headline", "advice", "exe", "host",
+	"merged", "runs",
 	ULDT_ADDED_FIELDS,
 };
 
@@ -123,10 +124,15 @@ put_classes(FILE *out, const char *prefix, const struct uldt_json *rec)
 static void
 summary(const struct uldt_reports *set, struct uldt_rep **v, FILE *out)
 {
-	fprintf(out, "ulockdep report: %zu distinct report%s from %lu "
-	    "record%s in %zu file%s", set->n, set->n == 1 ? "" : "s",
-	    set->records, set->records == 1 ? "" : "s", set->files.n,
-	    set->files.n == 1 ? "" : "s");
+	if (set->graphs)
+		fprintf(out, "ulockdep merge: %zu report%s that only the union "
+		    "of %zu graph file%s shows", set->n, set->n == 1 ? "" : "s",
+		    set->graphs, set->graphs == 1 ? "" : "s");
+	else
+		fprintf(out, "ulockdep report: %zu distinct report%s from %lu "
+		    "record%s in %zu file%s", set->n, set->n == 1 ? "" : "s",
+		    set->records, set->records == 1 ? "" : "s", set->files.n,
+		    set->files.n == 1 ? "" : "s");
 	if (set->bad)
 		fprintf(out, "; %lu unusable line%s or file%s (see the errors)",
 		    set->bad, set->bad == 1 ? "" : "s", set->bad == 1 ? "" : "s");
@@ -175,8 +181,11 @@ put_locks(FILE *out, const struct uldt_json *locks)
 		const char *addr = uldt_json_str(uldt_json_get(l, "address"));
 		const char *mode = uldt_json_str(uldt_json_get(l, "mode"));
 		const char *var = uldt_json_str(uldt_json_get(l, "variable"));
-		fprintf(out, " #%zu: %s (%s)", i, addr ? addr : "?",
-		    cls ? cls : "?");
+		/* Merged reports have no address: no process held the lock. */
+		if (addr != NULL && strcmp(addr, "0x0") != 0)
+			fprintf(out, " #%zu: %s (%s)", i, addr, cls ? cls : "?");
+		else
+			fprintf(out, " #%zu: (%s)", i, cls ? cls : "?");
 		/* The variable, unless the class name leads with it. */
 		size_t vl = var ? strlen(var) : 0;
 		if (vl && !(cls && strncmp(var, cls, vl) == 0 &&
@@ -184,6 +193,34 @@ put_locks(FILE *out, const struct uldt_json *locks)
 			fprintf(out, " %s", var);
 		if (mode != NULL)
 			fprintf(out, " %s", mode);
+		fputc('\n', out);
+	}
+}
+
+/* A merged report's runs: the graph files whose edges it joins. */
+static void
+put_runs(FILE *out, const struct uldt_json *runs)
+{
+	if (runs == NULL || runs->type != ULDT_J_ARR || runs->u.arr.n == 0)
+		return;
+	fputs("\nruns (each saw part of it; none saw all):\n", out);
+	for (size_t i = 0; i < runs->u.arr.n; i++) {
+		const struct uldt_json *r = &runs->u.arr.v[i];
+		const char *file = uldt_json_str(uldt_json_get(r, "file"));
+		const char *host = uldt_json_str(uldt_json_get(r, "host"));
+		const char *exe = uldt_json_str(uldt_json_get(r, "exe"));
+		const char *t = uldt_json_str(uldt_json_get(r, "time"));
+		long long pid;
+
+		fprintf(out, " %s", file ? file : "?");
+		if (uldt_json_int(uldt_json_get(r, "pid"), &pid) == 0)
+			fprintf(out, ": pid %lld", pid);
+		if (host != NULL)
+			fprintf(out, " on %s", host);
+		if (exe != NULL)
+			fprintf(out, " (%s)", exe);
+		if (t != NULL)
+			fprintf(out, ", saved %s", t);
 		fputc('\n', out);
 	}
 }
@@ -279,6 +316,7 @@ full_report(const struct uldt_rep *r, size_t i, size_t n, FILE *out)
 	put_classes(out, "classes: ", rec);
 
 	put_locks(out, uldt_json_get(rec, "locks"));
+	put_runs(out, uldt_json_get(rec, "runs"));
 	int details = 0;
 	for (size_t m = 0; m < rec->u.obj.n; m++) {
 		const struct uldt_jmember *mb = &rec->u.obj.m[m];

@@ -525,6 +525,12 @@ uldt_rep_parse(const struct uldt_rep *rep, struct uldt_jdoc *doc)
 }
 
 void
+uldt_reports_from_graphs(struct uldt_reports *set, size_t ngraphs)
+{
+	set->graphs = ngraphs;
+}
+
+void
 uldt_reports_print(const struct uldt_reports *set, enum uldt_format fmt,
     FILE *out)
 {

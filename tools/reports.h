@@ -42,6 +42,11 @@ size_t uldt_reports_count(const struct uldt_reports *set);
 /* Whether a report of this kind and signature was added. */
 int uldt_reports_has(const struct uldt_reports *set, const char *kind,
     const char *signature);
+/*
+ * The reports were made by `merge` from `ngraphs` graph files, not read
+ * from report files: the text summary says so.
+ */
+void uldt_reports_from_graphs(struct uldt_reports *set, size_t ngraphs);
 /* Print the summary and one full report per signature. */
 void uldt_reports_print(const struct uldt_reports *set, enum uldt_format fmt,
     FILE *out);

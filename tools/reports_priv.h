@@ -50,6 +50,7 @@ struct uldt_reports {
 	unsigned long bad;		/* records or files that could not be used */
 	int quiet;			/* count bad records, do not print them */
 	struct uldt_htab files;		/* files read by uldt_reports_load */
+	size_t graphs;			/* merge: graph files the union read */
 };
 
 /* The reports in output order: kind rank, first seen, signature.  An

@@ -105,6 +105,12 @@ case "$out" in
 *) false ;;
 esac
 check $? "split AB-BA, text: the validator's headline, stacks titled with their runs"
+printf '%s\n' "$out" | grep -qx 'ulockdep merge: 1 report that only the union of 2 graph files shows' &&
+    printf '%s\n' "$out" | grep -qx 'runs (each saw part of it; none saw all):' &&
+    printf '%s\n' "$out" | grep -q "^ $g/ab: pid [0-9]*" &&
+    printf '%s\n' "$out" | grep -q "^ $g/ba: pid [0-9]*" &&
+    printf '%s\n' "$out" | grep -q '^ #0: ([A-Za-z_]*) mutex$'
+check $? "split AB-BA, text: a merge heading, the runs joined, no lock address"
 
 merge --format json "$g/ab" "$g/ab2"
 why="exit $status: $out $err"
