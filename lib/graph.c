@@ -75,25 +75,6 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	return e;
 }
 
-/*
- * Which edge types may follow an arrival in `state` (1: the previous edge
- * ended in a recursive reader)?  A recursive reader never waits for another
- * reader, so "-(xR)-> X -(Sx)->" cannot block: such a path is not strong
- * (lockdep-design.rst, "Recursive read locks").
- */
-static inline uint8_t
-allowed(uint8_t deps, int state)
-{
-	return state ? deps & (ULD_DEP_EN | ULD_DEP_ER) : deps;
-}
-
-/* State after taking an edge with the allowed types `a`: prefer N. */
-static inline int
-next_state(uint8_t a)
-{
-	return (a & (ULD_DEP_EN | ULD_DEP_SN)) ? 0 : 1;
-}
-
 static int
 push(size_t *tail, struct uld__class *c, uint8_t state)
 {
@@ -146,7 +127,7 @@ uld__graph_cycle(struct uld__class *holder, struct uld__class *taker,
 	int start = (dep & (ULD_DEP_ER | ULD_DEP_SR)) ? 1 : 0;
 	/* The closing edge holder -> taker: may it follow an arrival at the
 	 * holder in state s? */
-	int close_ok[2] = { 1, allowed(dep, 1) != 0 };
+	int close_ok[2] = { 1, uld__dep_allowed(dep, 1) != 0 };
 	uint32_t gen = ++bfs_gen;
 
 	if (gen == 0) /* wrapped: 0 is what a new class carries */
@@ -162,10 +143,10 @@ uld__graph_cycle(struct uld__class *holder, struct uld__class *taker,
 
 		for (uint32_t i = 0; i < c->nedges; i++) {
 			struct uld__edge *e = &c->edges[i];
-			uint8_t a = allowed(e->deps, q.state);
+			uint8_t a = uld__dep_allowed(e->deps, q.state);
 			if (a == 0)
 				continue;
-			int ns = next_state(a);
+			int ns = uld__dep_next_state(a);
 			struct uld__class *to = e->to;
 			if (to->bfs_gen[ns] == gen)
 				continue;
@@ -202,23 +183,8 @@ uld__graph_cycle(struct uld__class *holder, struct uld__class *taker,
 
 /*
  * The generic search of the irq rules (irq.c): like the cycle search, over
- * strong paths only, forwards or backwards.  Backwards, a state of 1 means
- * "the path from here on starts with a shared holder" (S*): the edge into
- * this class must then not end in a recursive reader (xR), or the path is
- * not strong.
+ * strong paths only, forwards or backwards (lockrules.h).
  */
-static inline uint8_t
-allowed_back(uint8_t deps, int state)
-{
-	return state ? deps & (ULD_DEP_EN | ULD_DEP_SN) : deps;
-}
-
-static inline int
-prev_state(uint8_t a)
-{
-	return (a & (ULD_DEP_EN | ULD_DEP_ER)) ? 0 : 1;
-}
-
 static int
 visit(struct uld__class *to, int ns, struct uld__class *from,
     struct uld__edge *e, int state, uint32_t gen, size_t *tail)
@@ -285,17 +251,17 @@ uld__graph_search(struct uld__class *start, int start_state, int backward,
 			if (backward) {
 				to = c->preds[i].from;
 				e = &to->edges[c->preds[i].idx];
-				uint8_t a = allowed_back(e->deps, q.state);
+				uint8_t a = uld__dep_allowed_back(e->deps, q.state);
 				if (a == 0)
 					continue;
-				ns = prev_state(a);
+				ns = uld__dep_prev_state(a);
 			} else {
 				e = &c->edges[i];
 				to = e->to;
-				uint8_t a = allowed(e->deps, q.state);
+				uint8_t a = uld__dep_allowed(e->deps, q.state);
 				if (a == 0)
 					continue;
-				ns = next_state(a);
+				ns = uld__dep_next_state(a);
 			}
 			v = visit(to, ns, c, e, q.state, gen, &tail);
 			if (v < 0)

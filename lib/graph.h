@@ -15,15 +15,9 @@
 #include <sys/types.h>
 
 #include "class.h"
+#include "lockrules.h"
 #include "stack.h"
 
-/* Dependency types: holder Exclusive/Shared x taker Non-recursive/Recursive. */
-enum {
-	ULD_DEP_EN = 1 << 0,
-	ULD_DEP_ER = 1 << 1,
-	ULD_DEP_SN = 1 << 2,
-	ULD_DEP_SR = 1 << 3,
-};
 
 struct uld__edge {
 	struct uld__class *to;

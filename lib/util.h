@@ -4,6 +4,7 @@
 #ifndef ULD_UTIL_H
 #define ULD_UTIL_H
 
+#include "lockrules.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,19 +21,6 @@
 /* Build configuration as a constant, so debug code is always compiled. */
 static const int uld__config_debug = ULD_CONFIG_DEBUG;
 
-/* FNV-1a: stable across runs and machines (signatures rely on it). */
-static inline uint64_t
-uld__fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-#define ULD_FNV_INIT 0xcbf29ce484222325ULL
 
 /* A 64-bit mixer (splitmix64 finaliser) for chain keys and address hashes. */
 static inline uint64_t

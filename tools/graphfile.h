@@ -17,6 +17,8 @@
 #ifndef ULDT_GRAPHFILE_H
 #define ULDT_GRAPHFILE_H
 
+#include "lockrules.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,13 +27,6 @@
 enum { ULDT_USED_IN_W, ULDT_USED_IN_R, ULDT_ENABLED_W, ULDT_ENABLED_R };
 extern const char *const uldt_usage_keys[4]; /* "used_in_write", ... */
 
-/* Dependency types, as lib/graph.h. */
-enum {
-	ULDT_DEP_EN = 1 << 0,
-	ULDT_DEP_ER = 1 << 1,
-	ULDT_DEP_SN = 1 << 2,
-	ULDT_DEP_SR = 1 << 3,
-};
 
 /* One input file: the run that wrote it. */
 struct uldt_run {

@@ -6,51 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Dependency-type rules of lib/graph.c: after an arrival as a recursive
- * reader (state 1), only an exclusive holder (E*) may follow. */
-static inline uint8_t
-allowed(uint8_t deps, int state)
-{
-	return state ? deps & (ULDT_DEP_EN | ULDT_DEP_ER) : deps;
-}
-
-static inline int
-next_state(uint8_t a)
-{
-	return (a & (ULDT_DEP_EN | ULDT_DEP_SN)) ? 0 : 1;
-}
-
-/* Backwards (lib/graph.c): state 1 means the path from here on starts
- * with a shared holder, so the edge into here must not end in a
- * recursive reader. */
-static inline uint8_t
-allowed_back(uint8_t deps, int state)
-{
-	return state ? deps & (ULDT_DEP_EN | ULDT_DEP_SN) : deps;
-}
-
-static inline int
-prev_state(uint8_t a)
-{
-	return (a & (ULDT_DEP_EN | ULDT_DEP_ER)) ? 0 : 1;
-}
-
-uint64_t
-uldt_fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-	while (len--) {
-		h ^= *p++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
-
 uint64_t
 uldt_sig_add(uint64_t h, const char *name)
 {
-	return uldt_fnv1a(h, name, strlen(name) + 1);
+	return uld__fnv1a(h, name, strlen(name) + 1);
 }
 
 static void *
@@ -176,10 +135,10 @@ bfs_run(struct bfs *b, uint32_t start, int s0, const uint8_t *use, int run,
 				continue;
 			uint8_t d = run >= 0 ? uldt_gf_run_deps(e, (uint32_t)run)
 					     : e->deps;
-			uint8_t a = b->back ? allowed_back(d, st) : allowed(d, st);
+			uint8_t a = b->back ? uld__dep_allowed_back(d, st) : uld__dep_allowed(d, st);
 			if (a == 0)
 				continue;
-			int ns = b->back ? prev_state(a) : next_state(a);
+			int ns = b->back ? uld__dep_prev_state(a) : uld__dep_next_state(a);
 			uint32_t w = b->back ? e->from : e->to;
 			uint32_t t = w * 2 + (uint32_t)ns;
 			if (b->gen[t] == b->g)
@@ -250,7 +209,7 @@ strong_cycle(const uint8_t *deps, uint32_t n)
 			for (int s = 0; s < 2; s++) {
 				if (!(set >> s & 1))
 					continue;
-				uint8_t a = allowed(deps[k], s);
+				uint8_t a = uld__dep_allowed(deps[k], s);
 				for (int b = 0; b < 4; b++)
 					if (a >> b & 1)
 						ns |= 1u << (b & 1);
@@ -518,14 +477,14 @@ uldt_lo_cycles(const struct uldt_union *u, uldt_cycle_fn fn, void *arg)
 		 * those no other dominates. */
 		struct { int start, close1; } combo[3];
 		int nc = 0, found = 0;
-		if (e->deps & ULDT_DEP_EN) {
+		if (e->deps & ULD_DEP_EN) {
 			combo[nc++] = (typeof(combo[0])){ 0, 1 };
 		} else {
-			if (e->deps & ULDT_DEP_ER)
+			if (e->deps & ULD_DEP_ER)
 				combo[nc++] = (typeof(combo[0])){ 1, 1 };
-			if (e->deps & ULDT_DEP_SN)
+			if (e->deps & ULD_DEP_SN)
 				combo[nc++] = (typeof(combo[0])){ 0, 0 };
-			if (nc == 0 && (e->deps & ULDT_DEP_SR))
+			if (nc == 0 && (e->deps & ULD_DEP_SR))
 				combo[nc++] = (typeof(combo[0])){ 1, 0 };
 		}
 		for (int i = 0; i < nc && !found; i++) {
@@ -546,7 +505,7 @@ uldt_lo_cycles(const struct uldt_union *u, uldt_cycle_fn fn, void *arg)
 				if (strcmp(u->classes[cls[k]].name,
 				    u->classes[cls[first]].name) < 0)
 					first = k;
-			uint64_t sig = uldt_sig_add(ULDT_FNV_INIT,
+			uint64_t sig = uldt_sig_add(ULD_FNV_INIT,
 			    "circular_dependency");
 			for (uint32_t k = 0; k < len; k++)
 				sig = uldt_sig_add(sig,
@@ -680,7 +639,7 @@ order_from(const struct uldt_union *u, struct bfs *b, uint32_t ci,
 	o.unsafe = b->back ? ci : x;
 	const struct uldt_class *sc = &u->classes[o.safe];
 	const struct uldt_class *uc = &u->classes[o.unsafe];
-	uint64_t h = uldt_sig_add(ULDT_FNV_INIT, "irq_safe_unsafe_order");
+	uint64_t h = uldt_sig_add(ULD_FNV_INIT, "irq_safe_unsafe_order");
 	h = uldt_sig_add(h, sc->name);
 	h = uldt_sig_add(h, uc->name);
 	o.signature = uldt_sig_add(h, u->sig[sg]);
@@ -732,7 +691,7 @@ uldt_lo_irq(const struct uldt_union *u, uldt_conflict_fn cfn,
 			x.en_kind = x.used_kind == ULDT_USED_IN_W &&
 			    !(c->usage[ULDT_ENABLED_W] & bit)
 			    ? ULDT_ENABLED_R : ULDT_ENABLED_W;
-			uint64_t h = uldt_sig_add(ULDT_FNV_INIT,
+			uint64_t h = uldt_sig_add(ULD_FNV_INIT,
 			    "inconsistent_irq_state");
 			h = uldt_sig_add(h, c->name);
 			x.signature = uldt_sig_add(h, u->sig[s]);

@@ -31,9 +31,6 @@
 
 #define ULDT_LO_BUDGET 200000000ULL
 
-/* FNV-1a, as lib/util.h. */
-uint64_t uldt_fnv1a(uint64_t h, const void *data, size_t len);
-#define ULDT_FNV_INIT 0xcbf29ce484222325ULL
 /* Add a name with its NUL, as lib/report.c's uld__report_sig_add. */
 uint64_t uldt_sig_add(uint64_t h, const char *name);
 

@@ -110,8 +110,8 @@ mode_of(const struct uldt_class *c, uint8_t deps, int taker)
 		return "spin";
 	if (strcmp(c->type, "mutex") == 0)
 		return "mutex";
-	uint8_t rd = taker ? ULDT_DEP_ER | ULDT_DEP_SR
-			   : ULDT_DEP_SN | ULDT_DEP_SR;
+	uint8_t rd = taker ? ULD_DEP_ER | ULD_DEP_SR
+			   : ULD_DEP_SN | ULD_DEP_SR;
 	return (deps & ~rd) ? "rwlock-write" : "rwlock-read";
 }
 
@@ -358,7 +358,7 @@ on_conflict(const struct uldt_union *u, const struct uldt_irq_conflict *cf,
 	uldt_json_put_str(f, msg);
 	fputs(",\"locks\":[", f);
 	put_lock(f, c, mode_of(c, cf->en_kind == ULDT_ENABLED_R
-	    ? ULDT_DEP_SR : ULDT_DEP_EN, 1), 1);
+	    ? ULD_DEP_SR : ULD_DEP_EN, 1), 1);
 	fputs("],\"stacks\":[", f);
 	int first = 1;
 	usage_stack(f, u, c, cf->en_kind, cf->sig, &first, &none);
