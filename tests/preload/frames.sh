@@ -6,6 +6,7 @@
 . "${ULD_SRCDIR:?}/tests/preload/lib.sh"
 CASES=$ULD_BUILDDIR/tests/preload/frames
 SRC=tests/preload/frames.c
+DSRC=$(dwarf_path "$SRC") # as frames name it
 at() { line_of "$SRC" "/* @$1 */"; }
 dw=${ULD_LIBDW:-yes}
 # skip_nodw NAME: a file:line check, which a build without libdw skips.
@@ -59,7 +60,7 @@ why="want r_then_a:$(at r_then_a) main:$(at main_r_then_a); got $(printf '%s' "$
 if ! skip_nodw "inline: current stack file:line"; then
 	jqok "[$cur | .[0:2][] | [.function, .file, .line, (.module|split(\"/\")|last)]] ==
 	    [[\"r_then_a\", \$f, $(at r_then_a), \"frames\"],
-	     [\"main\", \$f, $(at main_r_then_a), \"frames\"]]" --arg f "$SRC"
+	     [\"main\", \$f, $(at main_r_then_a), \"frames\"]]" --arg f "$DSRC"
 	check $? "inline: current stack: r_then_a ($SRC:$(at r_then_a)), main ($SRC:$(at main_r_then_a))"
 fi
 
@@ -73,11 +74,11 @@ if ! skip_nodw "inline: inlined frame"; then
 	    [[\"take_r\", \$f, $(at take_r), true],
 	     [\"a_then_r\", \$f, $(at a_then_r), null],
 	     [\"main\", \$f, $(at main_a_then_r), null]] and
-	    ([$dep][0][0].ip == [$dep][0][1].ip)" --arg f "$SRC"
+	    ([$dep][0][0].ip == [$dep][0][1].ip)" --arg f "$DSRC"
 	check $? "inline: JSON: take_r inlined ($SRC:$(at take_r)) before a_then_r ($SRC:$(at a_then_r)), same ip"
 	why=$(printf '%s' "$text" | grep -A1 'take_r')
-	printf '%s\n' "$text" | grep -A1 -xF "       take_r ($SRC:$(at take_r)) [inline]" |
-	    tail -1 | grep -qx "       a_then_r+0x[0-9a-f]*/0x[0-9a-f]* ($SRC:$(at a_then_r)) \[frames\]"
+	printf '%s\n' "$text" | grep -A1 -xF "       take_r ($DSRC:$(at take_r)) [inline]" |
+	    tail -1 | grep -qx "       a_then_r+0x[0-9a-f]*/0x[0-9a-f]* ($DSRC:$(at a_then_r)) \[frames\]"
 	check $? "inline: text: 'take_r ($SRC:$(at take_r)) [inline]' then 'a_then_r+off/size ($SRC:$(at a_then_r)) [frames]'"
 fi
 
@@ -108,7 +109,7 @@ h='[.stacks[0].frames[] | select(.function=="on_usr1" or .function=="interrupted
 why="got $(printf '%s' "$json" | "$JQ" -c "$h")"
 if ! skip_nodw "handler: file:line"; then
 	jqok "$h == [[\"on_usr1\", \$f, $(at on_usr1)], [\"interrupted\", \$f, $(at interrupted)],
-	    [\"main\", \$f, $(at main_interrupted)]]" --arg f "$SRC"
+	    [\"main\", \$f, $(at main_interrupted)]]" --arg f "$DSRC"
 	check $? "handler: on_usr1 ($SRC:$(at on_usr1)), interrupted ($SRC:$(at interrupted)), main ($SRC:$(at main_interrupted))"
 fi
 

@@ -71,6 +71,14 @@ site() {
 	fi
 }
 
+# dwarf_path FILE: FILE (relative to the source tree) as the debug info of
+# this build names it: "tests/x.c" built in the source tree, "../../tests/x.c"
+# in a separate build directory (make distcheck), as the compiler was given.
+dwarf_path() {
+	rel=$(realpath --relative-to="$ULD_BUILDDIR" "$ULD_SRCDIR")
+	if [ "$rel" = . ]; then printf '%s' "$1"; else printf '%s/%s' "$rel" "$1"; fi
+}
+
 # line_of FILE TEXT: the number of the one line of FILE (under the source
 # tree) that contains TEXT; "NOLINE" unless exactly one does, so a class
 # name or frame compared with it cannot match by accident.

@@ -25,7 +25,7 @@ check $? "JSON record has every contract field"
 why=$(printf '%s' "$r" | "$JQ" -c '[.stacks[].frames[] | select(.function==null or (.module|endswith("/cases")) and .function!="_start" and .line==null and env.ULD_LIBDW=="yes")]')
 printf '%s' "$r" | "$JQ" -e 'all(.stacks[].frames[]; .function != null) and
 	(env.ULD_LIBDW != "yes" or all(.stacks[].frames[] | select((.module|endswith("/cases")) and .function != "_start");
-	    .file == "tests/preload/cases.c" and (.line|type) == "number"))' >/dev/null
+	    .file == $f and (.line|type) == "number"))' --arg f "$(dwarf_path tests/preload/cases.c)" >/dev/null
 check $? "JSON frames: every one named; the program's at tests/preload/cases.c:LINE"
 
 # The locks: the one being taken first, then the one held.
