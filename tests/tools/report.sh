@@ -110,7 +110,7 @@ check $? "text: a summary with counts, first seen, classes and processes"
     printf '%s\n' "$out" | grep -q '^signature: '"$(echo $abba_sig)"'$' &&
     printf '%s\n' "$out" | grep -q '^ #0: 0x[0-9a-f]* (accounts_lock) mutex$' &&
     printf '%s\n' "$out" | grep -q '^\[dependency\] audit_lock taken while holding accounts_lock, by deposit/[0-9]*:$' &&
-    printf '%s\n' "$out" | grep -q '^       audit+0x[0-9a-f]* (examples/abba.c:[0-9]*) \[abba\]$' &&
+    printf '%s\n' "$out" | grep -q '^       audit+0x[0-9a-f]* ([./]*examples/abba.c:[0-9]*) \[abba\]$' &&
     printf '%s\n' "$out" | grep -qi '^what to do: take these locks in one order'
 check $? "text: one full report per signature: headline, locks, stacks, signature"
 
