@@ -1,22 +1,28 @@
 /*
  * bench.c: cost of a lock+unlock pair, bare or under the validator.
  *
- *   bench_locks [-s SCALE] [-n ITERS] [-l] [WORKLOAD...]
+ *   bench_locks [-s SCALE] [-n PAIRS] [-l] [WORKLOAD...]
  *
- * A plain pthread program, not linked to ulockdep: run.sh runs it once
- * bare and once with LD_PRELOAD=libulockdep-preload.so, and compares.
- * Each workload first runs a warm-up, so the validator has already
+ * A plain pthread program, not linked to ulockdep: run.sh runs it bare,
+ * with LD_PRELOAD=libulockdep-preload.so, under valgrind's Helgrind, and
+ * as a second build with -fsanitize=thread, and compares.  Each workload
+ * but first4096 first runs a warm-up, so the validator has already
  * learned every lock order it will see: what is measured is the steady
  * state, the path every acquisition takes once the order is known.
+ * first4096 is the opposite: every pair it measures is a chain never seen
+ * before, measured once, cold (the slow path, and what a short test pays).
  *
  * The warm-up also calibrates: it doubles a batch until it takes an
  * eighth of the budget (0.2 s times SCALE), then the measured run does as
  * many iterations as fit in the budget at that rate.  Timing the budget
  * rather than fixing a count keeps a slow validator from making the
- * benchmark slow too.  -n fixes the measured count instead.
+ * benchmark slow too.  -n instead measures about PAIRS lock+unlock pairs
+ * after a single warm-up batch of the same size (for Helgrind, where
+ * even the calibration would take too long); first4096 ignores -s and -n.
  *
  * Output, one line per workload:  workload=NAME ns_per_pair=FLOAT
  */
+#include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -26,7 +32,7 @@
 #include <unistd.h>
 
 #define BUDGET_NS	200000000.0	/* measured run, at scale 1 */
-#define WARMUP_MIN	1024		/* >= NCHAINS: warm-up sees each chain */
+#define WARMUP_PAIRS	1024		/* first warm-up batch, in pairs */
 
 struct workload {
 	const char *name;
@@ -34,6 +40,9 @@ struct workload {
 	/* n iterations; returns the lock+unlock pairs done (per thread). */
 	uint64_t (*run)(uint64_t n);
 	void (*teardown)(void);
+	unsigned per_iter;	/* about this many pairs per iteration */
+	unsigned warm_min;	/* a warm-up batch has at least this many */
+	int once;		/* no warm-up: one run(0), cold */
 };
 
 static uint64_t
@@ -140,20 +149,23 @@ static struct chain {
 } chains[NCHAINS];
 
 /* 64 init call sites, so 64 classes (see mutex_setup). */
-#define INIT1(i)	pthread_mutex_init(&pool[i], NULL)
-#define INIT4(i)	INIT1(i); INIT1(i + 1); INIT1(i + 2); INIT1(i + 3)
-#define INIT16(i)	INIT4(i); INIT4(i + 4); INIT4(i + 8); INIT4(i + 12)
+#define INIT1(p, i)	pthread_mutex_init(&p[i], NULL)
+#define INIT4(p, i)	INIT1(p, i); INIT1(p, i + 1); INIT1(p, i + 2); \
+			INIT1(p, i + 3)
+#define INIT16(p, i)	INIT4(p, i); INIT4(p, i + 4); INIT4(p, i + 8); \
+			INIT4(p, i + 12)
 
-/* xorshift64*, fixed seed: every run takes the same chains. */
+/*
+ * xorshift64*, fixed seed per workload: every run takes the same chains,
+ * whichever workloads ran before in the process.
+ */
 static uint64_t
-rnd(void)
+rnd(uint64_t *x)
 {
-	static uint64_t x = 0x9e3779b97f4a7c15ull;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	return x * 0x2545f4914f6cdd1dull;
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 0x2545f4914f6cdd1dull;
 }
 
 /*
@@ -163,15 +175,17 @@ rnd(void)
 static void
 chains_setup(void)
 {
-	INIT16(0); INIT16(16); INIT16(32); INIT16(48);
+	uint64_t seed = 0x9e3779b97f4a7c15ull;
+
+	INIT16(pool, 0); INIT16(pool, 16); INIT16(pool, 32); INIT16(pool, 48);
 	for (int c = 0; c < NCHAINS; c++) {
-		int idx[MAXLEN], len = 1 + (int)(rnd() % MAXLEN);
+		int idx[MAXLEN], len = 1 + (int)(rnd(&seed) % MAXLEN);
 
 		for (int k = 0; k < len; k++) {
 			int v, dup;
 
 			do {	/* distinct: a class is never nested in itself */
-				v = (int)(rnd() % NPOOL);
+				v = (int)(rnd(&seed) % NPOOL);
 				dup = 0;
 				for (int j = 0; j < k; j++)
 					dup |= idx[j] == v;
@@ -310,38 +324,172 @@ rwlock_teardown(void)
 	pthread_rwlock_destroy(&rw);
 }
 
+/* ---- (7) first sight of 4,096 chains: 4,096 new nested pairs ---- */
+
+/*
+ * 96 mutexes, 96 init sites, so 96 classes: 4,560 ordered pairs i < j,
+ * of which the first 4,096 of a fixed shuffle are taken, A then B, once
+ * each.  Every B acquisition is a chain (A, B) and a dependency A -> B
+ * the validator has never seen: it takes the slow path, cycle search
+ * and stack capture included, on a graph that grows to 4,096 edges.  One
+ * global order again, so nothing is reported.
+ */
+#define NFIRST_POOL	96
+#define NFIRST		4096
+
+static pthread_mutex_t first_pool[NFIRST_POOL], first_prime;
+static struct { uint8_t a, b; } first_pairs[NFIRST_POOL * (NFIRST_POOL - 1) / 2];
+
+static void
+first_setup(void)
+{
+	uint64_t seed = 0x2545f4914f6cdd1dull;
+	size_t n = 0;
+
+	INIT16(first_pool, 0); INIT16(first_pool, 16); INIT16(first_pool, 32);
+	INIT16(first_pool, 48); INIT16(first_pool, 64); INIT16(first_pool, 80);
+	for (int a = 0; a < NFIRST_POOL; a++)
+		for (int b = a + 1; b < NFIRST_POOL; b++) {
+			first_pairs[n].a = (uint8_t)a;
+			first_pairs[n].b = (uint8_t)b;
+			n++;
+		}
+	for (size_t i = n - 1; i > 0; i--) {	/* Fisher-Yates */
+		size_t j = (size_t)(rnd(&seed) % (i + 1));
+		__typeof__(first_pairs[0]) t = first_pairs[i];
+
+		first_pairs[i] = first_pairs[j];
+		first_pairs[j] = t;
+	}
+	/*
+	 * What a process pays once, at its first lock (the validator's own
+	 * start, its watchdog thread), is not a chain's cost: pay it here.
+	 */
+	pthread_mutex_init(&first_prime, NULL);
+	pthread_mutex_lock(&first_prime);
+	pthread_mutex_unlock(&first_prime);
+}
+
+static uint64_t
+first_run(uint64_t n)
+{
+	(void)n;
+	for (int i = 0; i < NFIRST; i++) {
+		pthread_mutex_t *a = &first_pool[first_pairs[i].a];
+		pthread_mutex_t *b = &first_pool[first_pairs[i].b];
+
+		pthread_mutex_lock(a);
+		pthread_mutex_lock(b);
+		pthread_mutex_unlock(b);
+		pthread_mutex_unlock(a);
+	}
+	return 2 * NFIRST;
+}
+
+static void
+first_teardown(void)
+{
+	for (int i = 0; i < NFIRST_POOL; i++)
+		pthread_mutex_destroy(&first_pool[i]);
+	pthread_mutex_destroy(&first_prime);
+}
+
+/* ---- (8) init/destroy churn: 1,000 heap mutexes per iteration ---- */
+
+/*
+ * Each iteration mallocs and initialises 1,000 mutexes (one init site,
+ * one class), takes and releases each once, then destroys and frees them
+ * all: the validator creates and forgets 1,000 instances per iteration,
+ * and malloc hands the same addresses back the next time.  The time per
+ * pair includes malloc, init, destroy and free, for every tool alike.
+ */
+#define NCHURN	1000
+
+static pthread_mutex_t *churn[NCHURN];
+
+static void
+churn_setup(void)
+{
+}
+
+static uint64_t
+churn_run(uint64_t n)
+{
+	for (uint64_t i = 0; i < n; i++) {
+		for (int k = 0; k < NCHURN; k++) {
+			churn[k] = malloc(sizeof(*churn[k]));
+			if (churn[k] == NULL)
+				die("malloc", ENOMEM);
+			pthread_mutex_init(churn[k], NULL);
+		}
+		for (int k = 0; k < NCHURN; k++) {
+			pthread_mutex_lock(churn[k]);
+			pthread_mutex_unlock(churn[k]);
+		}
+		for (int k = 0; k < NCHURN; k++) {
+			pthread_mutex_destroy(churn[k]);
+			free(churn[k]);
+		}
+	}
+	return NCHURN * n;
+}
+
+static void
+churn_teardown(void)
+{
+}
+
 static const struct workload workloads[] = {
-	{ "spin", spin_setup, spin_run, spin_teardown },
-	{ "mutex", mutex_setup, mutex_run, mutex_teardown },
-	{ "nested3", mutex_setup, nested3_run, mutex_teardown },
-	{ "chains64", chains_setup, chains_run, chains_teardown },
-	{ "threads2", threads_setup, threads_run, threads_teardown },
-	{ "rwlock_read", rwlock_setup, rwlock_run, rwlock_teardown },
+	{ "spin", spin_setup, spin_run, spin_teardown, 1, 1, 0 },
+	{ "mutex", mutex_setup, mutex_run, mutex_teardown, 1, 1, 0 },
+	{ "nested3", mutex_setup, nested3_run, mutex_teardown, 3, 1, 0 },
+	/* warm_min: a warm-up batch goes through every chain */
+	{ "chains64", chains_setup, chains_run, chains_teardown, 2, NCHAINS, 0 },
+	{ "threads2", threads_setup, threads_run, threads_teardown, 2, 1, 0 },
+	{ "rwlock_read", rwlock_setup, rwlock_run, rwlock_teardown, 1, 1, 0 },
+	{ "first4096", first_setup, first_run, first_teardown, 2 * NFIRST, 1, 1 },
+	{ "churn1000", churn_setup, churn_run, churn_teardown, NCHURN, 1, 0 },
 };
 #define NWORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 
+/* Iterations of w that make about `pairs` pairs, and at least warm_min. */
+static uint64_t
+iters(const struct workload *w, uint64_t pairs)
+{
+	uint64_t n = pairs / w->per_iter;
+
+	return n > w->warm_min ? n : w->warm_min;
+}
+
 static double
-measure(const struct workload *w, double scale, uint64_t fixed_n)
+measure(const struct workload *w, double scale, uint64_t fixed_pairs)
 {
 	double budget = BUDGET_NS * scale, dt;
-	uint64_t n = WARMUP_MIN, t0, pairs;
+	uint64_t n, t0, pairs;
 
 	w->setup();
+	if (w->once) {
+		t0 = now_ns();
+		pairs = w->run(0);
+		dt = (double)(now_ns() - t0);
+		w->teardown();
+		return dt / (double)pairs;
+	}
 	/*
 	 * At least two warm-up batches: the first pays for learning the
-	 * lock orders, so the rate is taken from one that did not.
+	 * lock orders, so the rate is taken from one that did not.  With
+	 * -n, one batch of the measured size: only the learning is needed.
 	 */
+	n = iters(w, fixed_pairs ? fixed_pairs : WARMUP_PAIRS);
 	for (int round = 0;; round++) {
 		t0 = now_ns();
 		w->run(n);
 		dt = (double)(now_ns() - t0);
-		if (round >= 1 && dt >= budget / 8)
+		if (fixed_pairs || (round >= 1 && dt >= budget / 8))
 			break;
 		n *= 2;
 	}
-	if (fixed_n)
-		n = fixed_n;
-	else
+	if (!fixed_pairs)
 		n = (uint64_t)((double)n * budget / dt) + 1;
 	t0 = now_ns();
 	pairs = w->run(n);
@@ -351,10 +499,10 @@ measure(const struct workload *w, double scale, uint64_t fixed_n)
 }
 
 static void
-report(const struct workload *w, double scale, uint64_t fixed_n)
+report(const struct workload *w, double scale, uint64_t fixed_pairs)
 {
 	printf("workload=%s ns_per_pair=%.2f\n", w->name,
-	    measure(w, scale, fixed_n));
+	    measure(w, scale, fixed_pairs));
 	fflush(stdout);	/* a crash in the next workload keeps this line */
 }
 
@@ -370,7 +518,7 @@ find(const char *name)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: bench_locks [-s SCALE] [-n ITERS] [-l] "
+	fprintf(stderr, "usage: bench_locks [-s SCALE] [-n PAIRS] [-l] "
 	    "[WORKLOAD...]\n");
 	exit(2);
 }
@@ -379,7 +527,7 @@ int
 main(int argc, char **argv)
 {
 	double scale = 1.0;
-	uint64_t fixed_n = 0;
+	uint64_t fixed_pairs = 0;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "s:n:l")) != -1) {
@@ -390,7 +538,7 @@ main(int argc, char **argv)
 				usage();
 			break;
 		case 'n':
-			fixed_n = strtoull(optarg, NULL, 0);
+			fixed_pairs = strtoull(optarg, NULL, 0);
 			break;
 		case 'l':
 			for (size_t i = 0; i < NWORKLOADS; i++)
@@ -405,8 +553,8 @@ main(int argc, char **argv)
 			usage();
 	if (optind == argc)	/* no names: every workload */
 		for (size_t i = 0; i < NWORKLOADS; i++)
-			report(&workloads[i], scale, fixed_n);
+			report(&workloads[i], scale, fixed_pairs);
 	for (int a = optind; a < argc; a++)
-		report(find(argv[a]), scale, fixed_n);
+		report(find(argv[a]), scale, fixed_pairs);
 	return 0;
 }
