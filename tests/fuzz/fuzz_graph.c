@@ -14,25 +14,18 @@
 #include <unistd.h>
 
 #include "graphfile.h"
+#include "memfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
-	static char path[64];
-	char *paths[1] = { path };
+	const char *path = fuzz_memfile(data, size);
+	char *paths[1] = { (char *)path };
 	struct uldt_union u;
 
-	if (fd < 0) {
-		fd = memfd_create("uld-fuzz-graph", MFD_CLOEXEC);
-		if (fd < 0)
-			return 0;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) != 0 ||
-	    pwrite(fd, data, size, 0) != (ssize_t)size)
+	if (path == NULL)
 		return 0;
 	uldt_gf_init(&u);
 	uldt_gf_read_all(&u, paths, 1);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "class.h"
+#include "memfile.h"
 #include "report.h"
 #include "suppress.h"
 #include "symbols.h"
@@ -38,20 +39,12 @@ uld__sym_function(const void *ip, struct uld__symbol *out)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static int fd = -1;
-	static char path[64];
+	const char *path = fuzz_memfile(data, size);
 	static struct uld__class classes[2];
 	static struct uld__report rep;
 	const char *what;
 
-	if (fd < 0) {
-		fd = memfd_create("uld-fuzz-supp", MFD_CLOEXEC);
-		if (fd < 0)
-			return 0;
-		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	}
-	if (ftruncate(fd, 0) != 0 ||
-	    pwrite(fd, data, size, 0) != (ssize_t)size)
+	if (path == NULL)
 		return 0;
 	uld__suppress_load(path);
 
