@@ -292,48 +292,68 @@ grow(struct parser *ps, void **vec, size_t *cap, size_t n, size_t size)
 	return 0;
 }
 
+/* At '[' or '{': step in; 1 when the list is empty (its close consumed). */
+static int
+list_open(struct parser *ps, char close)
+{
+	ps->p++;
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		return 1;
+	}
+	return 0;
+}
+
+/* After an element: 1 at ',' (another follows), 0 at the close, -1 else. */
+static int
+list_next(struct parser *ps, char close, const char *what)
+{
+	skip_ws(ps);
+	if (ps->p < ps->end && *ps->p == ',') {
+		ps->p++;
+		return 1;
+	}
+	if (ps->p < ps->end && *ps->p == close) {
+		ps->p++;
+		return 0;
+	}
+	return ps->p < ps->end ? fail(ps, "expected ',' or '%c'", close)
+			       : fail(ps, "unexpected end of input in %s", what);
+}
+
+/* The gathered elements, moved from the scratch vector into the arena. */
+static int
+arena_copy(struct parser *ps, void **dst, const void *src, size_t bytes)
+{
+	*dst = NULL;
+	if (bytes == 0)
+		return 0;
+	*dst = arena_alloc(ps, bytes);
+	if (*dst == NULL)
+		return fail(ps, "out of memory");
+	memcpy(*dst, src, bytes);
+	return 0;
+}
+
 static int
 parse_array(struct parser *ps, struct uldt_json *v, int depth)
 {
 	struct uldt_json *items = NULL;
 	size_t n = 0, cap = 0;
-	int rc = -1;
+	int more = !list_open(ps, ']'), rc = -1;
 
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == ']') {
-		ps->p++;
-		goto done;
-	}
-	for (;;) {
+	while (more) {
 		if (grow(ps, (void **)&items, &cap, n, sizeof(*items)) < 0 ||
 		    parse_value(ps, &items[n], depth + 1) < 0)
 			goto out;
 		n++;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == ']') {
-			ps->p++;
-			break;
-		}
-		fail(ps, ps->p < ps->end ? "expected ',' or ']'"
-					 : "unexpected end of input in an array");
-		goto out;
+		if ((more = list_next(ps, ']', "an array")) < 0)
+			goto out;
 	}
-done:
 	v->type = ULDT_J_ARR;
 	v->u.arr.n = n;
-	v->u.arr.v = n ? arena_alloc(ps, n * sizeof(*items)) : NULL;
-	if (n && v->u.arr.v == NULL) {
-		fail(ps, "out of memory");
-		goto out;
-	}
-	if (n)
-		memcpy(v->u.arr.v, items, n * sizeof(*items));
-	rc = 0;
+	rc = arena_copy(ps, (void **)&v->u.arr.v, items, n * sizeof(*items));
 out:
 	free(items);
 	return rc;
@@ -344,16 +364,10 @@ parse_object(struct parser *ps, struct uldt_json *v, int depth)
 {
 	struct uldt_jmember *m = NULL;
 	size_t n = 0, cap = 0, klen;
-	int rc = -1;
+	int more = !list_open(ps, '}'), rc = -1;
 	char *key;
 
-	ps->p++;
-	skip_ws(ps);
-	if (ps->p < ps->end && *ps->p == '}') {
-		ps->p++;
-		goto done;
-	}
-	for (;;) {
+	while (more) {
 		skip_ws(ps);
 		if (ps->p >= ps->end || *ps->p != '"') {
 			fail(ps, ps->p < ps->end ? "expected a member name"
@@ -375,30 +389,12 @@ parse_object(struct parser *ps, struct uldt_json *v, int depth)
 		if (parse_value(ps, &m[n].val, depth + 1) < 0)
 			goto out;
 		n++;
-		skip_ws(ps);
-		if (ps->p < ps->end && *ps->p == ',') {
-			ps->p++;
-			continue;
-		}
-		if (ps->p < ps->end && *ps->p == '}') {
-			ps->p++;
-			break;
-		}
-		fail(ps, ps->p < ps->end ? "expected ',' or '}'"
-					 : "unexpected end of input in an object");
-		goto out;
+		if ((more = list_next(ps, '}', "an object")) < 0)
+			goto out;
 	}
-done:
 	v->type = ULDT_J_OBJ;
 	v->u.obj.n = n;
-	v->u.obj.m = n ? arena_alloc(ps, n * sizeof(*m)) : NULL;
-	if (n && v->u.obj.m == NULL) {
-		fail(ps, "out of memory");
-		goto out;
-	}
-	if (n)
-		memcpy(v->u.obj.m, m, n * sizeof(*m));
-	rc = 0;
+	rc = arena_copy(ps, (void **)&v->u.obj.m, m, n * sizeof(*m));
 out:
 	free(m);
 	return rc;
