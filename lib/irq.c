@@ -237,7 +237,7 @@ uld_signal_installed(int sig)
 		return;
 	/* pthread_create is not async-signal-safe: only outside handlers. */
 	if (!uld__stack_in_handler())
-		uld__watchdog_start();
+		uld__watchdog_start_slow(); /* the running check was made above */
 	uld__api_leave(t);
 	errno = saved;
 }
