@@ -45,10 +45,14 @@ uld__api_enter(void)
 	return t;
 }
 
+/* Run the handlers deferred while the guard was set (irq.c). */
+void uld__run_deferred(struct uld__thread *t);
+
 static inline void
 uld__api_leave(struct uld__thread *t)
 {
-	t->in_uld--;
+	if (--t->in_uld == 0 && uld__unlikely(t->defer_pending))
+		uld__run_deferred(t);
 }
 
 #endif /* ULD_API_H */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "class.h"
 #include "graph.h"
 #include "irq.h"
@@ -573,6 +574,6 @@ uld__graph_save_exit(void)
 	uld__sig_block(&old);
 	uld__graph_save(path);
 	uld__sig_restore(&old);
-	t->in_uld--;
+	uld__api_leave(t);
 	errno = saved;
 }

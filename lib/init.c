@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
+#include "api.h"
 #include "chain.h"
 #include "class.h"
 #include "graph.h"
@@ -50,7 +51,7 @@ exit_status(int status, void *arg)
 	if (t->ready && !t->in_uld && t->tid == getpid()) {
 		t->in_uld++;
 		uld__thread_exiting(t);
-		t->in_uld--;
+		uld__api_leave(t);
 	}
 
 	/* After that check, which may still report; before the summary.
@@ -101,7 +102,7 @@ static void
 fork_prepare(void)
 {
 	uld__self.in_uld++;
-	uld__sig_block(&fork_mask);
+	uld__sig_block_hard(&fork_mask);
 	uld__mutex_lock(&uld__graph_lock);
 	uld__lockmap_prefork();
 	uld__pageidx_prefork();
@@ -165,8 +166,9 @@ uld__init(void)
 		static const char msg[] = "ulockdep: validator started\n";
 		uld__write_all(2, msg, sizeof(msg) - 1);
 	}
-	uld__self.in_uld--;
 	__atomic_store_n(&uld__init_state, 2, __ATOMIC_RELEASE);
+	/* A handler deferred meanwhile runs now, validated. */
+	uld__api_leave(&uld__self);
 }
 
 __attribute__((constructor)) static void

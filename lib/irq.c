@@ -129,6 +129,7 @@ uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
 	if (frame == NULL)
 		frame = __builtin_frame_address(0);
 	uld__irq_unwind(t, frame);
+	t->handler_depth++;
 	if (blocked != NULL)
 		set_blocked(t, uld__sigset_bits(blocked));
 	if (sig >= 1 && sig <= 64 && (uld__irq_signals() & uld__sigbit(sig)) &&
@@ -167,6 +168,8 @@ uld_signal_exit(unsigned long cookie, const sigset_t *restored)
 
 	if (cookie == 0 || (t = uld__api_enter()) == NULL)
 		return;
+	if (t->handler_depth)
+		t->handler_depth--;
 	if (cookie >= 2 && t->irq_depth >= cookie - 1) {
 		const struct uld__irq_frame *f = &t->irq_frames[cookie - 2];
 		t->wait_seq = f->wait_seq;
@@ -223,6 +226,43 @@ uld_signal_jump(const sigset_t *mask)
 		uld__irq_set_mask(t, uld__sigset_bits(mask), ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
+}
+
+/* ---- deferred handlers (<ulockdep/signal.h>) ---- */
+
+int uld__sig_soft;
+static void (*deferred_run)(void);
+
+ULD_API void
+uld_signal_set_deferred(void (*run)(void))
+{
+	__atomic_store_n(&deferred_run, run, __ATOMIC_RELEASE);
+	__atomic_store_n(&uld__sig_soft, run != NULL, __ATOMIC_RELEASE);
+}
+
+ULD_API int
+uld_signal_defer(void)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (t->in_uld == 0 ||
+	    __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) == NULL)
+		return 0;
+	t->defer_pending = 1;
+	return 1;
+}
+
+void
+uld__run_deferred(struct uld__thread *t)
+{
+	void (*run)(void) = __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE);
+	int saved = errno;
+
+	/* Cleared first: a handler deferred while these run asks again. */
+	t->defer_pending = 0;
+	if (run != NULL)
+		run();
+	errno = saved;
 }
 
 ULD_API void

@@ -4,8 +4,9 @@
  * A three-state futex mutex (Drepper, "Futexes are tricky") on raw
  * syscalls.  It is not a pthread mutex on purpose: the interposer wraps
  * pthread_mutex_lock, and the validator must never validate, or wait in,
- * its own locking.  Callers block signals around it (see uld__sig_block),
- * so that a signal handler on the same thread never finds it held.
+ * its own locking.  Callers block signals around it, or have handlers
+ * deferred (see uld__sig_block), so that a signal handler on the same
+ * thread never finds it held.
  *
  * Lock ranks: a thread holding one may only take higher-numbered ones.
  * None is taken inside an RCU read-side critical section, so RCU readers
@@ -123,22 +124,53 @@ uld__mutex_reset(uld__mutex_t *m)
 extern uld__mutex_t uld__graph_lock;
 
 /*
- * Block every signal in this thread (our "irqs off") around the validator's
- * slow paths, so no handler runs on this thread while it holds a validator
- * lock.  A raw syscall: the interposer may wrap sigprocmask.
+ * Set when every handler of the process runs through a trampoline that
+ * defers it while the validator is busy on its thread (uld_signal_defer,
+ * irq.c): the preload's.  Then no handler can run while this thread holds
+ * a validator lock, since every lock is taken with the re-entry guard set,
+ * and blocking signals around it would only cost two system calls.
  */
+extern int uld__sig_soft;
+
+/* Marks a mask that uld__sig_block() did not block: in the last word of
+ * glibc's sigset_t, which the kernel (64 signals) never reads or writes. */
+#define ULD_SIG_SOFT_MARK 0x756c64736f6674UL /* "uldsoft" */
+#define ULD_SIGSET_LAST(s) ((s)->__val[sizeof((s)->__val) /                 \
+	    sizeof((s)->__val[0]) - 1])
+
+/* Block every signal in this thread, whatever the mode: fork(), thread
+ * exit.  A raw syscall: the interposer may wrap sigprocmask. */
 static inline void
-uld__sig_block(sigset_t *old)
+uld__sig_block_hard(sigset_t *old)
 {
 	sigset_t all;
 
 	sigfillset(&all);
+	ULD_SIGSET_LAST(old) = 0;
 	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, old, _NSIG / 8);
+}
+
+/*
+ * Our "irqs off" around the validator's slow paths, so that no handler
+ * runs on this thread while it holds a validator lock: blocked for real,
+ * or nothing to do where handlers are deferred (uld__sig_soft).  Only
+ * with the re-entry guard set.
+ */
+static inline void
+uld__sig_block(sigset_t *old)
+{
+	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED)) {
+		ULD_SIGSET_LAST(old) = ULD_SIG_SOFT_MARK;
+		return;
+	}
+	uld__sig_block_hard(old);
 }
 
 static inline void
 uld__sig_restore(const sigset_t *old)
 {
+	if (ULD_SIGSET_LAST(old) == ULD_SIG_SOFT_MARK)
+		return;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
 }
 /* Enter and leave the validator's graph lock with signals blocked: the

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "api.h"
 #include "irq.h"
 #include "mutex.h"
 #include "out.h"
@@ -37,15 +38,35 @@ uld__gettid(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
+/* Bumped by every rename: a thread's kept name is good while its
+ * name_gen matches (0 never does). */
+static unsigned name_gen = 1;
+
+ULD_API void
+uld_thread_renamed(void)
+{
+	__atomic_fetch_add(&name_gen, 1, __ATOMIC_RELEASE);
+}
+
 void
 uld__thread_name(char *buf, size_t len)
 {
-	char comm[17] = { 0 };
+	struct uld__thread *t = &uld__self;
+	/* Read before the name: a rename after this read bumps it again. */
+	unsigned gen = __atomic_load_n(&name_gen, __ATOMIC_ACQUIRE);
 
-	/* prctl, not pthread_getname_np: no file I/O, signal-safe. */
-	if (prctl(PR_GET_NAME, comm, 0, 0, 0) != 0)
-		strcpy(comm, "?");
-	strncpy(buf, comm, len - 1);
+	if (t->name_gen != gen) {
+		char comm[17] = { 0 };
+		/* prctl, not pthread_getname_np: no file I/O, signal-safe.
+		 * Once per thread and rename: each new lock order names its
+		 * thread, and a system call there costs microseconds. */
+		if (prctl(PR_GET_NAME, comm, 0, 0, 0) != 0)
+			strcpy(comm, "?");
+		memcpy(t->name, comm, sizeof(t->name));
+		t->name[sizeof(t->name) - 1] = '\0';
+		t->name_gen = gen;
+	}
+	strncpy(buf, t->name, len - 1);
 	buf[len - 1] = '\0';
 }
 
@@ -95,7 +116,7 @@ thread_exit(void *arg)
 
 	t->in_uld++;
 	uld__thread_exiting(t);
-	uld__sig_block(&old);
+	uld__sig_block_hard(&old);
 	uld__mutex_lock(&registry_lock);
 	registry_remove(t);
 	uld__mutex_unlock(&registry_lock);
@@ -135,7 +156,7 @@ uld__thread_setup(struct uld__thread *t)
 	pthread_once(&exit_key_once, make_exit_key);
 	pthread_setspecific(exit_key, t);
 	t->ready = 1;
-	t->in_uld--;
+	uld__api_leave(t);
 }
 
 int

@@ -3,8 +3,9 @@
  *
  * Owns: the held-lock stack, the current chain key, the re-entry guard and
  * the per-thread caches in front of the global tables.  Only its own thread
- * writes it, so nothing here is locked; a signal handler that runs while
- * the guard is set sees `in_uld` and leaves the state alone.
+ * writes it, so nothing here is locked; a signal handler that arrives while
+ * the guard is set is deferred until the guard drops (api.h), or, when it
+ * cannot be, sees `in_uld` and leaves the state alone.
  *
  * Initial-exec TLS because the general-dynamic model may call malloc (and
  * so, possibly, the program's locks) on first access from a new thread.
@@ -76,6 +77,7 @@ struct uld__thread {
 	struct uld__thread *next, *prev; /* registry, under registry lock */
 	struct uld__held *old_held;	/* outgrown arrays, freed at exit */
 	int in_uld;		/* re-entry guard: validator code is running */
+	int defer_pending;	/* a handler waits for in_uld to drop */
 	int ready;		/* tid and held stack set up */
 	pid_t tid;
 	uint32_t depth;		/* entries in held[] */
@@ -100,6 +102,7 @@ struct uld__thread {
 	uint64_t sig_blocked;
 	uint64_t irq_enabled;
 	uint32_t irq_depth;
+	uint32_t handler_depth;	/* handlers of any kind entered, not left */
 	uint32_t bh_off;		/* local_bh_disable() not yet undone */
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */
@@ -107,6 +110,8 @@ struct uld__thread {
 	uint64_t ccache[ULD_CCACHE_SIZE]; /* validated chain keys */
 	struct uld__held inline_held[ULD_HELD_INLINE];
 	/* Last: cold, and large (the hot fields above share lines). */
+	char name[16];		/* comm, as read at name_gen (thread.c) */
+	unsigned name_gen;
 	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
 };
 

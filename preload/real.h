@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -61,6 +62,8 @@
 	X(ssize_t, read, (int, void *, size_t))                              \
 	X(int, munmap, (void *, size_t))                                     \
 	X(long, syscall, (long, ...))                                        \
+	X(int, prctl, (int, ...))                                            \
+	X(int, pthread_setname_np, (pthread_t, const char *))                \
 	X(ssize_t, readv, (int, const struct iovec *, int))                  \
 	X(ssize_t, recv, (int, void *, size_t, int))                         \
 	X(ssize_t, recvfrom, (int, void *, size_t, int, struct sockaddr *, socklen_t *)) \

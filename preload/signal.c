@@ -146,10 +146,15 @@ fork_done(void)
 	table_unlock(&old);
 }
 
+static void run_deferred(void);
+
 __attribute__((constructor)) static void
 signal_init(void)
 {
 	pthread_atfork(fork_prepare, fork_done, fork_done);
+	/* Every handler passes through the trampoline, which defers it
+	 * while the validator is busy: the core need not block signals. */
+	uld_signal_set_deferred(run_deferred);
 }
 
 static void
@@ -187,32 +192,176 @@ publish(int sig, const struct handler *h)
 
 /* ---- the trampoline ---- */
 
+/* The mask a handler runs with, as the kernel sets it: the interrupted
+ * one, plus sa_mask, plus the signal itself unless SA_NODEFER. */
+static uint64_t
+handler_mask(int sig, const struct handler *h, uint64_t interrupted)
+{
+	uint64_t d = interrupted | h->mask;
+
+	if (!(h->flags & SA_NODEFER))
+		d |= bit(sig);
+	return d & ~unblockable;
+}
+
+/* The user's handler, bracketed for the core.  Not inlined: its frame is
+ * the one the core watches for a siglongjmp() out of the handler. */
+static __attribute__((noinline)) void
+run_handler(int sig, siginfo_t *si, ucontext_t *uc, const struct handler *h,
+    const stack_t *altstack, int saved)
+{
+	sigset_t during;
+
+	set_of(&during, handler_mask(sig, h, word_of(&uc->uc_sigmask)));
+	unsigned long cookie = uld_signal_enter(sig, si->si_code, &during,
+	    __builtin_frame_address(0), altstack);
+	errno = saved;
+	if (h->flags & SA_SIGINFO)
+		((void (*)(int, siginfo_t *, void *))h->fn)(sig, si, uc);
+	else
+		((void (*)(int))h->fn)(sig);
+	/* What the handler left in errno is what the interrupted code
+	 * finds, as without us. */
+	saved = errno;
+	uld_signal_exit(cookie, &uc->uc_sigmask);
+	errno = saved;
+}
+
+/*
+ * Handlers that arrived while the validator was busy on their thread
+ * (uld_signal_defer), kept until it is done.  Slots are claimed by
+ * compare-and-swap, as a second signal may arrive while a first one is
+ * being kept; a standard signal already kept is not kept twice, as the
+ * kernel keeps one pending.  When all are full, the handler runs at once,
+ * unvalidated, as it would without deferral.
+ */
+#define NDEFER 4
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_KEPT, SLOT_TAKEN };
+
+struct deferred {
+	int state;
+	int sig;
+	unsigned long seq;	/* arrival order */
+	struct handler h;
+	siginfo_t si;
+	ucontext_t uc;
+};
+
+static __thread struct deferred deferred[NDEFER]
+    __attribute__((tls_model("initial-exec")));
+static __thread unsigned long deferred_seq
+    __attribute__((tls_model("initial-exec")));
+
+/* A signal raised by the instruction that faulted must be handled now:
+ * returning would only fault again. */
+static int
+is_fault(int sig, const siginfo_t *si)
+{
+	return si->si_code > 0 && (sig == SIGSEGV || sig == SIGBUS ||
+	    sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS);
+}
+
+static void
+ucontext_copy(ucontext_t *to, const ucontext_t *from)
+{
+	memcpy(to, from, sizeof(*to));
+#if defined(__x86_64__)
+	/* fpregs points into the signal frame, which is gone by the time
+	 * the handler runs: point it at the copy's own area. */
+	if (from->uc_mcontext.fpregs != NULL)
+		memcpy(&to->__fpregs_mem, from->uc_mcontext.fpregs,
+		    sizeof(to->__fpregs_mem));
+	to->uc_mcontext.fpregs = &to->__fpregs_mem;
+#endif
+}
+
+/* Keep the signal for later; 0 if there is no room. */
+static int
+keep(int sig, const siginfo_t *si, const ucontext_t *uc,
+    const struct handler *h)
+{
+	struct deferred *d = NULL;
+
+	for (int i = 0; i < NDEFER; i++) {
+		int st = __atomic_load_n(&deferred[i].state, __ATOMIC_RELAXED);
+		if (sig < SIGRTMIN && st != SLOT_FREE && deferred[i].sig == sig)
+			return 1;
+	}
+	for (int i = 0; i < NDEFER && d == NULL; i++) {
+		int free_state = SLOT_FREE;
+		if (__atomic_compare_exchange_n(&deferred[i].state, &free_state,
+		    SLOT_FILLING, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			d = &deferred[i];
+	}
+	if (d == NULL)
+		return 0;
+	d->sig = sig;
+	d->seq = deferred_seq++;
+	d->h = *h;
+	memcpy(&d->si, si, sizeof(d->si));
+	ucontext_copy(&d->uc, uc);
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	__atomic_store_n(&d->state, SLOT_KEPT, __ATOMIC_RELAXED);
+	return 1;
+}
+
+/* The validator is done on this thread (uld_signal_set_deferred): run
+ * what was kept, oldest first, each with its handler's mask in force. */
+static void
+run_deferred(void)
+{
+	for (;;) {
+		struct deferred *d = NULL;
+		for (int i = 0; i < NDEFER; i++) {
+			struct deferred *c = &deferred[i];
+			if (__atomic_load_n(&c->state, __ATOMIC_RELAXED) ==
+				SLOT_KEPT && (d == NULL || c->seq < d->seq))
+				d = c;
+		}
+		if (d == NULL)
+			return;
+		int kept = SLOT_KEPT;
+		if (!__atomic_compare_exchange_n(&d->state, &kept, SLOT_TAKEN,
+		    0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			continue; /* a nested run took it */
+
+		int sig = d->sig;
+		struct handler h = d->h;
+		siginfo_t si;
+		ucontext_t uc;
+		memcpy(&si, &d->si, sizeof(si));
+		ucontext_copy(&uc, &d->uc);
+		__atomic_store_n(&d->state, SLOT_FREE, __ATOMIC_RELAXED);
+
+		/* As the kernel would: the handler's mask now, and after it
+		 * the mask the handler leaves in uc_sigmask (sigreturn). */
+		sigset_t old, during;
+		syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &old, _NSIG / 8);
+		set_of(&during, handler_mask(sig, &h, word_of(&old)));
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &during, NULL,
+		    _NSIG / 8);
+		uc.uc_sigmask = old;
+		run_handler(sig, &si, &uc, &h, NULL, errno);
+		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc.uc_sigmask, NULL,
+		    _NSIG / 8);
+	}
+}
+
 static void
 trampoline(int sig, siginfo_t *si, void *ucv)
 {
 	int saved = errno;
 	ucontext_t *uc = ucv;
 	struct handler h;
-	sigset_t during;
 
 	read_handler(sig, &h);
-	/* The mask the handler runs with, as the kernel set it. */
-	uint64_t d = word_of(&uc->uc_sigmask) | h.mask;
-	if (!(h.flags & SA_NODEFER))
-		d |= bit(sig);
-	set_of(&during, d & ~unblockable);
-	unsigned long cookie = uld_signal_enter(sig, si->si_code, &during,
-	    __builtin_frame_address(0), &uc->uc_stack);
-	errno = saved;
-	if (h.flags & SA_SIGINFO)
-		((void (*)(int, siginfo_t *, void *))h.fn)(sig, si, ucv);
-	else
-		((void (*)(int))h.fn)(sig);
-	/* What the handler left in errno is what the interrupted code
-	 * finds, as without us. */
-	saved = errno;
-	uld_signal_exit(cookie, &uc->uc_sigmask);
-	errno = saved;
+	/* Busy validator: the handler runs when it is done (signal.h). */
+	if (!is_fault(sig, si) && uld_signal_defer() && keep(sig, si, uc, &h)) {
+		errno = saved;
+		return;
+	}
+	run_handler(sig, si, uc, &h, &uc->uc_stack, saved);
 }
 
 /* ---- installing and reading back actions ---- */

@@ -37,6 +37,10 @@
  *   flag_only     a handler that sets a flag while the thread locks
  *   altstack      SA_ONSTACK on a sigaltstack, left by siglongjmp too
  *   restart       SA_RESTART restarts an interrupted read, or not
+ *   deferred      5,000 queued real-time signals at a thread that locks,
+ *                 makes and destroys mutexes and frees memory, so many land
+ *                 while the validator is busy and are deferred: each runs
+ *                 exactly once, with its own siginfo
  */
 #include <errno.h>
 #include <poll.h>
@@ -1189,6 +1193,83 @@ restart(void)
 	}
 }
 
+
+/* ---- queued signals at a thread busy in lock calls ---- */
+
+#define STORM 5000
+
+static volatile uint8_t storm_seen[STORM];
+static volatile sig_atomic_t storm_bad, storm_calls, storm_stop;
+
+static void
+h_storm(int sig, siginfo_t *si, void *uc)
+{
+	int v = si->si_value.sival_int;
+
+	(void)sig;
+	(void)uc;
+	if (si->si_code != SI_QUEUE || si->si_pid != getpid() || v < 0 ||
+	    v >= STORM || storm_seen[v])
+		storm_bad++;
+	else
+		storm_seen[v] = 1;
+	pthread_spin_lock(&spin_S);
+	storm_calls++;
+	pthread_spin_unlock(&spin_S);
+}
+
+static void *
+storm_worker(void *arg)
+{
+	(void)arg;
+	while (!storm_stop) {
+		pthread_mutex_t *m = malloc(sizeof(*m));
+		if (m == NULL)
+			abort();
+		pthread_mutex_lock(&mutex_A);
+		pthread_mutex_lock(&mutex_B);
+		pthread_mutex_unlock(&mutex_B);
+		pthread_mutex_unlock(&mutex_A);
+		pthread_mutex_init(m, NULL);
+		pthread_mutex_lock(m);
+		pthread_mutex_unlock(m);
+		pthread_mutex_destroy(m);
+		free(m);
+	}
+	return NULL;
+}
+
+static void
+deferred(void)
+{
+	int sig = SIGRTMIN + 2;
+	struct sigaction sa;
+	pthread_t t;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = h_storm;
+	sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	sigaction(sig, &sa, NULL);
+	/* Sent to the worker thread only (pthread_sigqueue). */
+	pthread_create(&t, NULL, storm_worker, NULL);
+	for (int i = 0; i < STORM; i++) {
+		union sigval v = { .sival_int = i };
+		/* A few at a time: signals queued together are all delivered
+		 * at one point of the worker; these land at many. */
+		while (storm_calls < i - 4)
+			sched_yield();
+		while (pthread_sigqueue(t, sig, v) != 0)
+			sched_yield();
+	}
+	for (int ms = 0; storm_calls < STORM && ms < 20000; ms++)
+		usleep(1000);
+	storm_stop = 1;
+	pthread_join(t, NULL);
+	printf("deferred: %d signals queued, %d handled, %d twice or with "
+	       "a wrong siginfo\n", STORM, (int)storm_calls, (int)storm_bad);
+	CHECK(storm_calls == STORM && storm_bad == 0);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1208,6 +1289,7 @@ static const struct {
 	{ "flag_only", flag_only },
 	{ "altstack", altstack },
 	{ "restart", restart },
+	{ "deferred", deferred },
 };
 
 int

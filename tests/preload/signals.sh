@@ -9,7 +9,7 @@
 CASES=$ULD_BUILDDIR/tests/preload/signals
 
 for s in readback handler_mask signal_chain sysv nodefer siginfo errno \
-    jumps waits masks jit signalfd flag_only altstack restart; do
+    jumps waits masks jit signalfd flag_only altstack restart deferred; do
 	# Under make check-valgrind the bare run is under valgrind too, whose
 	# signal emulation differs from the kernel's in details.  valgrind
 	# flags the JIT's stores to its PROT_NONE page, bare or not.

@@ -80,6 +80,27 @@ ULD_API void uld_signal_jump(const sigset_t *mask);
  */
 ULD_API void uld_signal_installed(int sig);
 
+/*
+ * Deferred handlers.  A handler that interrupts the validator on its
+ * thread must not run there and then: its lock events would go
+ * unvalidated, and a handler that leaves by siglongjmp() would abandon
+ * the validator half-way (its own locks held, its state half-written).
+ * A trampoline therefore asks uld_signal_defer() first.  Nonzero: keep the
+ * signal (its siginfo, the handler to run) and return at once; the
+ * validator calls the function given to uld_signal_set_deferred() on that
+ * thread, outside any handler, as soon as it is done there, and that
+ * function runs what was kept, as the kernel would have (the handler's
+ * mask in force).  Zero: run the handler now.
+ *
+ * Registering the function also promises that every handler of the
+ * process passes through such a trampoline: the validator then stops
+ * blocking signals around its own critical sections, two system calls
+ * per slow path (microseconds on a virtual machine).  Without one the
+ * validator blocks them, and a handler never finds it busy.
+ */
+ULD_API int uld_signal_defer(void);
+ULD_API void uld_signal_set_deferred(void (*run)(void));
+
 /* The innermost signal whose handler the calling thread is running as
  * interrupt context, or 0 (for in_irq(), in_softirq()). */
 ULD_API int uld_signal_context(void);

@@ -179,6 +179,15 @@ ULD_API int uld_in_atomic(void);
 /* Number of reports this process has written so far (for tests, tools). */
 ULD_API unsigned long uld_report_count(void);
 
+/*
+ * Some thread was renamed (pthread_setname_np, prctl PR_SET_NAME).  Reports
+ * name threads, and each thread's name is kept rather than asked of the
+ * kernel (a system call) at every new lock order: this makes them ask
+ * again.  The preload calls it; a program linked with libulockdep that
+ * renames threads after their first lock calls it too.
+ */
+ULD_API void uld_thread_renamed(void);
+
 #ifdef __cplusplus
 }
 #endif
