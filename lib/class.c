@@ -240,6 +240,7 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	c->name = name;
 	c->subclass = subclass;
 	c->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
+	c->topo = c->id; /* last in the order: it has no edge yet */
 	/* Called under uld__graph_lock: ids and the list agree in order. */
 	*last = c;
 	last = &c->next;

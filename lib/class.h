@@ -66,6 +66,9 @@ struct uld__class {
 	uint8_t bfs_from_state[2];
 	struct uld__pred *preds;	/* dependencies into this class */
 	uint32_t npreds, preds_cap;
+	/* A topological order of the whole graph (graph.c): every edge
+	 * goes from a lower `topo` to a higher one. */
+	uint32_t topo, topo_gen;
 
 	uint64_t irq_bad;	/* signals reported inconsistent for it */
 	struct uld__usage_trace *traces; /* where each bit was first set */

@@ -39,6 +39,146 @@ uld__graph_find(struct uld__class *from, struct uld__class *to)
 	return NULL;
 }
 
+/* ---- the topological order (Pearce and Kelly, 2006) ---- */
+
+/*
+ * Every class has a distinct `topo`, and while `topo_broken` is 0 every
+ * edge goes from a lower one to a higher: then a path from a to b needs
+ * a->topo < b->topo, and a new dependency that agrees with the order
+ * needs no cycle search at all.  One that does not is searched as before
+ * and, once added, the order is repaired over the classes between the
+ * two ends only: those reachable from its head with a lower topo than its
+ * tail, which move after those reaching its tail with a higher topo than
+ * its head, each keeping its own relative order.
+ *
+ * The graph of a lock order is acyclic, but not always as a plain graph:
+ * the cycle search ignores cycles that cannot deadlock (readers of
+ * recursive rwlocks, lockrules.h), and the edges of one stay.  No order
+ * exists then; topo_broken is set for good and every new dependency is
+ * searched, as without the order.  So is it when memory runs out.
+ */
+static int topo_broken;
+static uint32_t topo_gen;
+static struct uld__class **topo_work, **topo_fwd, **topo_back;
+static uint32_t *topo_pool;
+static size_t topo_cap;
+
+int
+uld__graph_may_reach(const struct uld__class *from,
+    const struct uld__class *to)
+{
+	return topo_broken || from->topo < to->topo;
+}
+
+static int
+topo_room(size_t n)
+{
+	if (n <= topo_cap)
+		return 0;
+	size_t ncap = topo_cap ? topo_cap : 256;
+	while (ncap < n)
+		ncap *= 2;
+	struct uld__class **w = uld__realloc(topo_work, ncap * sizeof(*w));
+	if (w != NULL)
+		topo_work = w;
+	struct uld__class **f = uld__realloc(topo_fwd, ncap * sizeof(*f));
+	if (f != NULL)
+		topo_fwd = f;
+	struct uld__class **b = uld__realloc(topo_back, ncap * sizeof(*b));
+	if (b != NULL)
+		topo_back = b;
+	uint32_t *p = uld__realloc(topo_pool, 2 * ncap * sizeof(*p));
+	if (p != NULL)
+		topo_pool = p;
+	if (w == NULL || f == NULL || b == NULL || p == NULL)
+		return -1;
+	topo_cap = ncap;
+	return 0;
+}
+
+static int
+by_topo(const void *a, const void *b)
+{
+	uint32_t x = (*(struct uld__class *const *)a)->topo;
+	uint32_t y = (*(struct uld__class *const *)b)->topo;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+by_value(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Visit the region from `start`, forwards (edges) or backwards (preds),
+ * into out[]; returns how many, or -1 (no memory, or x reached forwards:
+ * a cycle the search allowed). */
+static long
+topo_visit(struct uld__class *start, int forwards, uint32_t bound,
+    const struct uld__class *stop, uint32_t gen)
+{
+	size_t sp = 0, n = 0;
+
+	if (topo_room(1) != 0)
+		return -1;
+	start->topo_gen = gen;
+	topo_work[sp++] = start;
+	while (sp > 0) {
+		struct uld__class *c = topo_work[--sp];
+		uint32_t deg = forwards ? c->nedges : c->npreds;
+		if (topo_room(n + sp + deg + 1) != 0)
+			return -1;
+		struct uld__class **out = forwards ? topo_fwd : topo_back;
+		out[n++] = c;
+		for (uint32_t i = 0; i < deg; i++) {
+			struct uld__class *w = forwards ? c->edges[i].to
+							: c->preds[i].from;
+			if (w == stop)
+				return -1;
+			if (w->topo_gen == gen ||
+			    (forwards ? w->topo >= bound : w->topo <= bound))
+				continue;
+			w->topo_gen = gen;
+			topo_work[sp++] = w;
+		}
+	}
+	return (long)n;
+}
+
+/* from -> to was just added against the order: repair it. */
+static void
+topo_repair(struct uld__class *from, struct uld__class *to)
+{
+	uint32_t gen = ++topo_gen;
+
+	if (gen == 0) /* wrapped: 0 is what a new class carries */
+		gen = ++topo_gen;
+	long nf = topo_visit(to, 1, from->topo, from, gen);
+	long nb = nf < 0 ? -1 : topo_visit(from, 0, to->topo, NULL, gen);
+	if (nf < 0 || nb < 0) {
+		topo_broken = 1;
+		return;
+	}
+	/* The classes reaching `from` first, then those `to` reaches,
+	 * onto the same set of positions. */
+	qsort(topo_back, (size_t)nb, sizeof(*topo_back), by_topo);
+	qsort(topo_fwd, (size_t)nf, sizeof(*topo_fwd), by_topo);
+	size_t n = 0;
+	for (long i = 0; i < nb; i++)
+		topo_pool[n++] = topo_back[i]->topo;
+	for (long i = 0; i < nf; i++)
+		topo_pool[n++] = topo_fwd[i]->topo;
+	qsort(topo_pool, n, sizeof(*topo_pool), by_value);
+	n = 0;
+	for (long i = 0; i < nb; i++)
+		topo_back[i]->topo = topo_pool[n++];
+	for (long i = 0; i < nf; i++)
+		topo_fwd[i]->topo = topo_pool[n++];
+}
+
 struct uld__edge *
 uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 {
@@ -72,6 +212,8 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	e->to = to;
 	e->deps = dep;
 	nedges_total++;
+	if (!topo_broken && from->topo > to->topo)
+		topo_repair(from, to);
 	return e;
 }
 

@@ -52,6 +52,15 @@ struct uld__path {
 };
 
 /*
+ * Might any path lead from `from` to `to`?  0 means certainly none: the
+ * topological order the graph keeps puts `to` before `from`, so the cycle
+ * search can be skipped (most new dependencies follow the order already
+ * seen).  Under uld__graph_lock.
+ */
+int uld__graph_may_reach(const struct uld__class *from,
+    const struct uld__class *to);
+
+/*
  * Would adding holder -> taker (type `dep`) close a cycle that can
  * deadlock?  Searches taker -> ... -> holder breadth-first, so the shortest
  * such path is found.  Returns 1 and fills `path` (its arrays are valid

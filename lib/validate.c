@@ -124,7 +124,9 @@ add_dependency(struct uld__thread *t, struct uld__held *prev,
 
 	if (e != NULL && (e->deps & dep) == dep)
 		return;
-	int cyc = uld__graph_cycle(prev->class, next->class, dep, &path);
+	int cyc = uld__graph_may_reach(next->class, prev->class)
+	    ? uld__graph_cycle(prev->class, next->class, dep, &path)
+	    : 0;
 	if (cyc == 1) {
 		/* Not added: the graph stays acyclic, so each later search
 		 * reports only what is new. */

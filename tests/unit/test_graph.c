@@ -37,6 +37,7 @@ cls(const char *name)
 	}
 	c->name = strdup(name);
 	c->id = next_id++;
+	c->topo = c->id; /* as new_class() numbers it */
 	c->key = c;
 	return c;
 }
@@ -391,9 +392,109 @@ test_long_chain(void)
 	    "half-line cycle after the long search");
 }
 
+
+/* ---- the topological order that lets most new edges skip the search ---- */
+
+#define TN 300
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Plain reachability, the slow way: depth-first over every edge. */
+static int
+reaches(struct uld__class *from, const struct uld__class *to, uint8_t *seen)
+{
+	if (from == to)
+		return 1;
+	if (seen[from->id])
+		return 0;
+	seen[from->id] = 1;
+	for (uint32_t i = 0; i < from->nedges; i++)
+		if (reaches(from->edges[i].to, to, seen))
+			return 1;
+	return 0;
+}
+
+/*
+ * A hidden order over TN classes, created in a shuffled order, and edges
+ * that follow it added in random order: many of them go against the
+ * creation order, so the order is repaired again and again.  After every
+ * addition each edge must still go up the order, and uld__graph_may_reach
+ * must say yes wherever a path really exists (no means none: the search
+ * is skipped on its word).
+ */
+static void
+test_topo_order(void)
+{
+	struct uld__class *c[TN];
+	uint32_t rank[TN];
+	uint8_t seen[TN + 1]; /* by id: this test's classes come first */
+	int bad_edges = 0, bad_reach = 0, skipped = 0, checks = 0;
+
+	for (int i = 0; i < TN; i++)
+		rank[i] = (uint32_t)i;
+	for (int i = TN - 1; i > 0; i--) {
+		int j = (int)(rnd() % (uint64_t)(i + 1));
+		uint32_t t = rank[i];
+		rank[i] = rank[j];
+		rank[j] = t;
+	}
+	/* c[k] has hidden rank k; classes are made in rank[] order. */
+	for (int i = 0; i < TN; i++)
+		c[rank[i]] = cls("topo");
+	for (int n = 0; n < 3000; n++) {
+		int a = (int)(rnd() % TN), b = (int)(rnd() % TN);
+		if (a == b)
+			continue;
+		if (a > b) {
+			int t = a;
+			a = b;
+			b = t;
+		}
+		edge(c[a], c[b], ULD_DEP_EN);
+		for (int i = 0; i < TN; i++)
+			for (uint32_t k = 0; k < c[i]->nedges; k++)
+				bad_edges += c[i]->topo >= c[i]->edges[k].to->topo;
+		for (int q = 0; q < 8; q++) {
+			int x = (int)(rnd() % TN), y = (int)(rnd() % TN);
+			if (x == y)
+				continue;
+			memset(seen, 0, sizeof(seen));
+			int real = reaches(c[x], c[y], seen);
+			int may = uld__graph_may_reach(c[x], c[y]);
+			bad_reach += real && !may;
+			skipped += !may;
+			checks++;
+		}
+	}
+	is_int(bad_edges, 0, "topo order: every edge goes up, after each of 3000 additions");
+	is_int(bad_reach, 0, "topo order: no real path is ever ruled out (%d checks)", checks);
+	ok(skipped > checks / 4, "topo order: most searches are skipped (%d of %d)",
+	    skipped, checks);
+
+	/* A cycle the search allows (recursive readers) leaves no order:
+	 * from then on every question is searched. */
+	struct uld__class *r1 = cls("r1"), *r2 = cls("r2");
+	edge(r1, r2, ULD_DEP_ER);
+	edge(r2, r1, ULD_DEP_ER);
+	ok(uld__graph_may_reach(c[TN - 1], c[0]) && uld__graph_may_reach(r1, r2) &&
+	    uld__graph_may_reach(r2, r1),
+	    "topo order: a plain cycle turns the shortcut off");
+}
+
 int
 main(void)
 {
+	/* First: a graph with a cycle of readers turns the order off. */
+	test_topo_order();
 	test_dep_type();
 	test_add_find();
 	test_exclusive_cycles();
