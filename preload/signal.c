@@ -283,9 +283,11 @@ keep(int sig, const siginfo_t *si, const ucontext_t *uc,
 {
 	struct deferred *d = NULL;
 
+	/* Only against slots kept whole: one being filled, by the keep()
+	 * this signal interrupted, may not hold its signal number yet. */
 	for (int i = 0; i < NDEFER; i++) {
 		int st = __atomic_load_n(&deferred[i].state, __ATOMIC_RELAXED);
-		if (sig < SIGRTMIN && st != SLOT_FREE && deferred[i].sig == sig)
+		if (sig < SIGRTMIN && st == SLOT_KEPT && deferred[i].sig == sig)
 			return 1;
 	}
 	for (int i = 0; i < NDEFER && d == NULL; i++) {
