@@ -98,14 +98,14 @@ ULD_API void
 uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
     unsigned subclass, const void *ip)
 {
-	int saved = errno;
 	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
+	int saved = uld__errno_get(t);
 	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
 	uld__api_leave(t);
-	uld__keep_errno(saved);
+	uld__errno_keep(t, saved);
 }
 
 ULD_API void
@@ -136,14 +136,14 @@ uld_lock_acquire_failed(void *lock)
 ULD_API void
 uld_lock_release(void *lock, const void *ip)
 {
-	int saved = errno;
 	struct uld__thread *t = uld__api_enter();
 
 	if (t == NULL)
 		return;
+	int saved = uld__errno_get(t);
 	uld__release(t, lock, ip ? ip : ULD_RET_IP());
 	uld__api_leave(t);
-	uld__keep_errno(saved);
+	uld__errno_keep(t, saved);
 }
 
 ULD_API void

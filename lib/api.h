@@ -27,6 +27,13 @@ uld__keep_errno(int saved)
 		errno = saved;
 }
 
+/*
+ * First use of the process or the thread: set up, errno kept (the hot
+ * entries read errno only once entered).  0 when the validator is not
+ * ready yet.  Out of line, to keep the entries' fast path lean.
+ */
+int uld__api_first_use(struct uld__thread *t);
+
 /* Enter the validator; NULL means "pass the event through unvalidated". */
 static inline struct uld__thread *
 uld__api_enter(void)
@@ -35,14 +42,29 @@ uld__api_enter(void)
 
 	if (uld__unlikely(t->in_uld))
 		return NULL;
-	if (uld__unlikely(!uld__is_ready())) {
-		uld__init();
-		if (!uld__is_ready())
-			return NULL;
-	}
-	t = uld__thread_get();
+	if (uld__unlikely(!uld__is_ready() || !t->ready) &&
+	    !uld__api_first_use(t))
+		return NULL;
 	t->in_uld++;
 	return t;
+}
+
+/*
+ * errno for the hot entries (lock, unlock): through the thread's pointer
+ * to it, as from outside the C library errno is a call each time.  Only
+ * once entered (the setup above keeps errno itself).
+ */
+static inline int
+uld__errno_get(const struct uld__thread *t)
+{
+	return *t->errno_loc;
+}
+
+static inline void
+uld__errno_keep(const struct uld__thread *t, int saved)
+{
+	if (uld__unlikely(*t->errno_loc != saved))
+		*t->errno_loc = saved;
 }
 
 /* Run the handlers deferred while the guard was set (irq.c). */

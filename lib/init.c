@@ -8,6 +8,7 @@
  */
 #include "init.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,19 @@ fork_child(void)
 	uld__watchdog_atfork_child();
 	uld__sig_restore(&fork_mask);
 	uld__self.in_uld--;
+}
+
+int
+uld__api_first_use(struct uld__thread *t)
+{
+	int saved = errno;
+
+	if (!uld__is_ready())
+		uld__init();
+	if (uld__is_ready())
+		uld__thread_get();
+	errno = saved;
+	return t->ready;
 }
 
 void

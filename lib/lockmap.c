@@ -41,24 +41,13 @@ match(struct cds_lfht_node *node, const void *key)
 	return uld__container_of(node, struct uld__instance, node)->addr == key;
 }
 
-static inline struct uld__icache_entry *
-icache_slot(struct uld__thread *t, const void *addr)
-{
-	/* Multiplicative hash: locks laid out in arrays (40 bytes apart for
-	 * mutexes) spread over every slot. */
-	return &t->icache[((uintptr_t)addr * 0x9e3779b97f4a7c15ULL) >>
-	    (64 - ULD_ICACHE_BITS)];
-}
-
 struct uld__instance *
 uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 {
-	struct uld__icache_entry *e = icache_slot(t, addr);
-	struct uld__instance *inst = e->inst;
+	struct uld__icache_entry *e = uld__icache_slot(t, addr);
+	struct uld__instance *inst = uld__lockmap_cached(t, addr);
 
-	if (uld__likely(e->addr == addr && inst != NULL &&
-	    __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE) == e->seq &&
-	    __atomic_load_n(&inst->addr, __ATOMIC_RELAXED) == addr))
+	if (inst != NULL)
 		return inst;
 
 	struct cds_lfht_iter iter;

@@ -37,6 +37,30 @@ struct uld__instance {
 
 void uld__lockmap_init(void);
 
+static inline struct uld__icache_entry *
+uld__icache_slot(struct uld__thread *t, const void *addr)
+{
+	/* Multiplicative hash: locks laid out in arrays (40 bytes apart for
+	 * mutexes) spread over every slot. */
+	return &t->icache[((uintptr_t)addr * 0x9e3779b97f4a7c15ULL) >>
+	    (64 - ULD_ICACHE_BITS)];
+}
+
+/* The instance at addr if this thread's cache still holds it, else NULL:
+ * the fast path's whole lookup, inline. */
+static inline struct uld__instance *
+uld__lockmap_cached(struct uld__thread *t, const void *addr)
+{
+	struct uld__icache_entry *e = uld__icache_slot(t, addr);
+	struct uld__instance *inst = e->inst;
+
+	if (uld__likely(e->addr == addr && inst != NULL &&
+	    __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE) == e->seq &&
+	    __atomic_load_n(&inst->addr, __ATOMIC_RELAXED) == addr))
+		return inst;
+	return NULL;
+}
+
 /*
  * The instance at addr, or NULL if none is known or the lock belongs to
  * the validator's own libraries (by its address or the caller's `ip`).

@@ -10,6 +10,7 @@
  */
 #include "thread.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
@@ -138,6 +139,7 @@ uld__thread_setup(struct uld__thread *t)
 	sigset_t old;
 
 	t->in_uld++;
+	t->errno_loc = &errno;
 	t->tid = uld__gettid();
 	t->held = t->inline_held;
 	t->cap = ULD_HELD_INLINE;

@@ -77,6 +77,7 @@ struct uld__thread {
 	struct uld__thread *next, *prev; /* registry, under registry lock */
 	struct uld__held *old_held;	/* outgrown arrays, freed at exit */
 	int in_uld;		/* re-entry guard: validator code is running */
+	int *errno_loc;		/* this thread's errno */
 	int defer_pending;	/* a handler waits for in_uld to drop */
 	int ready;		/* tid and held stack set up */
 	pid_t tid;

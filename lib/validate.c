@@ -240,9 +240,12 @@ void
 uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
     unsigned flags, unsigned subclass, const void *ip)
 {
-	struct uld__instance *inst = uld__lockmap_get(t, lock, type, ip);
+	struct uld__instance *inst = uld__lockmap_cached(t, lock);
 
-	if (uld__unlikely(inst == NULL) || inst->ignored)
+	if (uld__unlikely(inst == NULL) &&
+	    (inst = uld__lockmap_get(t, lock, type, ip)) == NULL)
+		return;
+	if (inst->ignored)
 		return;
 	/* In a handler: drop the ones a jump has left, and a mutex or rwlock
 	 * may sleep, which it must not there, nor under a spinlock. */
