@@ -142,7 +142,12 @@ int
 uld__thread_grow(struct uld__thread *t)
 {
 	uint32_t ncap = t->cap * 2;
+	sigset_t old;
+
+	/* jemalloc's mutexes, with signals blocked (mutex.h). */
+	uld__sig_block(&old);
 	struct uld__held *n = uld__malloc(ncap * sizeof(*n));
+	uld__sig_restore(&old);
 
 	if (n == NULL)
 		return -1;
