@@ -108,6 +108,16 @@ struct uld__thread {
 	struct uld__held inline_held[ULD_HELD_INLINE];
 	/* Last: cold, and large (the hot fields above share lines). */
 	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
+	/*
+	 * The outermost handler that interrupted validator code (in_uld set;
+	 * frame NULL: none), and whether a jump may have left it (irq.c).
+	 * Its events pass through; if it jumps out, the interrupted code never
+	 * finishes, and in_uld is put back at the next entry outside it.
+	 * intr_mask: the signal mask the jump left the thread with.
+	 */
+	struct uld__irq_frame intr;
+	uint64_t intr_mask;
+	int intr_jumped;
 };
 
 extern ULD_TLS struct uld__thread uld__self;
