@@ -94,6 +94,10 @@ thread_exit(void *arg)
 	sigset_t old;
 
 	t->in_uld++;
+	/* A jump out of a handler that interrupted the validator must not
+	 * clear this guard for good (irq.c, uld__irq_intr_left). */
+	t->intr.frame = NULL;
+	t->intr_jumped = 0;
 	uld__thread_exiting(t);
 	uld__sig_block(&old);
 	uld__mutex_lock(&registry_lock);
