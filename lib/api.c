@@ -12,6 +12,7 @@
 #include "class.h"
 #include "lifetime.h"
 #include "lockmap.h"
+#include "mutex.h"
 #include "pageidx.h"
 #include "report.h"
 #include "symbols.h"
@@ -29,15 +30,17 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 		return;
 	if (site == NULL)
 		site = ULD_RET_IP();
-	if (uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
-		uld__api_leave(t);
-		errno = saved;
-		return;
+	/* The symbol lock with signals blocked, as every validator lock
+	 * (mutex.h): a handler's siglongjmp must not leave it held. */
+	sigset_t old;
+	uld__sig_block(&old);
+	if (!uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
+		struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site,
+		    type, NULL, lock);
+		if (c != NULL)
+			uld__lockmap_init_lock(lock, type, c, c->own);
 	}
-	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site, type,
-	    NULL, lock);
-	if (c != NULL)
-		uld__lockmap_init_lock(lock, type, c, c->own);
+	uld__sig_restore(&old);
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }

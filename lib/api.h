@@ -34,13 +34,22 @@ uld__keep_errno(int saved)
  */
 int uld__api_first_use(struct uld__thread *t);
 
+/*
+ * A handler interrupted validator code on this thread and jumped (irq.c):
+ * if `sp` is outside that handler, the interrupted code is gone; put the
+ * guard back (1), else leave it (0).
+ */
+int uld__irq_intr_left(struct uld__thread *t, const void *sp);
+
 /* Enter the validator; NULL means "pass the event through unvalidated". */
 static inline struct uld__thread *
 uld__api_enter(void)
 {
 	struct uld__thread *t = &uld__self;
 
-	if (uld__unlikely(t->in_uld))
+	if (uld__unlikely(t->in_uld) &&
+	    (uld__likely(!t->intr_jumped) ||
+		!uld__irq_intr_left(t, __builtin_frame_address(0))))
 		return NULL;
 	if (uld__unlikely(!uld__is_ready() || !t->ready) &&
 	    !uld__api_first_use(t))

@@ -109,12 +109,75 @@ uld__irq_unwind(struct uld__thread *t, const void *sp)
 	rekey(t);
 }
 
+/* ---- a handler that interrupted the validator itself ---- */
+
+/*
+ * The validator's code runs with the guard (in_uld) set and, outside its
+ * own locks, with signals deliverable.  A handler that interrupts it has
+ * its events passed through, and if it leaves by siglongjmp the
+ * interrupted code never clears the guard: the thread would go
+ * unvalidated for good.  So the outermost such handler is remembered in
+ * t->intr, a jump out of it marks it, and the next entry from outside its
+ * frame puts the guard back.  No validator lock can be held there (they
+ * are taken with every signal blocked); the event being recorded is lost,
+ * as the program's own call is (POSIX leaves the state of a call left by
+ * a jump from a handler undefined).
+ */
+#define ULD_COOKIE_INTR (~0UL)
+
+static void
+frame_set(struct uld__irq_frame *f, int sig, const void *frame,
+    const stack_t *altstack)
+{
+	uintptr_t fp = (uintptr_t)frame;
+
+	f->sig = sig;
+	f->frame = frame;
+	f->alt_lo = f->alt_hi = 0;
+	if (altstack != NULL && !(altstack->ss_flags & SS_DISABLE) &&
+	    fp >= (uintptr_t)altstack->ss_sp &&
+	    fp < (uintptr_t)altstack->ss_sp + altstack->ss_size) {
+		f->alt_lo = (uintptr_t)altstack->ss_sp;
+		f->alt_hi = f->alt_lo + altstack->ss_size;
+	}
+}
+
+int
+uld__irq_intr_left(struct uld__thread *t, const void *sp)
+{
+	if (frame_live(&t->intr, (uintptr_t)sp))
+		return 0;
+	t->intr.frame = NULL;
+	t->intr_jumped = 0;
+	/* An acquisition that had pushed its entry and published its wait
+	 * never reached the real lock call: the program does not hold it. */
+	void *waited = t->wait_lock;
+	if (waited != NULL && t->depth > 0 &&
+	    t->held[t->depth - 1].lock == waited && !t->held[t->depth - 1].trylock)
+		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
+	/* Not waiting any more: the jump left the wait, if there was one. */
+	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
+	/* The interrupted code may have been between two of its stores:
+	 * derive what follows from the held entries. */
+	t->spins_held = 0;
+	for (uint32_t i = 0; i < t->depth; i++)
+		t->spins_held += uld__is_spin(t->held[i].type);
+	uld__held_rekey(t, 0);
+	/* The mask the jump restored; signals it unblocks make held locks
+	 * irq-unsafe, as they would on any other path. */
+	t->in_uld = 1;
+	uld__irq_set_mask(t, t->intr_mask, ULD_RET_IP());
+	t->in_uld = 0;
+	return 1;
+}
+
 /* ---- the public entries (<ulockdep/signal.h>) ---- */
 
 /*
  * Cookies: 0, nothing was done (the validator was running, or is not set
  * up): exit does nothing either.  1: a handler that is not an interrupt;
  * exit only restores the mask.  2 + depth: an interrupt frame.
+ * ULD_COOKIE_INTR: the handler interrupted validator code (t->intr).
  */
 ULD_API unsigned long
 uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
@@ -124,10 +187,17 @@ uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
 	struct uld__thread *t = uld__api_enter();
 	unsigned long cookie = 1;
 
-	if (t == NULL)
-		return 0;
 	if (frame == NULL)
 		frame = __builtin_frame_address(0);
+	if (t == NULL) {
+		t = &uld__self;
+		if (!t->ready || !t->in_uld || t->intr.frame != NULL)
+			return 0;
+		frame_set(&t->intr, sig, frame, altstack);
+		t->intr_jumped = 0;
+		t->intr_mask = blocked ? uld__sigset_bits(blocked) : t->sig_blocked;
+		return ULD_COOKIE_INTR;
+	}
 	uld__irq_unwind(t, frame);
 	t->handler_depth++;
 	if (blocked != NULL)
@@ -136,16 +206,7 @@ uld_signal_enter(int sig, int code, const sigset_t *blocked, const void *frame,
 	    !(code > 0 && (ULD_FAULT_SIGNALS & uld__sigbit(sig))) &&
 	    t->irq_depth < ULD_IRQ_NEST) {
 		struct uld__irq_frame *f = &t->irq_frames[t->irq_depth];
-		uintptr_t fp = (uintptr_t)frame;
-		f->sig = sig;
-		f->frame = frame;
-		f->alt_lo = f->alt_hi = 0;
-		if (altstack != NULL && !(altstack->ss_flags & SS_DISABLE) &&
-		    fp >= (uintptr_t)altstack->ss_sp &&
-		    fp < (uintptr_t)altstack->ss_sp + altstack->ss_size) {
-			f->alt_lo = (uintptr_t)altstack->ss_sp;
-			f->alt_hi = f->alt_lo + altstack->ss_size;
-		}
+		frame_set(f, sig, frame, altstack);
 		/* The interrupted code may be waiting on a lock; the handler
 		 * is not, and the wait goes on after it. */
 		f->wait_lock = t->wait_lock;
@@ -166,6 +227,12 @@ uld_signal_exit(unsigned long cookie, const sigset_t *restored)
 	int saved = errno;
 	struct uld__thread *t;
 
+	if (cookie == ULD_COOKIE_INTR) {
+		/* Returned normally: the interrupted code goes on. */
+		uld__self.intr.frame = NULL;
+		uld__self.intr_jumped = 0;
+		return;
+	}
 	if (cookie == 0 || (t = uld__api_enter()) == NULL)
 		return;
 	if (t->handler_depth)
@@ -217,9 +284,16 @@ ULD_API void
 uld_signal_jump(const sigset_t *mask)
 {
 	int saved = errno;
-	struct uld__thread *t = uld__api_enter();
+	struct uld__thread *t = &uld__self;
 
-	if (t == NULL)
+	if (t->in_uld && t->intr.frame != NULL) {
+		/* From a handler that interrupted the validator: where the
+		 * jump lands is seen at the next entry (uld__irq_intr_left). */
+		t->intr_jumped = 1;
+		if (mask != NULL)
+			t->intr_mask = uld__sigset_bits(mask);
+	}
+	if ((t = uld__api_enter()) == NULL)
 		return;
 	/* The frames the jump leaves are found dead at the next event. */
 	if (mask != NULL)

@@ -131,7 +131,9 @@ remove_addr(void *addr)
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
 	struct uld__instance *old = NULL;
+	sigset_t mask;
 
+	uld__sig_block(&mask); /* as insert() */
 	rcu_read_lock();
 	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
 	node = cds_lfht_iter_get_node(&iter);
@@ -143,10 +145,35 @@ remove_addr(void *addr)
 		retire(old);
 		uld__pageidx_del(addr);
 	}
+	uld__sig_restore(&mask);
 }
 
 static struct uld__instance *
+insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
+    int ignored, int replace);
+
+/*
+ * The slow paths run with every signal blocked: they take retire_lock,
+ * allocate (jemalloc's mutexes), add to the hash table (urcu's) and may
+ * wait for a grace period.  A handler that interrupted them and left by
+ * siglongjmp would leave those locks held for good (irq.c, "a handler
+ * that interrupted the validator itself").
+ */
+static struct uld__instance *
 insert(void *addr, enum uld_lock_type type, struct uld__class *class,
+    int ignored, int replace)
+{
+	sigset_t old;
+
+	uld__sig_block(&old);
+	struct uld__instance *inst = insert_locked(addr, type, class, ignored,
+	    replace);
+	uld__sig_restore(&old);
+	return inst;
+}
+
+static struct uld__instance *
+insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
     int ignored, int replace)
 {
 	struct uld__instance *inst = alloc_instance();
@@ -190,6 +217,9 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
 	return inst;
 }
 
+static struct uld__instance *first_sight(struct uld__thread *t, void *addr,
+    enum uld_lock_type type, const void *ip);
+
 struct uld__instance *
 uld__lockmap_get(struct uld__thread *t, void *addr, enum uld_lock_type type,
     const void *ip)
@@ -199,6 +229,17 @@ uld__lockmap_get(struct uld__thread *t, void *addr, enum uld_lock_type type,
 	if (uld__likely(inst != NULL))
 		return inst;
 
+	sigset_t old;
+	uld__sig_block(&old); /* as insert(): the symbol lock, allocation */
+	inst = first_sight(t, addr, type, ip);
+	uld__sig_restore(&old);
+	return inst;
+}
+
+static struct uld__instance *
+first_sight(struct uld__thread *t, void *addr, enum uld_lock_type type,
+    const void *ip)
+{
 	struct uld__class *c;
 	if (uld__sym_is_own(ip) || uld__sym_is_own(addr))
 		return NULL;

@@ -116,6 +116,10 @@ thread_exit(void *arg)
 	sigset_t old;
 
 	t->in_uld++;
+	/* A jump out of a handler that interrupted the validator must not
+	 * clear this guard for good (irq.c, uld__irq_intr_left). */
+	t->intr.frame = NULL;
+	t->intr_jumped = 0;
 	uld__thread_exiting(t);
 	uld__sig_block_hard(&old);
 	uld__mutex_lock(&registry_lock);
@@ -165,7 +169,12 @@ int
 uld__thread_grow(struct uld__thread *t)
 {
 	uint32_t ncap = t->cap * 2;
+	sigset_t old;
+
+	/* jemalloc's mutexes, with signals blocked (mutex.h). */
+	uld__sig_block(&old);
 	struct uld__held *n = uld__malloc(ncap * sizeof(*n));
+	uld__sig_restore(&old);
 
 	if (n == NULL)
 		return -1;

@@ -114,6 +114,16 @@ struct uld__thread {
 	char name[16];		/* comm, as read at name_gen (thread.c) */
 	unsigned name_gen;
 	struct uld__irq_frame irq_frames[ULD_IRQ_NEST];
+	/*
+	 * The outermost handler that interrupted validator code (in_uld set;
+	 * frame NULL: none), and whether a jump may have left it (irq.c).
+	 * Its events pass through; if it jumps out, the interrupted code never
+	 * finishes, and in_uld is put back at the next entry outside it.
+	 * intr_mask: the signal mask the jump left the thread with.
+	 */
+	struct uld__irq_frame intr;
+	uint64_t intr_mask;
+	int intr_jumped;
 };
 
 extern ULD_TLS struct uld__thread uld__self;

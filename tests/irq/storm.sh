@@ -1,0 +1,47 @@
+#!/bin/sh
+# storm.sh: signal storms at a locking thread (scenarios in storm.c).
+#
+# Each scenario runs once under the preload: exactly the reports it must
+# make, and the program's own checks pass.  The jump scenarios must have
+# jumped out of the validator's code at least once, or they test nothing.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+CASES=$ULD_BUILDDIR/tests/irq/storm
+
+# storm SCENARIO silent|KIND:CLASSES (CLASSES a glob)
+storm() {
+	run_case "$1" - "" 60
+	n=$(printf '%s' "$json" | grep -c .)
+	got=$(printf '%s\n' "$json" | grep . | while read -r r; do
+		printf '%s:%s\n' "$(printf '%s' "$r" | "$JQ" -r .kind)" \
+		    "$(classes_of "$r")"
+	done)
+	why="status $status, $n reports: $(printf '%s' "$got" | tr '\n' ' ')"
+	if [ "$2" = silent ]; then
+		[ "$status" -eq 0 ] && [ "$n" -eq 0 ]
+	else
+		# shellcheck disable=SC2254
+		case $got in $2) match=0 ;; *) match=1 ;; esac
+		[ "$status" -eq 66 ] && [ "$n" -eq 1 ] && [ "$match" -eq 0 ]
+	fi
+	check $? "$1: $2"
+	grep '^sent ' "$dir/err" | sed 's/^/# /'
+	! grep -q FAIL "$dir/out" && grep -q ': done' "$dir/out"
+	check $? "$1: the program's own checks pass"
+}
+
+storm nolock silent
+storm safe silent
+storm unsafe 'inconsistent_irq_state:s_irq*'
+storm altstack silent
+for s in jump jump_silent; do
+	if [ "$s" = jump ]; then
+		storm jump 'circular_dependency:m_x,m_y'
+	else
+		storm jump_silent silent
+	fi
+	j=$(sed -n 's/.* \([0-9]*\) from the validator.*/\1/p' "$dir/err")
+	why="jumps from the validator: ${j:-none}"
+	[ "${j:-0}" -gt 0 ]
+	check $? "$s: jumped out of the validator's code ($j times)"
+done
+finish
