@@ -53,7 +53,12 @@ uld_lock_destroy(void *lock, const void *ip)
 
 	if (t == NULL)
 		return;
+	/* Once for the owner search, the map and the page index, each of
+	 * which would block signals (two system calls) by itself. */
+	sigset_t old;
+	uld__sig_block(&old);
 	uld__destroy(t, lock, ip ? ip : ULD_RET_IP());
+	uld__sig_restore(&old);
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }

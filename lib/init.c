@@ -23,6 +23,7 @@
 #include "lockmap.h"
 #include "pageidx.h"
 #include "mutex.h"
+#include "irq.h"
 #include "options.h"
 #include "out.h"
 #include "report.h"
@@ -168,6 +169,7 @@ uld__init(void)
 	uld__self.in_uld++;
 	uld__sym_init_own();
 	uld__options_init();
+	uld__irq_options_read();
 	/* Here, not at the first report: reading a file is no work for a
 	 * signal handler or for a thread holding the graph lock. */
 	uld__suppress_load(uld__opts.suppressions);

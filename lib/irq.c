@@ -150,11 +150,22 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	t->intr.frame = NULL;
 	t->intr_jumped = 0;
 	/* An acquisition that had pushed its entry and published its wait
-	 * never reached the real lock call: the program does not hold it. */
-	void *waited = t->wait_lock;
-	if (waited != NULL && t->depth > 0 &&
-	    t->held[t->depth - 1].lock == waited && !t->held[t->depth - 1].trylock)
-		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
+	 * never reached the real lock call: the program does not hold it.
+	 * From a deferred handler, that is the wait it ran after, and the
+	 * handler's own locks may lie above the entry. */
+	void *waited = t->drun_wait ? t->drun_wait : t->wait_lock;
+	t->drun_wait = NULL;
+	for (int i = (int)t->depth - 1; waited != NULL && i >= 0; i--)
+		if (t->held[i].lock == waited) {
+			if (!t->held[i].trylock) {
+				t->spins_held -= uld__is_spin(t->held[i].type);
+				memmove(&t->held[i], &t->held[i + 1],
+				    (t->depth - i - 1) * sizeof(t->held[0]));
+				__atomic_store_n(&t->depth, t->depth - 1,
+				    __ATOMIC_RELEASE);
+			}
+			break;
+		}
 	/* Not waiting any more: the jump left the wait, if there was one. */
 	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 	/* The interrupted code may have been between two of its stores:
@@ -167,6 +178,8 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	 * irq-unsafe, as they would on any other path. */
 	t->in_uld = 1;
 	uld__irq_set_mask(t, t->intr_mask, ULD_RET_IP());
+	/* Left at 0 by the caller's increment, which runs any handler
+	 * deferred meanwhile at its own leave. */
 	t->in_uld = 0;
 	return 1;
 }
@@ -292,6 +305,15 @@ uld_signal_jump(const sigset_t *mask)
 		t->intr_jumped = 1;
 		if (mask != NULL)
 			t->intr_mask = uld__sigset_bits(mask);
+	} else if (t->drun && t->intr.frame != NULL) {
+		/* From a deferred handler (uld__run_deferred): the guard set
+		 * until the next entry sees where the jump landed. */
+		t->intr_jumped = 1;
+		t->intr_mask = mask ? uld__sigset_bits(mask) : t->sig_blocked;
+		t->drun = 0;
+		t->in_uld = 1;
+		errno = saved;
+		return;
 	}
 	if ((t = uld__api_enter()) == NULL)
 		return;
@@ -305,13 +327,32 @@ uld_signal_jump(const sigset_t *mask)
 /* ---- deferred handlers (<ulockdep/signal.h>) ---- */
 
 int uld__sig_soft;
+__thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
 static void (*deferred_run)(void);
+
+/* Deferral is on once a runner is set and the defer_signals option says
+ * so (the runner comes from a constructor, before options are read). */
+static void
+update_soft(void)
+{
+	__atomic_store_n(&uld__sig_soft,
+	    __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) != NULL &&
+		uld__opts.defer_signals,
+	    __ATOMIC_RELEASE);
+}
+
+void
+uld__irq_options_read(void)
+{
+	update_soft();
+}
 
 ULD_API void
 uld_signal_set_deferred(void (*run)(void))
 {
 	__atomic_store_n(&deferred_run, run, __ATOMIC_RELEASE);
-	__atomic_store_n(&uld__sig_soft, run != NULL, __ATOMIC_RELEASE);
+	if (uld__is_ready())
+		update_soft();
 }
 
 ULD_API int
@@ -319,8 +360,7 @@ uld_signal_defer(void)
 {
 	struct uld__thread *t = &uld__self;
 
-	if (t->in_uld == 0 ||
-	    __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) == NULL)
+	if (t->in_uld == 0 || !__atomic_load_n(&uld__sig_soft, __ATOMIC_ACQUIRE))
 		return 0;
 	t->defer_pending = 1;
 	return 1;
@@ -334,8 +374,32 @@ uld__run_deferred(struct uld__thread *t)
 
 	/* Cleared first: a handler deferred while these run asks again. */
 	t->defer_pending = 0;
-	if (run != NULL)
-		run();
+	if (run == NULL)
+		return;
+	/*
+	 * The handlers run here, inside the entry that deferred them: after
+	 * its bookkeeping, before the real call (an acquisition's entry is
+	 * pushed, the lock not yet taken).  One that leaves by siglongjmp()
+	 * leaves that entry half-done, as a handler that interrupted the
+	 * validator does: the same repair (uld__irq_intr_left), from this
+	 * frame (uld_signal_jump).
+	 */
+	struct uld__irq_frame outer = t->intr;
+	void *outer_wait = t->drun_wait;
+	frame_set(&t->intr, 0, __builtin_frame_address(0), NULL);
+	t->drun_wait = t->wait_lock;
+	t->drun++;
+	run();
+	if (t->drun)
+		t->drun--;
+	else if (t->intr_jumped) {
+		/* The jump landed inside the handler, which then returned
+		 * here: nothing was left half-done. */
+		t->intr_jumped = 0;
+		t->in_uld = 0;
+	}
+	t->intr = outer;
+	t->drun_wait = outer_wait;
 	errno = saved;
 }
 

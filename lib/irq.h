@@ -134,6 +134,8 @@ void uld__irq_mark_held(struct uld__thread *t, uint64_t sigs, const void *ip);
  */
 int uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
     struct uld__held *next, struct uld__cur_stack *cs);
+/* The options are read: switch handler deferral on if asked. */
+void uld__irq_options_read(void);
 /* Drop interrupt frames that a non-local jump has left. */
 void uld__irq_unwind(struct uld__thread *t, const void *sp);
 /* The same, seen from the calling function's frame, if in a handler:

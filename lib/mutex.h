@@ -156,14 +156,20 @@ uld__sig_block_hard(sigset_t *old)
  * or nothing to do where handlers are deferred (uld__sig_soft).  Only
  * with the re-entry guard set.
  */
+/* This thread's signals are blocked by an outer uld__sig_block: an inner
+ * one has nothing to do (thread-local, so signal-safe). */
+extern __thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
+
 static inline void
 uld__sig_block(sigset_t *old)
 {
-	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED)) {
+	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED) ||
+	    uld__sig_nested) {
 		ULD_SIGSET_LAST(old) = ULD_SIG_SOFT_MARK;
 		return;
 	}
 	uld__sig_block_hard(old);
+	uld__sig_nested = 1;
 }
 
 static inline void
@@ -171,6 +177,7 @@ uld__sig_restore(const sigset_t *old)
 {
 	if (ULD_SIGSET_LAST(old) == ULD_SIG_SOFT_MARK)
 		return;
+	uld__sig_nested = 0;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
 }
 /* Enter and leave the validator's graph lock with signals blocked: the

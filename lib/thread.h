@@ -124,6 +124,8 @@ struct uld__thread {
 	struct uld__irq_frame intr;
 	uint64_t intr_mask;
 	int intr_jumped;
+	uint32_t drun;		/* deferred handlers running (irq.c) */
+	void *drun_wait;	/* the wait they run after, if any */
 };
 
 extern ULD_TLS struct uld__thread uld__self;

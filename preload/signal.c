@@ -233,9 +233,13 @@ run_handler(int sig, siginfo_t *si, ucontext_t *uc, const struct handler *h,
  * compare-and-swap, as a second signal may arrive while a first one is
  * being kept; a standard signal already kept is not kept twice, as the
  * kernel keeps one pending.  When all are full, the handler runs at once,
- * unvalidated, as it would without deferral.
+ * unvalidated, as it would without deferral (a storm of queued signals
+ * while the validator holds a lock: a handler that then left by
+ * siglongjmp() would abandon the lock; 32 slots make that unlikely).
+ * The ucontext is not kept (a kilobyte): a deferred handler is given one
+ * of where it runs, which is also where the signal was held.
  */
-#define NDEFER 4
+#define NDEFER 32
 
 enum { SLOT_FREE, SLOT_FILLING, SLOT_KEPT, SLOT_TAKEN };
 
@@ -245,12 +249,14 @@ struct deferred {
 	unsigned long seq;	/* arrival order */
 	struct handler h;
 	siginfo_t si;
-	ucontext_t uc;
 };
 
 static __thread struct deferred deferred[NDEFER]
     __attribute__((tls_model("initial-exec")));
 static __thread unsigned long deferred_seq
+    __attribute__((tls_model("initial-exec")));
+/* What the kernel would block while a kept handler runs (run_deferred). */
+static __thread uint64_t emu_blocked
     __attribute__((tls_model("initial-exec")));
 
 /* A signal raised by the instruction that faulted must be handled now:
@@ -262,24 +268,9 @@ is_fault(int sig, const siginfo_t *si)
 	    sig == SIGFPE || sig == SIGILL || sig == SIGTRAP || sig == SIGSYS);
 }
 
-static void
-ucontext_copy(ucontext_t *to, const ucontext_t *from)
-{
-	memcpy(to, from, sizeof(*to));
-#if defined(__x86_64__)
-	/* fpregs points into the signal frame, which is gone by the time
-	 * the handler runs: point it at the copy's own area. */
-	if (from->uc_mcontext.fpregs != NULL)
-		memcpy(&to->__fpregs_mem, from->uc_mcontext.fpregs,
-		    sizeof(to->__fpregs_mem));
-	to->uc_mcontext.fpregs = &to->__fpregs_mem;
-#endif
-}
-
 /* Keep the signal for later; 0 if there is no room. */
 static int
-keep(int sig, const siginfo_t *si, const ucontext_t *uc,
-    const struct handler *h)
+keep(int sig, const siginfo_t *si, const struct handler *h)
 {
 	struct deferred *d = NULL;
 
@@ -302,7 +293,6 @@ keep(int sig, const siginfo_t *si, const ucontext_t *uc,
 	d->seq = deferred_seq++;
 	d->h = *h;
 	memcpy(&d->si, si, sizeof(d->si));
-	ucontext_copy(&d->uc, uc);
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&d->state, SLOT_KEPT, __ATOMIC_RELAXED);
 	return 1;
@@ -333,20 +323,28 @@ run_deferred(void)
 		siginfo_t si;
 		ucontext_t uc;
 		memcpy(&si, &d->si, sizeof(si));
-		ucontext_copy(&uc, &d->uc);
 		__atomic_store_n(&d->state, SLOT_FREE, __ATOMIC_RELAXED);
 
-		/* As the kernel would: the handler's mask now, and after it
-		 * the mask the handler leaves in uc_sigmask (sigreturn). */
-		sigset_t old, during;
-		syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &old, _NSIG / 8);
-		set_of(&during, handler_mask(sig, &h, word_of(&old)));
-		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &during, NULL,
+		/*
+		 * As the kernel would, the handler's mask in force while it
+		 * runs; but not by system calls, two per signal, which a
+		 * storm cannot afford: a signal that mask holds arriving now
+		 * is kept (trampoline), and run by this loop after it.  The
+		 * mask it leaves in uc_sigmask is set, as sigreturn does.
+		 */
+		memset(&uc, 0, sizeof(uc));
+#if defined(__x86_64__)
+		uc.uc_mcontext.fpregs = &uc.__fpregs_mem;
+#endif
+		syscall(SYS_rt_sigprocmask, SIG_BLOCK, NULL, &uc.uc_sigmask,
 		    _NSIG / 8);
-		uc.uc_sigmask = old;
+		uint64_t was = emu_blocked, before = word_of(&uc.uc_sigmask);
+		emu_blocked |= handler_mask(sig, &h, 0);
 		run_handler(sig, &si, &uc, &h, NULL, errno);
-		syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc.uc_sigmask, NULL,
-		    _NSIG / 8);
+		emu_blocked = was;
+		if (word_of(&uc.uc_sigmask) != before)
+			syscall(SYS_rt_sigprocmask, SIG_SETMASK, &uc.uc_sigmask,
+			    NULL, _NSIG / 8);
 	}
 }
 
@@ -359,7 +357,9 @@ trampoline(int sig, siginfo_t *si, void *ucv)
 
 	read_handler(sig, &h);
 	/* Busy validator: the handler runs when it is done (signal.h). */
-	if (!is_fault(sig, si) && uld_signal_defer() && keep(sig, si, uc, &h)) {
+	if (!is_fault(sig, si) &&
+	    ((emu_blocked & bit(sig)) || uld_signal_defer()) &&
+	    keep(sig, si, &h)) {
 		errno = saved;
 		return;
 	}
