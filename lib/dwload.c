@@ -26,6 +26,9 @@ uld__dw_load(void)
 			state = -1;
 		ULD_DW_FUNCS(ULD_DW_SYM)
 #undef ULD_DW_SYM
+		dw.free = (void (*)(void *))dlsym(RTLD_DEFAULT, "free");
+		if (dw.free == NULL)
+			state = -1;
 		/* The handle stays open for the life of the process: the
 		 * Dwfl handles of srcline.c live as long. */
 	}

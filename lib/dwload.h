@@ -33,6 +33,10 @@ struct uld__dw {
 #define ULD_DW_PTR(name) __typeof__(name) *name;
 	ULD_DW_FUNCS(ULD_DW_PTR)
 #undef ULD_DW_PTR
+	/* The free() that libdw's malloc() pairs with: the program's, from
+	 * the global scope.  A plain free() here may be the hidden jemalloc
+	 * linked into this library (--with-static-jemalloc). */
+	void (*free)(void *);
 };
 
 /*

@@ -141,11 +141,11 @@ inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
 	int n = dw->dwarf_getscopes(cu, pc - bias, &scopes);
 
 	if (n <= 0) {
-		free(scopes);
+		dw->free(scopes);
 		return;
 	}
 	Dwarf_Die inner = scopes[0];
-	free(scopes);
+	dw->free(scopes);
 	scopes = NULL;
 	n = dw->dwarf_getscopes_die(&inner, &scopes);
 	Dwarf_Files *files = NULL;
@@ -183,7 +183,7 @@ inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
 			break;
 		}
 	}
-	free(scopes);
+	dw->free(scopes);
 	out->file = file;
 	out->line = line;
 }

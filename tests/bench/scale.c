@@ -22,6 +22,8 @@
  * With "invert", the program then takes the last edge's two locks the
  * other way round, which must be reported as a circular dependency of
  * exactly those two classes (the check that the validator is still on).
+ * With "invert-far", it takes the last lock and then the first: for depth
+ * N a cycle through all N classes, for edges one across the whole DAG.
  *
  * Run bare too (no preload): the class names are then skipped (the
  * annotation functions are looked up with dlsym, found only under the
@@ -94,8 +96,9 @@ pair(pthread_mutex_t *a, pthread_mutex_t *b)
 	pthread_mutex_unlock(a);
 }
 
-/* The two locks of the last new edge, for "invert". */
-static pthread_mutex_t *last_from, *last_to;
+/* The two locks of the last new edge, for "invert"; the first lock of
+ * the graph, for "invert-far". */
+static pthread_mutex_t *last_from, *last_to, *first;
 
 /* File scope: its class is named after it, "classes_outer". */
 static pthread_mutex_t classes_outer = PTHREAD_MUTEX_INITIALIZER;
@@ -107,7 +110,7 @@ classes(long n)
 
 	for (long i = 0; i < n; i++)
 		pair(&classes_outer, &m[i]);
-	last_from = &classes_outer;
+	last_from = first = &classes_outer;
 	last_to = &m[n - 1];
 	return n;
 }
@@ -128,6 +131,7 @@ edges(long n)
 			last_from = &m[i];
 			last_to = &m[j];
 		}
+	first = &m[0];
 	return e;
 }
 
@@ -169,7 +173,7 @@ threads(long n)
 	}
 	for (long i = 0; i < n; i++)
 		pthread_join(w[i].th, NULL);
-	last_from = &w[0].a;
+	last_from = first = &w[0].a;
 	last_to = &w[0].b;
 	return n;
 }
@@ -187,6 +191,7 @@ depth(long n)
 	}
 	last_from = &m[n - 2];
 	last_to = &m[n - 1];
+	first = &m[0];
 	return 2 * n;
 }
 
@@ -205,7 +210,7 @@ main(int argc, char **argv)
 		;
 	if (k == 4 || n < 2) {
 		fprintf(stderr, "usage: scale_locks classes|edges|threads|depth "
-				"N [invert]   (N >= 2)\n");
+				"N [invert|invert-far]   (N >= 2)\n");
 		return 2;
 	}
 	set_class = (__typeof__(set_class))dlsym(RTLD_DEFAULT,
@@ -224,5 +229,7 @@ main(int argc, char **argv)
 	fflush(stdout);
 	if (argc > 3 && strcmp(argv[3], "invert") == 0)
 		pair(last_to, last_from);
+	if (argc > 3 && strcmp(argv[3], "invert-far") == 0)
+		pair(last_to, first);
 	return 0;
 }

@@ -52,4 +52,14 @@ case_ threads 200 "$a,$b"
 # 1,000 locks nested in one thread.
 case_ depth 1000 "d998,d999"
 
+# The last of those 1,000 locks, then the first: a cycle through all of
+# them, found by one search 999 edges deep and reported whole.
+scale depth 1000 invert-far
+n=$(printf '%s' "$json" | grep -c .)
+got=$( [ "$n" -eq 1 ] && printf '%s' "$json" | "$JQ" -r '[.kind, (.cycle | length), .cycle[0], .cycle[999]] | map(tostring) | join(":")')
+why="status $status, $n reports, got '$got'"
+[ "$status" -eq 66 ] && [ "$got" = "circular_dependency:1000:d0:d999" ] &&
+    [ "$(grep -c '^ulockdep:' "$dir/err")" -eq 0 ]
+check $? "depth 1000, last lock then first: one circular_dependency through all 1000 classes"
+
 finish
