@@ -74,16 +74,19 @@ uld__alloc_init(void)
 		fail_budget = strtol(v, NULL, 10);
 }
 
-/* p, or NULL: then the validator stops.  Also where the test hook bites. */
+/* The test hook: should this allocation fail?  Counted before the
+ * allocation is made, so a failing realloc never loses the block. */
+static int
+hook_fails(void)
+{
+	return uld__unlikely(fail_budget >= 0) &&
+	    __atomic_fetch_sub(&fail_budget, 1, __ATOMIC_RELAXED) <= 0;
+}
+
+/* p, or NULL: then the validator stops. */
 static void *
 checked(void *p)
 {
-	if (uld__unlikely(fail_budget >= 0) &&
-	    __atomic_fetch_sub(&fail_budget, 1, __ATOMIC_RELAXED) <= 0) {
-		if (p != NULL)
-			dallocx(p, flags());
-		p = NULL;
-	}
 	if (uld__unlikely(p == NULL))
 		uld__out_of_memory();
 	return p;
@@ -92,13 +95,15 @@ checked(void *p)
 void *
 uld__malloc(size_t size)
 {
+	if (hook_fails())
+		return checked(NULL);
 	return checked(mallocx(size ? size : 1, flags()));
 }
 
 void *
 uld__calloc(size_t n, size_t size)
 {
-	if (size && n > (size_t)-1 / size)
+	if ((size && n > (size_t)-1 / size) || hook_fails())
 		return checked(NULL);
 	size_t total = n * size;
 
@@ -110,9 +115,7 @@ uld__realloc(void *p, size_t size)
 {
 	if (p == NULL)
 		return uld__malloc(size);
-	/* The hook fails before rallocx: a failed realloc keeps p. */
-	if (uld__unlikely(fail_budget >= 0) &&
-	    __atomic_load_n(&fail_budget, __ATOMIC_RELAXED) <= 0)
+	if (hook_fails())
 		return checked(NULL);
 	return checked(rallocx(p, size ? size : 1, flags()));
 }
