@@ -22,11 +22,22 @@
  *
  * jemalloc's own mutexes are pthread mutexes: every call here runs with
  * the re-entry guard set (thread.h), so they are never validated.
+ *
+ * When an allocation fails, the validator says so once and stops
+ * (uld__out_of_memory, init.c); every caller still handles NULL, as the
+ * event in progress finishes without what it could not allocate.
+ * ULOCKDEP_TEST_ALLOC_FAIL=N, for the tests only (tests/preload/oom.sh),
+ * makes every allocation after the first N fail, as a real exhaustion
+ * would, without exhausting the test machine.
  */
 #include "alloc.h"
 
 #include <jemalloc/jemalloc.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "init.h"
+#include "util.h"
 
 static unsigned arena_flags;
 static int arena_ready;
@@ -48,20 +59,55 @@ flags(void)
 	return f;
 }
 
+/* ULOCKDEP_TEST_ALLOC_FAIL: allocations left before they fail; -1 never. */
+static long fail_budget = -1;
+
+void
+uld__alloc_init(void)
+{
+#ifdef HAVE_SECURE_GETENV
+	const char *v = secure_getenv("ULOCKDEP_TEST_ALLOC_FAIL");
+#else
+	const char *v = getenv("ULOCKDEP_TEST_ALLOC_FAIL");
+#endif
+	if (v != NULL && *v >= '0' && *v <= '9')
+		fail_budget = strtol(v, NULL, 10);
+}
+
+/* The test hook: should this allocation fail?  Counted before the
+ * allocation is made, so a failing realloc never loses the block. */
+static int
+hook_fails(void)
+{
+	return uld__unlikely(fail_budget >= 0) &&
+	    __atomic_fetch_sub(&fail_budget, 1, __ATOMIC_RELAXED) <= 0;
+}
+
+/* p, or NULL: then the validator stops. */
+static void *
+checked(void *p)
+{
+	if (uld__unlikely(p == NULL))
+		uld__out_of_memory();
+	return p;
+}
+
 void *
 uld__malloc(size_t size)
 {
-	return mallocx(size ? size : 1, flags());
+	if (hook_fails())
+		return checked(NULL);
+	return checked(mallocx(size ? size : 1, flags()));
 }
 
 void *
 uld__calloc(size_t n, size_t size)
 {
-	if (size && n > (size_t)-1 / size)
-		return NULL;
+	if ((size && n > (size_t)-1 / size) || hook_fails())
+		return checked(NULL);
 	size_t total = n * size;
 
-	return mallocx(total ? total : 1, flags() | MALLOCX_ZERO);
+	return checked(mallocx(total ? total : 1, flags() | MALLOCX_ZERO));
 }
 
 void *
@@ -69,7 +115,9 @@ uld__realloc(void *p, size_t size)
 {
 	if (p == NULL)
 		return uld__malloc(size);
-	return rallocx(p, size ? size : 1, flags());
+	if (hook_fails())
+		return checked(NULL);
+	return checked(rallocx(p, size ? size : 1, flags()));
 }
 
 void

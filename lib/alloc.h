@@ -7,6 +7,10 @@
 
 #include <stddef.h>
 
+/* Read the test hook (alloc.c); first thing at start-up. */
+void uld__alloc_init(void);
+
+/* NULL when memory ran out; the validator has then stopped (init.h). */
 void *uld__malloc(size_t size);
 void *uld__calloc(size_t n, size_t size);
 void *uld__realloc(void *p, size_t size);

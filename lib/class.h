@@ -60,6 +60,11 @@ struct uld__class {
 	/* Graph (graph.c), under uld__graph_lock. */
 	struct uld__edge *edges; /* dependencies: this class -> edges[i].to */
 	uint32_t nedges, edges_cap;
+	/* Past a few edges, an open-addressing index into edges[] by `to`
+	 * (slots hold i + 1; 0 is empty), so that a class with 100,000
+	 * edges is not scanned for each new one.  NULL until then. */
+	uint32_t *edge_idx;
+	uint32_t edge_idx_cap;	/* a power of two, or 0 */
 	uint32_t bfs_gen[2];
 	struct uld__class *bfs_from[2];
 	struct uld__edge *bfs_edge[2];

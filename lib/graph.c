@@ -30,9 +30,66 @@ uld__graph_edges(void)
 	return nedges_total;
 }
 
+/* Classes with more edges than this get an index (class.h, edge_idx). */
+#define EDGE_SCAN_MAX 8
+
+static uint32_t
+edge_slot(const struct uld__class *to, uint32_t mask)
+{
+	/* The id is dense and unique: a multiplicative hash spreads it. */
+	return (to->id * 2654435761u) & mask;
+}
+
+static void
+edge_idx_put(struct uld__class *from, uint32_t i)
+{
+	uint32_t mask = from->edge_idx_cap - 1;
+	uint32_t s = edge_slot(from->edges[i].to, mask);
+
+	while (from->edge_idx[s] != 0)
+		s = (s + 1) & mask;
+	from->edge_idx[s] = i + 1;
+}
+
+/*
+ * Keep the index at most half full, rebuilt at twice the size when it
+ * would pass that.  -1 when memory ran out: the index is then dropped
+ * and lookups scan, still correct.
+ */
+static int
+edge_idx_grow(struct uld__class *from)
+{
+	uint32_t n = from->nedges + 1;
+
+	if (n <= EDGE_SCAN_MAX || 2 * n <= from->edge_idx_cap)
+		return 0;
+	uint32_t cap = from->edge_idx_cap ? from->edge_idx_cap * 2 : 32;
+	while (2 * n > cap)
+		cap *= 2;
+	uint32_t *idx = uld__calloc(cap, sizeof(*idx));
+	uld__free(from->edge_idx);
+	from->edge_idx = idx;
+	from->edge_idx_cap = idx ? cap : 0;
+	if (idx == NULL)
+		return -1;
+	for (uint32_t i = 0; i < from->nedges; i++)
+		edge_idx_put(from, i);
+	return 0;
+}
+
 struct uld__edge *
 uld__graph_find(struct uld__class *from, struct uld__class *to)
 {
+	if (from->edge_idx != NULL) {
+		uint32_t mask = from->edge_idx_cap - 1;
+		for (uint32_t s = edge_slot(to, mask); from->edge_idx[s] != 0;
+		     s = (s + 1) & mask) {
+			struct uld__edge *e = &from->edges[from->edge_idx[s] - 1];
+			if (e->to == to)
+				return e;
+		}
+		return NULL;
+	}
 	for (uint32_t i = 0; i < from->nedges; i++)
 		if (from->edges[i].to == to)
 			return &from->edges[i];
@@ -206,11 +263,15 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 		to->preds = n;
 		to->preds_cap = ncap;
 	}
+	/* Before the edge counts: a failed index is simply not used. */
+	(void)edge_idx_grow(from);
 	to->preds[to->npreds++] = (struct uld__pred){ from, from->nedges };
 	e = &from->edges[from->nedges++];
 	memset(e, 0, sizeof(*e));
 	e->to = to;
 	e->deps = dep;
+	if (from->edge_idx != NULL)
+		edge_idx_put(from, from->nedges - 1);
 	nedges_total++;
 	if (!topo_broken && from->topo > to->topo)
 		topo_repair(from, to);

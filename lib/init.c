@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
+#include "alloc.h"
 #include "api.h"
 #include "chain.h"
 #include "class.h"
@@ -167,6 +168,7 @@ uld__init(void)
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	uld__self.in_uld++;
+	uld__alloc_init();
 	uld__sym_init_own();
 	uld__options_init();
 	uld__irq_options_read();
@@ -182,9 +184,23 @@ uld__init(void)
 		static const char msg[] = "ulockdep: validator started\n";
 		uld__write_all(2, msg, sizeof(msg) - 1);
 	}
-	__atomic_store_n(&uld__init_state, 2, __ATOMIC_RELEASE);
+	/* Not if memory already ran out while setting up: stopped stays. */
+	expected = 1;
+	__atomic_compare_exchange_n(&uld__init_state, &expected, 2, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 	/* A handler deferred meanwhile runs now, validated. */
 	uld__api_leave(&uld__self);
+}
+
+void
+uld__out_of_memory(void)
+{
+	if (__atomic_exchange_n(&uld__init_state, 3, __ATOMIC_ACQ_REL) != 3) {
+		static const char msg[] = "ulockdep: out of memory: validator "
+					  "stopped, later lock events are not "
+					  "checked\n";
+		uld__write_all(2, msg, sizeof(msg) - 1);
+	}
 }
 
 __attribute__((constructor)) static void

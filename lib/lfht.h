@@ -11,8 +11,22 @@
 #ifndef ULD_LFHT_H
 #define ULD_LFHT_H
 
+#include <sys/mman.h>
 #include <urcu-bp.h>
 #include <urcu/rculfhash.h>
+
+#include "init.h"
+
+/*
+ * The most buckets a table grows to.  On 64-bit, urcu backs a table with
+ * one PROT_NONE reservation of max_buckets * 16 bytes, made at creation
+ * (cds_lfht_mm_mmap), and aborts the process if that mmap fails: three
+ * tables at the 2^26 buckets asked for before reserved 2.25 GB and killed
+ * any program run under `ulimit -v 2000000`.  2^20 buckets reserve 16 MB
+ * and keep lookups short up to ~2 million entries (two per bucket);
+ * past that a table keeps working, its chains just get longer.
+ */
+#define ULD_LFHT_MAX_BUCKETS (1UL << 20)
 
 struct uld__lfht {
 	struct cds_lfht *ht;
@@ -25,7 +39,20 @@ static inline void
 uld__lfht_create(struct uld__lfht *t, unsigned long buckets,
     unsigned long max_buckets)
 {
-	t->ht = cds_lfht_new(buckets, buckets, max_buckets, 0, NULL);
+	if (max_buckets > ULD_LFHT_MAX_BUCKETS)
+		max_buckets = ULD_LFHT_MAX_BUCKETS;
+	/* Can urcu reserve it?  If not, it would abort: stop instead (the
+	 * tables are made at start-up, before anything looks them up). */
+	size_t len = max_buckets * sizeof(struct cds_lfht_node);
+	void *probe = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	t->ht = NULL;
+	if (probe != MAP_FAILED) {
+		munmap(probe, len);
+		t->ht = cds_lfht_new(buckets, buckets, max_buckets, 0, NULL);
+	}
+	if (t->ht == NULL)
+		uld__out_of_memory();
 	t->count = 0;
 	t->buckets = buckets;
 	t->max_buckets = max_buckets;

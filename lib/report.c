@@ -13,6 +13,7 @@
 #include "mutex.h"
 #include "options.h"
 #include "suppress.h"
+#include "init.h"
 #include "util.h"
 
 static const char *const kind_names[] = {
@@ -286,6 +287,9 @@ uld__report_emit(struct uld__report *r)
 	const struct uld__supp *s;
 	const char *what = NULL;
 
+	/* Stopped (out of memory): what we know may miss an event. */
+	if (uld__stopped())
+		return 0;
 	/* Deduplicated first: a suppressed bug is counted once, as a
 	 * reported one would be. */
 	if (!seen_insert(r->signature))

@@ -20,8 +20,6 @@
 
 #if ULD_HAVE_LIBDW
 
-#include <dwarf.h>
-#include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -29,6 +27,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "dwload.h"
 
 struct dwmod {
 	struct dwmod *next;
@@ -40,6 +39,8 @@ struct dwmod {
 };
 
 static uld__mutex_t srcline_lock = ULD_MUTEX_INITIALIZER;
+/* libdw, loaded at the first lookup (under srcline_lock). */
+static const struct uld__dw *dw;
 static struct dwmod *dwmods;
 /* The module being opened, for find_debuginfo (under srcline_lock). */
 static const struct dwmod *opening;
@@ -93,16 +94,16 @@ get_dwmod(const char *path, uintptr_t base, const char *debug_file)
 	d->debug_file = debug_file;
 	d->next = dwmods;
 	dwmods = d;
-	d->dwfl = dwfl_begin(&callbacks);
+	d->dwfl = dw->dwfl_begin(&callbacks);
 	if (d->dwfl == NULL)
 		return d;
 	const char *name = strrchr(path, '/');
 	/* true: base is dlpi_addr, the bias added to link-time addresses. */
-	d->mod = dwfl_report_elf(d->dwfl, name ? name + 1 : path, path, -1,
+	d->mod = dw->dwfl_report_elf(d->dwfl, name ? name + 1 : path, path, -1,
 	    base, true);
-	dwfl_report_end(d->dwfl, NULL, NULL);
+	dw->dwfl_report_end(d->dwfl, NULL, NULL);
 	if (d->mod == NULL) {
-		dwfl_end(d->dwfl);
+		dw->dwfl_end(d->dwfl);
 		d->dwfl = NULL;
 	}
 	return d;
@@ -128,7 +129,7 @@ attr_udata(Dwarf_Die *die, int name, Dwarf_Word *val)
 {
 	Dwarf_Attribute a;
 
-	return dwarf_formudata(dwarf_attr(die, name, &a), val);
+	return dw->dwarf_formudata(dw->dwarf_attr(die, name, &a), val);
 }
 
 /* The inlined frames around pc, and the real function's position. */
@@ -137,35 +138,35 @@ inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
     const char *comp_dir, struct uld__frame *out)
 {
 	Dwarf_Die *scopes = NULL;
-	int n = dwarf_getscopes(cu, pc - bias, &scopes);
+	int n = dw->dwarf_getscopes(cu, pc - bias, &scopes);
 
 	if (n <= 0) {
-		free(scopes);
+		dw->free(scopes);
 		return;
 	}
 	Dwarf_Die inner = scopes[0];
-	free(scopes);
+	dw->free(scopes);
 	scopes = NULL;
-	n = dwarf_getscopes_die(&inner, &scopes);
+	n = dw->dwarf_getscopes_die(&inner, &scopes);
 	Dwarf_Files *files = NULL;
-	if (dwarf_getsrcfiles(cu, &files, NULL) != 0)
+	if (dw->dwarf_getsrcfiles(cu, &files, NULL) != 0)
 		files = NULL;
 	const char *file = out->file;
 	unsigned line = out->line;
 	for (int i = 0; i < n; i++) {
 		Dwarf_Die *s = &scopes[i];
-		int tag = dwarf_tag(s);
+		int tag = dw->dwarf_tag(s);
 		if (tag == DW_TAG_inlined_subroutine) {
 			if (out->ninline < ULD_SYM_MAX_INLINE) {
 				struct uld__frame_inline *f =
 				    &out->inl[out->ninline++];
-				f->function = dwarf_diename(s);
+				f->function = dw->dwarf_diename(s);
 				f->file = file;
 				f->line = line;
 			}
 			Dwarf_Word v;
 			file = files && attr_udata(s, DW_AT_call_file, &v) == 0
-			    ? relative(dwarf_filesrc(files, v, NULL, NULL),
+			    ? relative(dw->dwarf_filesrc(files, v, NULL, NULL),
 				  comp_dir)
 			    : NULL;
 			line = attr_udata(s, DW_AT_call_line, &v) == 0
@@ -173,16 +174,16 @@ inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
 		} else if (tag == DW_TAG_subprogram) {
 			Dwarf_Addr lo, hi;
 			if (out->function == NULL &&
-			    (out->function = dwarf_diename(s)) != NULL &&
-			    dwarf_lowpc(s, &lo) == 0) {
+			    (out->function = dw->dwarf_diename(s)) != NULL &&
+			    dw->dwarf_lowpc(s, &lo) == 0) {
 				out->offset = (uintptr_t)out->ip - (lo + bias);
-				if (dwarf_highpc(s, &hi) == 0)
+				if (dw->dwarf_highpc(s, &hi) == 0)
 					out->size = hi - lo;
 			}
 			break;
 		}
 	}
-	free(scopes);
+	dw->free(scopes);
 	out->file = file;
 	out->line = line;
 }
@@ -197,22 +198,25 @@ uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
 		return -1;
 	uld__sig_block(&old);
 	uld__mutex_lock(&srcline_lock);
-	struct dwmod *d = get_dwmod(out->module, out->module_base, debug_file);
+	dw = uld__dw_load();
+	struct dwmod *d = dw ? get_dwmod(out->module, out->module_base,
+				   debug_file)
+			     : NULL;
 	opening = d;
 	if (d != NULL && d->dwfl != NULL) {
 		Dwarf_Addr bias = 0;
-		Dwarf_Die *cu = dwfl_module_addrdie(d->mod, pc, &bias);
-		Dwfl_Line *l = dwfl_module_getsrc(d->mod, pc);
+		Dwarf_Die *cu = dw->dwfl_module_addrdie(d->mod, pc, &bias);
+		Dwfl_Line *l = dw->dwfl_module_getsrc(d->mod, pc);
 		Dwarf_Attribute a;
 		const char *comp_dir = cu
-		    ? dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &a)) : NULL;
+		    ? dw->dwarf_formstring(dw->dwarf_attr(cu, DW_AT_comp_dir, &a)) : NULL;
 		int line = 0;
-		const char *file = l ? dwfl_lineinfo(l, NULL, &line, NULL, NULL,
+		const char *file = l ? dw->dwfl_lineinfo(l, NULL, &line, NULL, NULL,
 						NULL)
 				     : NULL;
 		if (file != NULL && line > 0) {
 			if (comp_dir == NULL)
-				comp_dir = dwfl_line_comp_dir(l);
+				comp_dir = dw->dwfl_line_comp_dir(l);
 			out->file = relative(file, comp_dir);
 			out->line = (unsigned)line;
 			found = 0;

@@ -410,6 +410,10 @@ add_module(struct dl_phdr_info *info, size_t size, void *arg)
 		name = exe;
 	}
 	m->path = uld__strdup(name);
+	if (m->path == NULL) { /* out of memory: no nameless modules */
+		uld__free(m);
+		return 1;
+	}
 	m->base = info->dlpi_addr;
 	read_build_id(m, info);
 	m->segs = uld__calloc(info->dlpi_phnum, sizeof(*m->segs));

@@ -9,6 +9,7 @@
 #include "chain.h"
 #include "class.h"
 #include "graph.h"
+#include "init.h"
 #include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
@@ -224,18 +225,6 @@ debug_check_chain(const struct uld__thread *t)
 	}
 }
 
-static void
-out_of_memory(void)
-{
-	static int said;
-
-	if (__atomic_exchange_n(&said, 1, __ATOMIC_RELAXED) == 0) {
-		static const char msg[] = "ulockdep: out of memory: some lock "
-					  "events were not validated\n";
-		uld__write_all(2, msg, sizeof(msg) - 1);
-	}
-}
-
 void
 uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
     unsigned flags, unsigned subclass, const void *ip)
@@ -275,7 +264,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 			}
 	}
 	if (uld__unlikely(t->depth == t->cap) && uld__thread_grow(t) != 0) {
-		out_of_memory();
+		uld__out_of_memory(); /* says so once, stops validating */
 		return;
 	}
 	struct uld__held *h = &t->held[t->depth];
