@@ -48,6 +48,20 @@ flags(void)
 	return f;
 }
 
+/*
+ * jemalloc registers its fork handlers (pthread_atfork) when it starts.
+ * Prepare handlers run in the reverse order of registration, and ours
+ * must run before jemalloc's: a thread holding the graph lock may be in
+ * mallocx, waiting for a jemalloc mutex; if jemalloc's prepare handler ran
+ * first, the forking thread would hold that mutex and wait for the graph
+ * lock for ever.  So jemalloc is started before init.c registers ours.
+ */
+void
+uld__alloc_init(void)
+{
+	(void)flags();
+}
+
 void *
 uld__malloc(size_t size)
 {

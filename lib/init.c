@@ -14,7 +14,9 @@
 #include <unistd.h>
 #include <urcu-bp.h>
 
+#include "alloc.h"
 #include "chain.h"
+#include "environ.h"
 #include "class.h"
 #include "graph.h"
 #include "graph_save.h"
@@ -153,6 +155,7 @@ uld__init(void)
 	uld__self.in_uld++;
 	uld__sym_init_own();
 	uld__options_init();
+	uld__environ_init();
 	/* Here, not at the first report: reading a file is no work for a
 	 * signal handler or for a thread holding the graph lock. */
 	uld__suppress_load(uld__opts.suppressions);
@@ -160,7 +163,6 @@ uld__init(void)
 	uld__lockmap_init();
 	uld__chain_init();
 	on_exit(exit_status, NULL);
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	if (uld__opts.verbosity >= 1) {
 		static const char msg[] = "ulockdep: validator started\n";
 		uld__write_all(2, msg, sizeof(msg) - 1);
@@ -169,8 +171,19 @@ uld__init(void)
 	__atomic_store_n(&uld__init_state, 2, __ATOMIC_RELEASE);
 }
 
+/*
+ * The fork handlers are registered here, not in uld__init(): jemalloc's
+ * must be registered before ours (alloc.c), and jemalloc registers them
+ * when it starts, in its own constructor, which runs before ours (we
+ * depend on it).  uld__init() may run earlier, lazily, from that very
+ * constructor's first mutex, when jemalloc cannot be called yet.
+ */
 __attribute__((constructor)) static void
 uld__constructor(void)
 {
 	uld__init();
+	uld__self.in_uld++;
+	uld__alloc_init();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	uld__self.in_uld--;
 }
