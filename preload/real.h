@@ -9,6 +9,7 @@
 #ifndef ULD_PRELOAD_REAL_H
 #define ULD_PRELOAD_REAL_H
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -60,6 +61,7 @@
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
 	X(ssize_t, read, (int, void *, size_t))                              \
 	X(int, munmap, (void *, size_t))                                     \
+	X(int, dlclose, (void *))                                            \
 	X(long, syscall, (long, ...))                                        \
 	X(ssize_t, readv, (int, const struct iovec *, int))                  \
 	X(ssize_t, recv, (int, void *, size_t, int))                         \

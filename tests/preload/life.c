@@ -11,6 +11,8 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <link.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -237,7 +239,7 @@ fork_other_held(void)
 	pthread_barrier_wait(&held_bar);
 	pid_t pid = fork();
 	if (pid == 0) {
-		alarm(3);
+		alarm(2);
 		int rc = pthread_mutex_trylock(&mutex_B);
 		printf("trylock=%s\n", rc == EBUSY ? "EBUSY" : "other");
 		fflush(stdout);
@@ -417,15 +419,19 @@ dl(const char *dir, const char *mode)
 	snprintf(p1, sizeof(p1), "%s/liblifemod1.so", dir);
 	snprintf(p2, sizeof(p2), "%s/liblifemod2.so", dir);
 	void *h1 = mod_open(p1, &m1);
-	void *base1 = (void *)m1.name;
+	struct link_map *lm = NULL;
+	dlinfo(h1, RTLD_DI_LINKMAP, &lm);
+	uintptr_t base1 = lm ? lm->l_addr : 0;
 	pthread_mutex_t *heap = m1.new_lock();
 	m1.static_then(take_main_lock);
 	m1.lock_then(heap, take_main_lock);
 	printf("mod1=%s\n", m1.name());
 	dlclose(h1);
 	void *h2 = mod_open(p2, &m2);
+	lm = NULL;
+	dlinfo(h2, RTLD_DI_LINKMAP, &lm);
 	printf("mod2=%s same_address=%d\n", m2.name(),
-	    (void *)m2.name == base1);
+	    lm != NULL && lm->l_addr == base1);
 	m2.static_then(take_main_lock);
 	if (strcmp(mode, "invert") == 0) {
 		pthread_mutex_lock(&main_lock);
