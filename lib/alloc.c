@@ -62,8 +62,23 @@ flags(void)
 /* ULOCKDEP_TEST_ALLOC_FAIL: allocations left before they fail; -1 never. */
 static long fail_budget = -1;
 
+/*
+ * jemalloc registers its fork handlers (pthread_atfork) when it starts.
+ * Prepare handlers run in the reverse order of registration, and ours
+ * must run before jemalloc's: a thread holding the graph lock may be in
+ * mallocx, waiting for a jemalloc mutex; if jemalloc's prepare handler ran
+ * first, the forking thread would hold that mutex and wait for the graph
+ * lock for ever.  So jemalloc is started (here, from uld__init) before
+ * init.c registers ours.
+ */
 void
 uld__alloc_init(void)
+{
+	(void)flags();
+}
+
+void
+uld__alloc_hook_init(void)
 {
 #ifdef HAVE_SECURE_GETENV
 	const char *v = secure_getenv("ULOCKDEP_TEST_ALLOC_FAIL");

@@ -8,13 +8,15 @@
 #include <stddef.h>
 
 /* Read the test hook (alloc.c); first thing at start-up. */
-void uld__alloc_init(void);
+void uld__alloc_hook_init(void);
 
 /* NULL when memory ran out; the validator has then stopped (init.h). */
 void *uld__malloc(size_t size);
 void *uld__calloc(size_t n, size_t size);
 void *uld__realloc(void *p, size_t size);
 void uld__free(void *p);
+/* Start jemalloc and our arena now (see init.c's fork handlers). */
+void uld__alloc_init(void);
 char *uld__strdup(const char *s);
 
 #endif /* ULD_ALLOC_H */

@@ -182,6 +182,24 @@ uld_in_atomic(void)
 	return (t->spins_held | t->irqs_off | t->irq_depth) != 0;
 }
 
+ULD_API void
+uld_module_unload(void *p, size_t len, const void *ip)
+{
+	struct uld__thread *t;
+	sigset_t old;
+
+	int saved = errno;
+	if ((t = uld__api_enter()) == NULL)
+		return;
+	if (uld__pageidx_hits(p, len))
+		uld__mem_free(t, p, len, ip ? ip : ULD_RET_IP());
+	uld__graph_enter(&old);
+	uld__class_retire_range((uintptr_t)p, (uintptr_t)p + len);
+	uld__graph_leave(&old);
+	uld__api_leave(t);
+	uld__keep_errno(saved);
+}
+
 ULD_API int
 uld_mem_tracked(void)
 {

@@ -294,6 +294,37 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 	return c;
 }
 
+/*
+ * A module's code and data [lo, hi) are gone (dlclose): the classes keyed
+ * by an address in it (static locks, init and acquisition sites) leave the
+ * table, so that a module mapped there later gets classes of its own.
+ * They are not freed: their names (copies) and edges stay for reports,
+ * and locks on the heap whose class is an init site in the module keep
+ * it.  Under uld__graph_lock, like every change of the table.
+ */
+void
+uld__class_retire_range(uintptr_t lo, uintptr_t hi)
+{
+	long n = 0;
+
+	rcu_read_lock();
+	for (struct uld__class *c = first; c; c = c->next) {
+		uintptr_t k = (uintptr_t)c->key;
+		if (c->base != c || c->retired || k < lo || k >= hi ||
+		    (c->kind != ULD_CLASS_STATIC &&
+			c->kind != ULD_CLASS_INIT_SITE &&
+			c->kind != ULD_CLASS_ACQUIRE_SITE))
+			continue;
+		if (cds_lfht_del(class_ht.ht, &c->node) == 0) {
+			c->retired = 1;
+			n++;
+		}
+	}
+	rcu_read_unlock();
+	if (n)
+		uld__lfht_added(&class_ht, -n);
+}
+
 struct uld__class *
 uld__class_sub(struct uld__class *base, unsigned sub)
 {

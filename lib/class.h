@@ -45,6 +45,7 @@ struct uld__class {
 	uint8_t subclass;
 	uint8_t type;		/* enum uld_lock_type of the first lock */
 	uint8_t own;		/* the validator's own (jemalloc, urcu...) */
+	uint8_t retired;	/* left the table: its module was closed */
 	uint32_t id;		/* dense, from 1; part of chain keys */
 	/*
 	 * Irq usage (irq_rules.c): per enum uld__usage, the signals (bit
@@ -93,6 +94,8 @@ void uld__class_init(void);
 struct uld__class *uld__class_get(enum uld__class_kind kind, const void *key,
     enum uld_lock_type type, const char *name, const void *lock);
 /* The subclass `sub` of `base` (0: base itself). Lock-free after first use. */
+/* dlclose: classes keyed in [lo, hi) leave the table (class.c). */
+void uld__class_retire_range(uintptr_t lo, uintptr_t hi);
 struct uld__class *uld__class_sub(struct uld__class *base, unsigned sub);
 /* Number of classes. */
 uint32_t uld__class_count(void);

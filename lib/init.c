@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "api.h"
 #include "chain.h"
+#include "environ.h"
 #include "class.h"
 #include "graph.h"
 #include "graph_save.h"
@@ -168,10 +169,11 @@ uld__init(void)
 	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	uld__self.in_uld++;
-	uld__alloc_init();
+	uld__alloc_hook_init();
 	uld__sym_init_own();
 	uld__options_init();
 	uld__irq_options_read();
+	uld__environ_init();
 	/* Here, not at the first report: reading a file is no work for a
 	 * signal handler or for a thread holding the graph lock. */
 	uld__suppress_load(uld__opts.suppressions);
@@ -179,7 +181,6 @@ uld__init(void)
 	uld__lockmap_init();
 	uld__chain_init();
 	on_exit(exit_status, NULL);
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
 	if (uld__opts.verbosity >= 1) {
 		static const char msg[] = "ulockdep: validator started\n";
 		uld__write_all(2, msg, sizeof(msg) - 1);
@@ -203,8 +204,19 @@ uld__out_of_memory(void)
 	}
 }
 
+/*
+ * The fork handlers are registered here, not in uld__init(): jemalloc's
+ * must be registered before ours (alloc.c), and jemalloc registers them
+ * when it starts, in its own constructor, which runs before ours (we
+ * depend on it).  uld__init() may run earlier, lazily, from that very
+ * constructor's first mutex, when jemalloc cannot be called yet.
+ */
 __attribute__((constructor)) static void
 uld__constructor(void)
 {
 	uld__init();
+	uld__self.in_uld++;
+	uld__alloc_init();
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	uld__self.in_uld--;
 }

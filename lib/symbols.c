@@ -15,6 +15,7 @@
 
 #include <elf.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <link.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct module {
 	unsigned char build_id[64];
 	size_t build_id_len;
 	char *debug_path; /* separate debug file, or NULL */
+	int gone; /* unloaded (dlclose): kept, its names may be in use */
 };
 
 static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
@@ -433,43 +435,118 @@ add_module(struct dl_phdr_info *info, size_t size, void *arg)
 	return 0;
 }
 
+/*
+ * The module containing a.  A live module first: after dlclose another
+ * module may be mapped where a closed one was, and its code must not be
+ * named from the old symbol table.  A closed one (gone) only when no live
+ * module covers a: an ip saved before the dlclose is still named.
+ */
 static struct module *
 find_loaded(uintptr_t a)
 {
+	struct module *old = NULL;
+
 	for (struct module *m = modules; m; m = m->next)
 		for (int i = 0; i < m->nsegs; i++)
-			if (a >= m->segs[i].lo && a < m->segs[i].hi)
-				return m;
-	return NULL;
+			if (a >= m->segs[i].lo && a < m->segs[i].hi) {
+				if (!m->gone)
+					return m;
+				if (old == NULL)
+					old = m;
+			}
+	return old;
+}
+
+/* Does the list at `head` hold module m (same path at the same base)? */
+static int
+listed(const struct module *head, const struct module *m)
+{
+	for (const struct module *o = head; o; o = o->next)
+		if (!o->gone && o->base == m->base && strcmp(o->path, m->path) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Rescan the loaded modules: those no longer there are marked gone (not
+ * freed: their path and names are in frames and classes), new ones are
+ * prepended.  The old list's symbols are kept.
+ */
+static void
+rescan(void)
+{
+	struct iter_ctx ctx = { NULL };
+	struct module *next;
+
+	dl_iterate_phdr(add_module, &ctx);
+	for (struct module *m = modules; m; m = m->next)
+		if (!m->gone && !listed(ctx.head, m))
+			m->gone = 1;
+	for (struct module *n = ctx.head; n; n = next) {
+		next = n->next;
+		if (listed(modules, n)) {
+			uld__free(n->segs);
+			uld__free(n->path);
+			uld__free(n);
+		} else {
+			n->next = modules;
+			modules = n;
+		}
+	}
+}
+
+/*
+ * dlclose is seen through the loader's count of unloads (dlpi_subs): one
+ * dl_iterate_phdr that stops at the first module, per lookup.  Under
+ * uld__sym_lock.
+ */
+static unsigned long long seen_subs;
+static unsigned unload_epoch; /* atomic: bumped at each unload seen */
+
+static int
+read_subs(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) +
+	    sizeof(info->dlpi_subs))
+		*(unsigned long long *)arg = info->dlpi_subs;
+	return 1;
+}
+
+static void
+check_unloads(void)
+{
+	unsigned long long subs = seen_subs;
+
+	dl_iterate_phdr(read_subs, &subs);
+	if (subs == seen_subs)
+		return;
+	seen_subs = subs;
+	rescan();
+	__atomic_fetch_add(&unload_epoch, 1, __ATOMIC_RELEASE);
+}
+
+unsigned
+uld__sym_epoch(void)
+{
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&uld__sym_lock);
+	check_unloads();
+	uld__mutex_unlock(&uld__sym_lock);
+	uld__sig_restore(&old);
+	return __atomic_load_n(&unload_epoch, __ATOMIC_ACQUIRE);
 }
 
 /* The module containing a, rescanning once for modules loaded since. */
 static struct module *
 find_module(uintptr_t a, struct seg **segp)
 {
+	check_unloads();
 	struct module *m = find_loaded(a);
 
-	if (m == NULL) {
-		struct iter_ctx ctx = { NULL };
-		dl_iterate_phdr(add_module, &ctx);
-		/* Keep the old list's symbols: prepend only new modules. */
-		struct module *next;
-		for (struct module *n = ctx.head; n; n = next) {
-			next = n->next;
-			int known = 0;
-			for (struct module *o = modules; o; o = o->next)
-				if (o->base == n->base &&
-				    strcmp(o->path, n->path) == 0)
-					known = 1;
-			if (known) {
-				uld__free(n->segs);
-				uld__free(n->path);
-				uld__free(n);
-			} else {
-				n->next = modules;
-				modules = n;
-			}
-		}
+	if (m == NULL || m->gone) {
+		rescan();
 		m = find_loaded(a);
 	}
 	if (m && segp) {

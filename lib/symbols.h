@@ -73,6 +73,13 @@ struct uld__frame {
  */
 int uld__sym_frame(const void *ip, struct uld__frame *out);
 
+/*
+ * How many unloads (dlclose) the module cache has seen: a frame cached
+ * under an older count may name a module that was closed, where another
+ * is mapped now.  Takes uld__sym_lock.
+ */
+unsigned uld__sym_epoch(void);
+
 /* The function containing code address ip.  0 when found. */
 int uld__sym_function(const void *ip, struct uld__symbol *out);
 /* The data object containing addr.  0 when found. */

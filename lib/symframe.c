@@ -58,6 +58,7 @@
 struct cached {
 	struct cached *next;
 	struct uld__frame f;
+	unsigned epoch; /* uld__sym_epoch() when it was symbolized */
 };
 
 #define FRAME_BUCKETS 1024
@@ -70,16 +71,18 @@ bucket(const void *ip)
 	return &buckets[uld__mix64((uintptr_t)ip) % FRAME_BUCKETS];
 }
 
+/* An entry from before a dlclose may name the closed module: a miss. */
 static int
 cache_get(const void *ip, struct uld__frame *out)
 {
+	unsigned epoch = uld__sym_epoch();
 	sigset_t old;
 	int hit = 0;
 
 	uld__sig_block(&old);
 	uld__mutex_lock(&frame_lock);
 	for (struct cached *c = *bucket(ip); c; c = c->next)
-		if (c->f.ip == ip) {
+		if (c->f.ip == ip && c->epoch == epoch) {
 			*out = c->f;
 			hit = 1;
 			break;
@@ -98,11 +101,13 @@ cache_put(const struct uld__frame *f)
 	if (c == NULL)
 		return;
 	c->f = *f;
+	c->epoch = uld__sym_epoch();
 	uld__sig_block(&old);
 	uld__mutex_lock(&frame_lock);
 	struct cached **b = bucket(f->ip);
 	for (struct cached *o = *b; o; o = o->next)
-		if (o->f.ip == f->ip) { /* another thread was first */
+		if (o->f.ip == f->ip && o->epoch == c->epoch) {
+			/* another thread was first */
 			uld__mutex_unlock(&frame_lock);
 			uld__sig_restore(&old);
 			uld__free(c);

@@ -9,6 +9,7 @@
 #ifndef ULD_PRELOAD_REAL_H
 #define ULD_PRELOAD_REAL_H
 
+#include <dlfcn.h>
 #include <poll.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -61,6 +62,7 @@
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \
 	X(ssize_t, read, (int, void *, size_t))                              \
 	X(int, munmap, (void *, size_t))                                     \
+	X(int, dlclose, (void *))                                            \
 	X(long, syscall, (long, ...))                                        \
 	X(int, prctl, (int, ...))                                            \
 	X(int, pthread_setname_np, (pthread_t, const char *))                \

@@ -164,6 +164,16 @@ ULD_API void uld_might_sleep(const char *what, const void *ip);
  * anywhere, before the caller pays for finding the length.
  */
 ULD_API void uld_mem_free(void *p, size_t len, const void *ip);
+
+/*
+ * A module's segment [p, p + len) has been unmapped by dlclose: its locks
+ * are forgotten as by uld_mem_free, and the classes keyed by an address
+ * in it (its static locks, its init and acquisition sites) are retired,
+ * so that a module loaded at the same addresses later gets classes of
+ * its own.  Retired classes keep their names in reports; a lock on the
+ * heap initialised in the module keeps its class.
+ */
+ULD_API void uld_module_unload(void *p, size_t len, const void *ip);
 ULD_API int uld_mem_tracked(void);
 
 /*

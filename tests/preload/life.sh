@@ -1,0 +1,188 @@
+#!/bin/sh
+# life.sh: process life under the preload: fork (locks held across it,
+# other threads' locks, the child's watchdog, reports from a storm of
+# threads), exec and its relatives (validated by default, bare with
+# follow_exec=0), dlopen/dlclose, and the ways a process ends.
+. "${ULD_SRCDIR:?}/tests/preload/lib.sh"
+
+LIFE=$ULD_BUILDDIR/tests/preload/life
+MODDIR=$ULD_BUILDDIR/tests/preload/.libs
+
+# life_run OPTIONS SCENARIO [ARGS]: like run_case, for tests/preload/life;
+# sets $dir, $status, $out (its stdout), $json (every JSON file's lines).
+life_run() {
+	local opts=$1 tmo=30
+	shift
+	dir=$workdir/life.$tap_n
+	mkdir -p "$dir"
+	[ -n "${ULD_VALGRIND:-}" ] && tmo=$((tmo * 20))
+	ULD_OPTS="json_path=$dir/r:log_path=$dir/log${opts:+:$opts}" \
+	    timeout -s KILL "$tmo" sh -c \
+	    'LD_PRELOAD="$ULD_PRELOAD" ULOCKDEP_OPTIONS="$ULD_OPTS" exec $ULD_VALGRIND "$0" "$@"' \
+	    "$LIFE" "$@" >"$dir/out" 2>"$dir/err"
+	status=$?
+	out=$(cat "$dir/out")
+	json=$(cat "$dir"/r.* 2>/dev/null)
+}
+
+# jfile PID: the JSON lines of process PID ("" when it wrote none).
+jfile() { cat "$dir/r.$1" 2>/dev/null; }
+# summary JSON: "kind classes" per record, sorted, one per line.
+summary() {
+	printf '%s\n' "$1" | "$JQ" -r 'select(.kind) | .kind + " " + ((.cycle // [.locks[].class]) | unique | join(","))' 2>/dev/null | sort
+}
+nfiles() { ls "$dir"/r.* 2>/dev/null | wc -l; }
+
+# ---- fork ----
+
+# Four threads lock, make reports and create threads while the main thread
+# forks 10 times; each child locks, makes one report and exits.  Nothing
+# hangs; each child's report is alone in its own r.<childpid>, with its pid.
+life_run "" fork_storm 10
+parent=$(printf '%s\n' "$out" | sed -n 's/^parent=//p')
+kids=$(printf '%s\n' "$out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
+nkids=$(printf '%s\n' "$kids" | grep -c .)
+bad=
+for k in $kids; do
+	printf '%s\n' "$out" | grep -qx "child=$k exit=66" || bad="$bad $k:status"
+	[ "$(summary "$(jfile "$k")")" = "bad_unlock child_report" ] || bad="$bad $k:reports"
+	jfile "$k" | "$JQ" -e --argjson p "$k" '.pid == $p' >/dev/null || bad="$bad $k:pid"
+done
+why="status $status, $nkids children, bad:$bad; out: $(printf '%s' "$out" | tr '\n' ' ' | cut -c1-300)"
+[ "$status" -eq 66 ] && [ "$nkids" -eq 10 ] && [ -z "$bad" ] &&
+    [ "$(nfiles)" -eq 11 ]
+check $? "fork storm: 10 children, each exits 66 with one report of its own in r.<childpid>"
+
+pj=$(jfile "$parent")
+why="parent's records: $(summary "$pj" | uniq -c | head -5)"
+[ "$(printf '%s\n' "$pj" | grep -c .)" -eq 80 ] &&
+    [ "$(printf '%s\n' "$pj" | "$JQ" -e -s --argjson p "$parent" 'all(.[]; .pid == $p and .kind == "bad_unlock" and (.locks[0].class | startswith("storm_")))' 2>/dev/null)" = true ] &&
+    [ "$(summary "$pj" | sort -u | grep -c .)" -eq 80 ]
+check $? "fork storm: the parent's 80 reports whole, each once, in its own file"
+
+# A lock held by the forking thread is held in the child: its release
+# there is no bad_unlock.
+life_run "" fork_held
+why="out: $out; $(summary "$json")"
+[ -z "$json" ] && [ "$status" -eq 0 ] &&
+    printf '%s\n' "$out" | grep -q '^child=[0-9]* exit=0$'
+check $? "fork: the child releases the lock the forking thread held: silent"
+
+# Taking it again in the child is recursive_locking.
+life_run "" fork_held_relock
+kid=$(printf '%s\n' "$out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
+why="out: $out; $(summary "$json")"
+[ "$(summary "$(jfile "$kid")")" = "recursive_locking mutex_A" ] &&
+    [ "$(nfiles)" -eq 1 ] && [ "$status" -eq 0 ] &&
+    printf '%s\n' "$out" | grep -q "^child=$kid exit=66$" &&
+    printf '%s\n' "$out" | grep -q '^timedlock=ETIMEDOUT$'
+check $? "fork: the child retaking the lock held across fork: recursive_locking"
+
+# Locks another parent thread held at fork() are held by nobody the child
+# knows: a trylock fails silently; a spin on it is reported by the child's
+# own watchdog, as held by no live thread.
+life_run "spin_timeout_ms=300" fork_other_held
+kid=$(printf '%s\n' "$out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
+kj=$(jfile "$kid")
+why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json"); $(printf '%s' "$kj" | "$JQ" -c '{owner_tid, message}' 2>/dev/null)"
+[ "$(summary "$kj")" = "spin_timeout other_spin" ] && [ "$(nfiles)" -eq 1 ] &&
+    printf '%s\n' "$kj" | "$JQ" -e '(.owner_tid // 0) == 0 and (.message | test("held by") | not)' >/dev/null &&
+    printf '%s\n' "$out" | grep -q '^trylock=EBUSY$' &&
+    printf '%s\n' "$out" | grep -q "^child=$kid signal=14$" && [ "$status" -eq 0 ]
+check $? "fork: another thread's locks: trylock silent; a spin on one: spin_timeout, no owner"
+
+# ---- exec and its relatives ----
+
+# Each way of starting a program: the child (life abba) is validated and
+# reports its AB-BA to its own r.<pid>; the parent's state survives (it
+# reports its own B -> A against the A -> B it learnt before).
+for how in fork_exec vfork posix_spawn system popen; do
+	life_run "" spawn $how
+	parent=$(printf '%s\n' "$out" | sed -n 's/^parent=//p')
+	kid=$(printf '%s\n' "$out" | sed -n 's/^abba=//p')
+	why="out: $(printf '%s' "$out" | tr '\n' ' '); files: $(ls "$dir"); $(summary "$json")"
+	[ -n "$kid" ] && [ "$kid" != "$parent" ] &&
+	    [ "$(summary "$(jfile "$kid")")" = "circular_dependency mutex_A,mutex_B" ] &&
+	    jfile "$kid" | "$JQ" -e --argjson p "$kid" '.pid == $p' >/dev/null &&
+	    [ "$(summary "$(jfile "$parent")")" = "circular_dependency mutex_A,mutex_B" ] &&
+	    [ "$(nfiles)" -eq 2 ] && [ "$status" -eq 66 ] &&
+	    printf '%s\n' "$out" | grep -q '^child=[0-9]* exit=66$'
+	check $? "$how: the exec'd child is validated, reports in its own file; parent intact"
+
+	# follow_exec=0: the child runs bare, the parent is still validated.
+	life_run "follow_exec=0" spawn $how
+	parent=$(printf '%s\n' "$out" | sed -n 's/^parent=//p')
+	kid=$(printf '%s\n' "$out" | sed -n 's/^abba=//p')
+	why="out: $(printf '%s' "$out" | tr '\n' ' '); files: $(ls "$dir"); $(summary "$json")"
+	[ -n "$kid" ] && [ "$(nfiles)" -eq 1 ] &&
+	    [ "$(summary "$(jfile "$parent")")" = "circular_dependency mutex_A,mutex_B" ] &&
+	    [ "$status" -eq 66 ] &&
+	    printf '%s\n' "$out" | grep -q '^child=[0-9]* exit=0$'
+	check $? "$how, follow_exec=0: the child runs bare (no file, exit 0)"
+done
+
+# vfork: the child changes its signal mask before exec; the parent's
+# validator still knows the parent's mask (no false irq report).
+life_run "" vfork_mask
+why="out: $out; $(summary "$json")"
+[ -z "$json" ] && [ "$status" -eq 0 ] &&
+    printf '%s\n' "$out" | grep -q '^child=[0-9]* exit=0$'
+check $? "vfork: the child's sigprocmask before exec leaves the parent's state alone"
+
+# ---- dlopen/dlclose ----
+
+# A cycle through a closed module's class (its heap lock outlives it):
+# reported, named by the module's init site, no crash.  (The frames of
+# the stack saved in the closed module are named from whatever is mapped
+# there now: doc/design.md, Process life.)
+life_run "" dl "$MODDIR" invert
+site=$(site tests/preload/life_mod.c 'the class of module 1')
+why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json")"
+[ "$(summary "$json")" = "circular_dependency $site,main_lock" ] &&
+    [ "$status" -eq 66 ]
+check $? "dlclose: a cycle through the closed module's class, named by its init site"
+
+# A cycle in the second module, opened after the first was closed
+# (maybe at the same address): its class and frames are its own.
+life_run "" dl "$MODDIR" second
+same=$(printf '%s\n' "$out" | sed -n 's/.*same_address=//p')
+frames=$(printf '%s\n' "$json" | "$JQ" -r '.stacks[].frames[] | select(.module // "" | test("liblifemod")) | "\(.module | sub(".*/"; ""))|\(.function)"' 2>/dev/null | sort -u | tr '\n' ' ')
+why="same address: $same; $(summary "$json"); frames: $frames"
+[ "$(summary "$json")" = "circular_dependency main_lock,mod2_static_lock" ] &&
+    [ -n "$frames" ] &&
+    ! printf '%s' "$frames" | grep -q 'liblifemod1\|mod1_' &&
+    printf '%s' "$frames" | grep -q 'liblifemod2.so|mod2_take_static' &&
+    [ "$status" -eq 66 ]
+check $? "dlopen after dlclose (same address: $same): the new module's names, not the old one's"
+
+life_run "" dl "$MODDIR" silent
+why="$(summary "$json")"
+[ -z "$json" ] && [ "$status" -eq 0 ]
+check $? "dlopen/dlclose in one order: silent"
+
+# ---- the ways a process ends ----
+
+# Ten reports, then the process ends from a thread that is not the main
+# one, while other threads hold locks: all ten whole in the file, no
+# locks_held_at_exit.  exit() applies exitcode; _exit, quick_exit and abort
+# keep the program's own status.
+for how in exit:66 _exit:0 quick_exit:0 abort:134; do
+	life_run "" end "${how%:*}"
+	n=$(printf '%s\n' "$json" | grep -c .)
+	why="status $status, $n lines; $(summary "$json" | cut -d' ' -f1 | uniq -c)"
+	[ "$status" -eq "${how#*:}" ] && [ "$n" -eq 10 ] &&
+	    [ "$(printf '%s\n' "$json" | "$JQ" -e -s 'length == 10 and all(.[]; .kind == "bad_unlock")' 2>/dev/null)" = true ]
+	check $? "${how%:*} from a thread while others hold locks: 10 whole reports, status ${how#*:}"
+done
+
+# exit() while four threads lock and report, graph saved: no hang, every
+# line whole.
+life_run "graph_path=$workdir/g" end_storm
+n=$(printf '%s\n' "$json" | grep -c .)
+why="status $status; $n lines; bad: $(printf '%s\n' "$json" | "$JQ" -c 'select(.kind != "bad_unlock")' 2>&1 | head -3)"
+[ "$status" -eq 66 ] && [ "$n" -gt 0 ] &&
+    [ "$(printf '%s\n' "$json" | "$JQ" -e -s 'all(.[]; .kind == "bad_unlock")' 2>/dev/null)" = true ] &&
+    [ -n "$(ls "$workdir"/g.* 2>/dev/null)" ]
+check $? "exit while threads report: no hang, $n whole reports, graph saved"
+
+finish
