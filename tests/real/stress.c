@@ -334,9 +334,14 @@ signaller(void *arg)
 
 	(void)arg;
 	block_usr1();
+	/* Bursts: a sleep on a busy machine lasts a millisecond or more,
+	 * whatever it asks for. */
 	while (!stop) {
-		pthread_kill(workers[next(&rng) % (uint64_t)nthreads], SIGUSR1);
-		signals_sent++;
+		for (int i = 0; i < 8; i++) {
+			pthread_kill(workers[next(&rng) % (uint64_t)nthreads],
+			    SIGUSR1);
+			signals_sent++;
+		}
 		nanosleep(&gap, NULL);
 	}
 	return NULL;
