@@ -2,6 +2,7 @@
  * names.c: reports whose strings need escaping in JSON.
  *
  *   names abba|ordered
+ *   names exec PROG ARGS...
  *
  * Both threads are named NAME_THREAD (a quote, a backslash, control
  * characters, a byte that is not UTF-8 and one that is); lock A's class
@@ -14,12 +15,14 @@
  * parses, and what each name became.
  *
  * abba: main takes A then B, the other thread B then A: one
- * circular_dependency.  ordered: both A then B: silent.
+ * circular_dependency.  ordered: both A then B: silent.  exec: abba,
+ * then exec PROG (files.sh: the report files are not inherited).
  */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "ulockdep/ulockdep.h"
 
@@ -52,12 +55,13 @@ main(int argc, char **argv)
 {
 	pthread_t t;
 
-	if (argc != 2 || (strcmp(argv[1], "abba") != 0 &&
-	    strcmp(argv[1], "ordered") != 0)) {
-		fprintf(stderr, "usage: names abba|ordered\n");
+	int exec = argc > 2 && strcmp(argv[1], "exec") == 0;
+	if (!exec && (argc != 2 || (strcmp(argv[1], "abba") != 0 &&
+	    strcmp(argv[1], "ordered") != 0))) {
+		fprintf(stderr, "usage: names abba|ordered|exec PROG ARGS...\n");
 		return 2;
 	}
-	reversed = strcmp(argv[1], "abba") == 0;
+	reversed = exec || strcmp(argv[1], "abba") == 0;
 	/* Main is named too: its edge and usage records in the graph file
 	 * carry the name (the other thread's B -> A edge is reported, not
 	 * saved). */
@@ -69,6 +73,11 @@ main(int argc, char **argv)
 	if (pthread_create(&t, NULL, named_thread, NULL) != 0)
 		return 1;
 	pthread_join(t, NULL);
+	if (exec) {
+		execvp(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
 	return 0;
 }
 
