@@ -98,9 +98,16 @@ get_dwmod(const char *path, uintptr_t base, const char *debug_file)
 	if (d->dwfl == NULL)
 		return d;
 	const char *name = strrchr(path, '/');
+	/* Opened here, close-on-exec: given -1, libdw opens the file itself
+	 * without O_CLOEXEC, and every program the process execs would
+	 * inherit a descriptor of each module a report symbolized.  On
+	 * success libdw owns the descriptor. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	/* true: base is dlpi_addr, the bias added to link-time addresses. */
-	d->mod = dw->dwfl_report_elf(d->dwfl, name ? name + 1 : path, path, -1,
-	    base, true);
+	d->mod = fd < 0 ? NULL : dw->dwfl_report_elf(d->dwfl,
+	    name ? name + 1 : path, path, fd, base, true);
+	if (d->mod == NULL && fd >= 0)
+		close(fd);
 	dw->dwfl_report_end(d->dwfl, NULL, NULL);
 	if (d->mod == NULL) {
 		dw->dwfl_end(d->dwfl);

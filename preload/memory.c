@@ -18,11 +18,32 @@
 #include "real.h"
 #include "ulockdep/ulockdep.h"
 
+/*
+ * make check-asan: ASan's start-up calls free (through dlsym) before it
+ * has mapped the shadow memory that instrumented code reads, and this
+ * library, preloaded ahead of ASan (tests/Makefile.inc says why), gets
+ * that call.  So under ASan, until this file's constructor has run, free,
+ * realloc and munmap go straight on without calling the validator, and
+ * the code that runs before is not instrumented.
+ */
+#ifdef __SANITIZE_ADDRESS__
+static int started;
+#define STARTED() (started)
+#define NO_ASAN __attribute__((no_sanitize_address))
+#else
+#define STARTED() 1
+#define NO_ASAN
+#endif
+
 static void (*real_free)(void *);
 static void *(*real_realloc)(void *, size_t);
-static __thread int resolving;
+/* Initial-exec: free can be called before any constructor of ours has
+ * run (from ASan's own start-up under make check-asan, or another
+ * preload's), and a general-dynamic TLS access calls __tls_get_addr,
+ * which an interposer ahead of ld.so may not have resolved yet. */
+static __thread int resolving __attribute__((tls_model("initial-exec")));
 
-static int
+NO_ASAN static int
 resolve(void)
 {
 	if (real_free != NULL)
@@ -42,26 +63,29 @@ __attribute__((constructor)) static void
 memory_init(void)
 {
 	resolve();
+#ifdef __SANITIZE_ADDRESS__
+	started = 1;
+#endif
 }
 
-ULD_INTERCEPTOR void
+NO_ASAN ULD_INTERCEPTOR void
 free(void *p)
 {
 	if (__builtin_expect(!resolve(), 0))
 		return;
-	if (p != NULL && uld_mem_tracked())
+	if (p != NULL && STARTED() && uld_mem_tracked())
 		uld_mem_free(p, malloc_usable_size(p), ULD_RET_IP());
 	real_free(p);
 }
 
-ULD_INTERCEPTOR void *
+NO_ASAN ULD_INTERCEPTOR void *
 realloc(void *p, size_t n)
 {
 	size_t old = 0;
 
 	if (__builtin_expect(!resolve(), 0))
 		return NULL;
-	if (p == NULL || !uld_mem_tracked())
+	if (p == NULL || !STARTED() || !uld_mem_tracked())
 		return real_realloc(p, n);
 	old = malloc_usable_size(p);
 	void *q = real_realloc(p, n);
@@ -74,10 +98,10 @@ realloc(void *p, size_t n)
 	return q;
 }
 
-ULD_INTERCEPTOR int
+NO_ASAN ULD_INTERCEPTOR int
 munmap(void *addr, size_t len)
 {
-	if (uld_mem_tracked())
+	if (STARTED() && uld_mem_tracked())
 		uld_mem_free(addr, len, ULD_RET_IP());
 	return REAL(munmap)(addr, len);
 }

@@ -160,6 +160,15 @@ find_preload(void)
 	return NULL;
 }
 
+/* In an --enable-asan build (make check-asan) the preload needs ASan's
+ * runtime loaded ahead of libc: right after the preload, for the reason
+ * tests/Makefile.inc gives. */
+#ifdef ULD_ASAN_RUNTIME
+#define RUNTIME ":" ULD_ASAN_RUNTIME
+#else
+#define RUNTIME ""
+#endif
+
 /* LD_PRELOAD with ours first, the entries already there kept after it. */
 static int
 set_preload(const char *lib)
@@ -172,14 +181,14 @@ set_preload(const char *lib)
 		    "cannot hold a path with ' ' or ':'", lib);
 		return 125;
 	}
-	if (old == NULL || old[0] == '\0')
-		return setenv("LD_PRELOAD", lib, 1) == 0 ? 0 : 125;
+	if (old == NULL)
+		old = "";
 
-	size_t need = strlen(lib) + 1 + strlen(old) + 1;
+	size_t need = strlen(lib) + sizeof(RUNTIME) + 1 + strlen(old);
 	char *v = malloc(need);
 	if (v == NULL)
 		return 125;
-	snprintf(v, need, "%s:%s", lib, old);
+	snprintf(v, need, "%s" RUNTIME "%s%s", lib, old[0] ? ":" : "", old);
 	int r = setenv("LD_PRELOAD", v, 1);
 	free(v);
 	return r == 0 ? 0 : 125;

@@ -81,6 +81,8 @@ ulockdep_run \
     sh -c 'echo "$ULOCKDEP_OPTIONS"; echo "$LD_PRELOAD"'
 want="verbosity=0:json_path=j:log_path=l:halt_on_error=1:suppressions=s:graph_path=g:lockup_s=7"
 lib=$(cd "$ULD_BUILDDIR/preload/.libs" && pwd -P)/libulockdep-preload.so
+# An --enable-asan build preloads ASan's runtime right after ours.
+[ "${ULD_ASAN:-no}" = yes ] && lib=$lib:$ULD_ASAN_RUNTIME
 why="stdout: $(cat "$dir/out")"
 [ "$(sed -n 1p "$dir/out")" = "$want" ] &&
     [ "$(sed -n 2p "$dir/out")" = "$lib:$ULD_PRELOAD" ]

@@ -7,10 +7,12 @@
  * it; the rest of the string still applies.  The table in options.def is
  * walked here too, so a new key is checked without editing this file.
  */
+#include <dlfcn.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "options.h"
@@ -449,6 +451,56 @@ test_signal_names(void)
 	    "length bounds a number (14 of 140)");
 }
 
+/*
+ * ULOCKDEP_OPTIONS is read with secure_getenv, so that a setuid or setgid
+ * program (AT_SECURE) ignores it.  These two definitions, in the program,
+ * come before libc's for the core linked into it: they count which of the
+ * two asked for the variable, and secure_getenv answers with fake_env.
+ */
+static int secure_calls, plain_calls;
+static const char *fake_env;
+
+char *
+secure_getenv(const char *name)
+{
+	static char *(*next)(const char *);
+
+	if (strcmp(name, SRC) == 0) {
+		secure_calls++;
+		return (char *)fake_env;
+	}
+	if (next == NULL)
+		next = (char *(*)(const char *))dlsym(RTLD_NEXT, "secure_getenv");
+	return next ? next(name) : NULL;
+}
+
+char *
+getenv(const char *name)
+{
+	static char *(*next)(const char *);
+
+	if (strcmp(name, SRC) == 0)
+		plain_calls++;
+	if (next == NULL)
+		next = (char *(*)(const char *))dlsym(RTLD_NEXT, "getenv");
+	return next ? next(name) : NULL;
+}
+
+static void
+test_secure_getenv(void)
+{
+#ifdef HAVE_SECURE_GETENV
+	fake_env = "exitcode=7";
+	uld__options_init();
+	is_int(secure_calls, 1, "options read once with secure_getenv");
+	is_int(plain_calls, 0, "never with getenv");
+	is_int(uld__opts.exitcode, 7, "what secure_getenv gave is in force");
+	uld__options_defaults(&uld__opts);
+#else
+	diag("no secure_getenv in this libc: options are read with getenv");
+#endif
+}
+
 int
 main(void)
 {
@@ -462,5 +514,6 @@ main(void)
 	test_long_value();
 	test_help();
 	test_signal_names();
+	test_secure_getenv();
 	return done_testing();
 }
