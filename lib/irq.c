@@ -155,17 +155,9 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	 * handler's own locks may lie above the entry. */
 	void *waited = t->drun_wait ? t->drun_wait : t->wait_lock;
 	t->drun_wait = NULL;
-	for (int i = (int)t->depth - 1; waited != NULL && i >= 0; i--)
-		if (t->held[i].lock == waited) {
-			if (!t->held[i].trylock) {
-				t->spins_held -= uld__is_spin(t->held[i].type);
-				memmove(&t->held[i], &t->held[i + 1],
-				    (t->depth - i - 1) * sizeof(t->held[0]));
-				__atomic_store_n(&t->depth, t->depth - 1,
-				    __ATOMIC_RELEASE);
-			}
-			break;
-		}
+	int at = waited != NULL ? uld__held_find(t, waited) : -1;
+	if (at >= 0 && !t->held[at].trylock)
+		uld__held_remove(t, (uint32_t)at);
 	/* Not waiting any more: the jump left the wait, if there was one. */
 	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 	/* The interrupted code may have been between two of its stores:
@@ -329,6 +321,12 @@ uld_signal_jump(const sigset_t *mask)
 int uld__sig_soft;
 __thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
 static void (*deferred_run)(void);
+
+int
+uld__irq_handlers_tracked(void)
+{
+	return __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) != NULL;
+}
 
 /* Deferral is on once a runner is set and the defer_signals option says
  * so (the runner comes from a constructor, before options are read). */
