@@ -134,6 +134,10 @@ void uld__irq_mark_held(struct uld__thread *t, uint64_t sigs, const void *ip);
  */
 int uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
     struct uld__held *next, struct uld__cur_stack *cs);
+/* Does every handler pass through a trampoline that tells the core
+ * (uld_signal_enter/exit)?  Said by the one that registers a runner for
+ * deferred handlers, the preload's, deferral on or not. */
+int uld__irq_handlers_tracked(void);
 /* The options are read: switch handler deferral on if asked. */
 void uld__irq_options_read(void);
 /* Drop interrupt frames that a non-local jump has left. */

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "alloc.h"
-#include "mutex.h"
+#include "irq.h"
 #include "symbols.h"
 #include "thread.h"
 #include "util.h"
@@ -53,14 +53,14 @@ uld__stack_in_handler(void)
 	if (uld__self.irq_depth != 0)
 		return 1;
 	/*
-	 * Where every handler passes through a trampoline (the preload),
-	 * the count of handlers entered says no at once.  Not yes: a
+	 * Where every handler passes through a trampoline (the preload's,
+	 * whether it defers or not), the count of handlers entered says no
+	 * at once.  Not yes: a
 	 * handler left by siglongjmp() never said it returned, so a count
 	 * is checked against the stack (30 system calls for libunwind's
 	 * masks), and a wrong one forgotten.
 	 */
-	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED) &&
-	    uld__self.handler_depth == 0)
+	if (uld__irq_handlers_tracked() && uld__self.handler_depth == 0)
 		return 0;
 	/* Cannot tell: say yes, the safe answer. */
 	if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0)
