@@ -10,6 +10,7 @@
  */
 #include "api.h"
 #include "class.h"
+#include "fastpath.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "mutex.h"
@@ -102,8 +103,12 @@ uld_lock_set_subclass(void *lock, unsigned subclass)
 	uld__keep_errno(saved);
 }
 
-ULD_API void
-uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
+/*
+ * The full paths of acquire and release, out of line so that the fast
+ * paths (fastpath.h) save no registers and set up no frame for them.
+ */
+static __attribute__((noinline)) void
+acquire_full(void *lock, enum uld_lock_type type, unsigned flags,
     unsigned subclass, const void *ip)
 {
 	struct uld__thread *t = uld__api_enter();
@@ -111,9 +116,33 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 	if (t == NULL)
 		return;
 	int saved = uld__errno_get(t);
-	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
+	uld__acquire(t, lock, type, flags, subclass, ip);
 	uld__api_leave(t);
 	uld__errno_keep(t, saved);
+}
+
+static __attribute__((noinline)) void
+release_full(void *lock, const void *ip)
+{
+	struct uld__thread *t = uld__api_enter();
+
+	if (t == NULL)
+		return;
+	int saved = uld__errno_get(t);
+	uld__release(t, lock, ip);
+	uld__api_leave(t);
+	uld__errno_keep(t, saved);
+}
+
+ULD_API void
+uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
+    unsigned subclass, const void *ip)
+{
+	if (ip == NULL)
+		ip = ULD_RET_IP();
+	if (uld__unlikely(!uld__acquire_fast(&uld__self, lock, type, flags,
+		subclass, ip)))
+		acquire_full(lock, type, flags, subclass, ip);
 }
 
 ULD_API void
@@ -144,14 +173,8 @@ uld_lock_acquire_failed(void *lock)
 ULD_API void
 uld_lock_release(void *lock, const void *ip)
 {
-	struct uld__thread *t = uld__api_enter();
-
-	if (t == NULL)
-		return;
-	int saved = uld__errno_get(t);
-	uld__release(t, lock, ip ? ip : ULD_RET_IP());
-	uld__api_leave(t);
-	uld__errno_keep(t, saved);
+	if (uld__unlikely(!uld__release_fast(&uld__self, lock)))
+		release_full(lock, ip ? ip : ULD_RET_IP());
 }
 
 ULD_API void

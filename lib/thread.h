@@ -20,9 +20,11 @@
 #include "ulockdep/ulockdep.h"
 
 /* Busy-waiting lock types: holding one is atomic context. */
-#define uld__is_spin(type)                                                   \
-	((type) == ULD_LOCK_SPIN || (type) == ULD_LOCK_SPIN_KERNEL ||        \
-	    (type) == ULD_LOCK_RWLOCK_KERNEL)
+#define uld__is_spin(type) ((ULD_SPIN_TYPES >> (type)) & 1u)
+/* One bit per type, a shift on the fast path instead of three compares. */
+#define ULD_SPIN_TYPES                                                       \
+	(1u << ULD_LOCK_SPIN | 1u << ULD_LOCK_SPIN_KERNEL |                  \
+	    1u << ULD_LOCK_RWLOCK_KERNEL)
 
 struct uld__class;
 struct uld__instance;

@@ -200,8 +200,8 @@ out:
  * (lockdep's DEBUG_LOCKDEP "hm#1").  A mismatch means the fast path and the
  * stack disagree, and every later cache lookup would be wrong.
  */
-static void
-debug_check_chain(const struct uld__thread *t)
+void
+uld__debug_check_chain(const struct uld__thread *t)
 {
 	uint64_t key = ULD_INITIAL_CHAIN_KEY;
 	int bad = 0;
@@ -294,7 +294,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
 		uld__watchdog_start();
 	}
-	debug_check_chain(t);
+	uld__debug_check_chain(t);
 }
 
 /* The chain key after held entry h (with those below it in its context). */
@@ -318,7 +318,7 @@ uld__held_rekey(struct uld__thread *t, uint32_t from)
 	t->chain_key = top && top->irq_ctx == uld__irq_ctx(t)
 	    ? key_after(top)
 	    : ULD_INITIAL_CHAIN_KEY;
-	debug_check_chain(t);
+	uld__debug_check_chain(t);
 }
 
 void
@@ -429,7 +429,7 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 		t->chain_key = h->prev_chain_key;
 		t->spins_held -= uld__is_spin(h->type);
 		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
-		debug_check_chain(t);
+		uld__debug_check_chain(t);
 		return;
 	}
 	uld__held_remove(t, (uint32_t)i);

@@ -17,6 +17,8 @@
 
 void uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
     unsigned flags, unsigned subclass, const void *ip);
+/* --enable-debug: abort unless the chain key agrees with the held stack. */
+void uld__debug_check_chain(const struct uld__thread *t);
 void uld__acquire_failed(struct uld__thread *t, void *lock);
 void uld__release(struct uld__thread *t, void *lock, const void *ip);
 /* The index of `lock` in t's held stack (topmost), or -1. */

@@ -1,0 +1,144 @@
+/*
+ * fastpath.h: the common case of an acquisition and a release, inline in
+ * the public entries (api.c).
+ *
+ * The common case is a lock this thread has seen (instance cache hit),
+ * taken in an order it has validated (chain cache hit), in thread context,
+ * with nothing new to learn about its irq usage: push the held entry and
+ * go.  Every other case returns 0 and the caller takes the full path
+ * (validate.c), which does this work again: a few dozen instructions next
+ * to what first sight costs.  Nothing here calls out, so errno cannot
+ * change and needs no saving; nothing here writes memory another thread
+ * writes.
+ *
+ * The guard is set while the held stack changes, as on the full path: a
+ * handler that interrupts us between two of these stores must find
+ * in_uld set and leave the stack alone (api.h).
+ */
+#ifndef ULD_FASTPATH_H
+#define ULD_FASTPATH_H
+
+#include "api.h"
+#include "chain.h"
+#include "class.h"
+#include "init.h"
+#include "irq.h"
+#include "lockmap.h"
+#include "thread.h"
+#include "validate.h"
+#include "watchdog.h"
+
+/* The acquisition flags handled here: all but a recursive mutex's. */
+#define ULD_FAST_FLAGS                                                       \
+	(ULD_ACQ_READ | ULD_ACQ_TRY | ULD_ACQ_READ_NONRECURSIVE)
+
+static inline void
+uld__fast_enter(struct uld__thread *t)
+{
+	t->in_uld = 1;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static inline void
+uld__fast_leave(struct uld__thread *t)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	t->in_uld = 0;
+	if (uld__unlikely(t->defer_pending)) {
+		/* A handler deferred while we ran (defer_signals=1): run it
+		 * now, as uld__api_leave would, with errno kept for the
+		 * program. */
+		int saved = *t->errno_loc;
+		uld__run_deferred(t);
+		*t->errno_loc = saved;
+	}
+}
+
+/* 1 when `lock` was pushed (or is ignored), 0: take the full path. */
+static inline int
+uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
+    unsigned flags, unsigned subclass, const void *ip)
+{
+	if (uld__unlikely((t->in_uld | t->irq_depth | subclass |
+			      (flags & ~ULD_FAST_FLAGS)) != 0 ||
+		!t->ready || !uld__is_ready()))
+		return 0;
+	uld__fast_enter(t);
+
+	int spin = uld__is_spin(type), try = (flags & ULD_ACQ_TRY) != 0;
+	struct uld__instance *inst = uld__lockmap_cached(t, lock);
+	if (uld__unlikely(inst == NULL))
+		goto full;
+	if (inst->ignored)
+		goto done;
+	/* A sleeping lock under a spinlock is might_sleep's business. */
+	if (uld__unlikely(inst->subclass != 0 || t->depth == t->cap ||
+		(t->spins_held != 0 && !spin && !try)))
+		goto full;
+	struct uld__class *class = __atomic_load_n(&inst->class,
+	    __ATOMIC_ACQUIRE);
+	uint8_t read = !(flags & ULD_ACQ_READ) ? ULD_READ_NONE
+	    : (flags & ULD_ACQ_READ_NONRECURSIVE) ? ULD_READ_SHARED
+						  : ULD_READ_RECURSIVE;
+	if (uld__unlikely(uld__irq_pending(t, class, read)))
+		goto full;
+	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
+	if (!try &&
+	    uld__unlikely(t->ccache[key & (ULD_CCACHE_SIZE - 1)] != key ||
+		!__atomic_load_n(&uld__watchdog_running, __ATOMIC_RELAXED)))
+		goto full;
+
+	struct uld__held *h = &t->held[t->depth];
+	h->lock = lock;
+	h->class = class;
+	h->ip = ip;
+	h->prev_chain_key = t->chain_key;
+	h->references = 0;
+	h->read = read;
+	h->trylock = (uint8_t)try;
+	h->type = (uint8_t)type;
+	h->irq_ctx = 0;
+	t->chain_key = key;
+	t->spins_held += (uint32_t)spin;
+	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	if (!try) {
+		/* The wait, for the watchdog, after the entry it reads. */
+		t->wait_seq++;
+		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
+	}
+	if (uld__config_debug)
+		uld__debug_check_chain(t);
+done:
+	uld__fast_leave(t);
+	return 1;
+full:
+	uld__fast_leave(t);
+	return 0;
+}
+
+/* 1 when `lock`, the top of the held stack, was popped; 0: full path. */
+static inline int
+uld__release_fast(struct uld__thread *t, const void *lock)
+{
+	if (uld__unlikely((t->in_uld | t->irq_depth) != 0 || t->depth == 0 ||
+		!uld__is_ready()))
+		return 0;
+	uld__fast_enter(t);
+
+	uint32_t d = t->depth;
+	const struct uld__held *h = &t->held[d - 1];
+	if (uld__unlikely(h->lock != lock || h->references != 0 ||
+		h->irq_ctx != 0 || t->wait_lock == lock)) {
+		uld__fast_leave(t);
+		return 0;
+	}
+	t->chain_key = h->prev_chain_key;
+	t->spins_held -= (uint32_t)uld__is_spin(h->type);
+	__atomic_store_n(&t->depth, d - 1, __ATOMIC_RELEASE);
+	if (uld__config_debug)
+		uld__debug_check_chain(t);
+	uld__fast_leave(t);
+	return 1;
+}
+
+#endif /* ULD_FASTPATH_H */
