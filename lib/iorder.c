@@ -1,10 +1,12 @@
 /*
  * iorder.c: the order of instances within one class (iorder.h).
  *
- * An open-addressing table of ordered pairs, keyed by both instances.  It
- * only grows: a program that nests same-class locks has few pairs alive
- * at a time (a merge tree's nodes, a list's neighbours), and the pairs of
- * dead instances are left out at each growth.
+ * Each ordered pair is a node in two chained hash tables: by the pair
+ * (is a-then-b known?) and by its first instance (what was taken while a
+ * was held?), the second one for the cycle search.  A program that nests
+ * same-class locks has few pairs alive at a time (a merge tree's nodes, a
+ * list's neighbours); the pairs of dead instances are freed whenever the
+ * tables grow.
  */
 #include "iorder.h"
 
@@ -32,9 +34,18 @@ struct ident {
 struct order {
 	struct ident a, b;
 	struct uld__edge e;
+	struct order *pair_next, *from_next;
 };
 
-static struct order *tab; /* NULL until the first pair */
+/*
+ * The cycle search queues at most this many pairs: a bound, as lockdep's
+ * BFS has one, so that a class with very many instances costs a known
+ * amount per new pair, and small, since the search may run on a signal
+ * handler's stack.  A cycle it cannot reach is missed (iorder.h).
+ */
+#define SEARCH_MAX 64
+
+static struct order **by_pair, **by_from; /* NULL until the first pair */
 static uint32_t cap, used;
 
 int
@@ -71,85 +82,163 @@ alive(struct ident x)
 	return __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE) == x.seq;
 }
 
+/* The lock's address (the instance's, while it is alive). */
+static const void *
+lock_of(struct ident x)
+{
+	if (x.seq == NO_SEQ)
+		return x.p;
+	return __atomic_load_n(&((const struct uld__instance *)x.p)->addr,
+	    __ATOMIC_RELAXED);
+}
+
 static int
 same(struct ident x, struct ident y)
 {
 	return x.p == y.p && x.seq == y.seq;
 }
 
-static uint32_t
-slot_of(struct ident a, struct ident b, uint32_t n)
+static uint64_t
+ident_hash(struct ident x)
 {
-	uint64_t h = uld__mix64((uintptr_t)a.p ^ ((uint64_t)a.seq << 40));
-	h = uld__mix64(h ^ (uintptr_t)b.p ^ ((uint64_t)b.seq << 20));
-	return (uint32_t)h & (n - 1);
+	return uld__mix64((uintptr_t)x.p ^ ((uint64_t)x.seq << 40));
+}
+
+static uint32_t
+pair_slot(struct ident a, struct ident b, uint32_t n)
+{
+	return (uint32_t)uld__mix64(ident_hash(a) ^ (ident_hash(b) >> 1)) &
+	    (n - 1);
+}
+
+static uint32_t
+from_slot(struct ident a, uint32_t n)
+{
+	return (uint32_t)ident_hash(a) & (n - 1);
 }
 
 static struct order *
 find(struct ident a, struct ident b)
 {
-	if (tab == NULL)
+	if (by_pair == NULL)
 		return NULL;
-	for (uint32_t i = slot_of(a, b, cap);; i = (i + 1) & (cap - 1)) {
-		struct order *o = &tab[i];
-		if (o->a.p == NULL)
-			return NULL;
+	for (struct order *o = by_pair[pair_slot(a, b, cap)]; o;
+	    o = o->pair_next)
 		if (same(o->a, a) && same(o->b, b))
 			return o;
-	}
+	return NULL;
 }
 
-/* Rehash the live pairs into a table with room for more. */
+static void
+link_order(struct order *o)
+{
+	uint32_t i = pair_slot(o->a, o->b, cap), j = from_slot(o->a, cap);
+
+	o->pair_next = by_pair[i];
+	by_pair[i] = o;
+	o->from_next = by_from[j];
+	by_from[j] = o;
+}
+
+/* Larger tables, holding only the live pairs; the dead are freed. */
 static int
 grow(void)
 {
-	uint32_t live = 0, ncap = 64;
+	uint32_t ncap = cap ? cap * 2 : 64;
+	struct order **np = uld__calloc(ncap, sizeof(*np));
+	struct order **nf = uld__calloc(ncap, sizeof(*nf));
 
-	for (uint32_t i = 0; i < cap; i++)
-		live += tab[i].a.p && alive(tab[i].a) && alive(tab[i].b);
-	while (ncap < 4 * (live + 1))
-		ncap *= 2;
-	struct order *nt = uld__calloc(ncap, sizeof(*nt));
-	if (nt == NULL)
+	if (np == NULL || nf == NULL) {
+		uld__free(np);
+		uld__free(nf);
 		return -1;
-	for (uint32_t i = 0; i < cap; i++) {
-		struct order *o = &tab[i];
-		if (!o->a.p || !alive(o->a) || !alive(o->b))
-			continue;
-		uint32_t j = slot_of(o->a, o->b, ncap);
-		while (nt[j].a.p)
-			j = (j + 1) & (ncap - 1);
-		nt[j] = *o;
 	}
-	uld__free(tab);
-	tab = nt;
+	struct order **op = by_pair;
+	uint32_t ocap = cap;
+	uld__free(by_from);
+	by_pair = np;
+	by_from = nf;
 	cap = ncap;
-	used = live;
+	used = 0;
+	for (uint32_t i = 0; i < ocap; i++) {
+		struct order *o = op[i], *next;
+		for (; o; o = next) {
+			next = o->pair_next;
+			if (alive(o->a) && alive(o->b)) {
+				link_order(o);
+				used++;
+			} else {
+				uld__free(o);
+			}
+		}
+	}
+	uld__free(op);
 	return 0;
 }
 
-static struct order *
-insert(struct ident a, struct ident b)
+/*
+ * A path of recorded pairs from `from` to `to` (breadth first, at most
+ * SEARCH_MAX pairs looked at): its pairs into path[], first to last, and
+ * their number; 0 when none was found.
+ */
+static uint32_t
+search(struct ident from, struct ident to, struct order **path)
 {
-	if ((used + 1) * 2 > cap && grow() != 0)
-		return NULL;
-	uint32_t i = slot_of(a, b, cap);
-	while (tab[i].a.p)
-		i = (i + 1) & (cap - 1);
-	used++;
-	tab[i].a = a;
-	tab[i].b = b;
-	return &tab[i];
+	struct order *queue[SEARCH_MAX];
+	uint32_t parent[SEARCH_MAX];
+	uint32_t head = 0, n = 0;
+	struct ident at = from;
+	uint32_t at_idx = UINT32_MAX; /* the pair that reached `at` */
+
+	if (by_from == NULL)
+		return 0;
+	for (;;) {
+		for (struct order *o = by_from[from_slot(at, cap)]; o;
+		    o = o->from_next) {
+			if (!same(o->a, at) || !alive(o->b))
+				continue;
+			int seen = same(o->b, from);
+			for (uint32_t k = 0; k < n && !seen; k++)
+				seen = same(queue[k]->b, o->b);
+			if (seen)
+				continue;
+			if (n == SEARCH_MAX)
+				return 0;
+			queue[n] = o;
+			parent[n] = at_idx;
+			if (same(o->b, to)) {
+				uint32_t len = 0;
+				for (uint32_t k = n; k != UINT32_MAX;
+				    k = parent[k])
+					len++;
+				uint32_t i = len;
+				for (uint32_t k = n; k != UINT32_MAX;
+				    k = parent[k])
+					path[--i] = queue[k];
+				return len;
+			}
+			n++;
+		}
+		if (head == n)
+			return 0;
+		at_idx = head;
+		at = queue[head++]->b;
+	}
 }
 
-/* next is taken while holding prev; `rev` says next was held while prev
- * was taken.  Shown as a cycle of one class through two instances. */
+/*
+ * next is taken while holding prev, and path[0..n) leads from next to
+ * prev (next was held while ... was taken, ..., while prev was taken).
+ * Shown as a cycle of one class through the instances.
+ */
 static void
 report(struct uld__thread *t, struct uld__held *prev, struct uld__held *next,
-    struct order *rev, struct uld__cur_stack *cs)
+    struct order **path, uint32_t n, struct uld__cur_stack *cs)
 {
 	struct uld__report r;
 	struct uld__buf m;
+	struct uld__class *c[SEARCH_MAX + 1];
+	struct uld__edge *e[SEARCH_MAX];
 
 	uld__cur_stack_get(cs);
 	uld__report_begin(&r, ULD_REPORT_CIRCULAR, t);
@@ -163,9 +252,12 @@ report(struct uld__thread *t, struct uld__held *prev, struct uld__held *next,
 	uld__buf_printf(&m, "%s %p taken while holding %s %p",
 	    next->class->name, next->lock, prev->class->name, prev->lock);
 
-	struct uld__class *c[2] = { next->class, prev->class };
-	struct uld__edge *e[1] = { &rev->e };
-	struct uld__path p = { 1, c, e };
+	c[0] = next->class;
+	for (uint32_t k = 0; k < n; k++) {
+		c[k + 1] = next->class;
+		e[k] = &path[k]->e;
+	}
+	struct uld__path p = { n, c, e };
 	r.cycle = &p;
 	/* Class names only (contract): one report per class. */
 	uld__report_sig_add(&r, next->class->name);
@@ -173,12 +265,19 @@ report(struct uld__thread *t, struct uld__held *prev, struct uld__held *next,
 
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "possible circular locking dependency: %s/%d takes "
-			    "%s %p while holding %p of the same class, but "
-			    "%p was held while %p was taken before",
-	    r.thread, (int)r.tid, next->class->name, next->lock, prev->lock,
-	    next->lock, prev->lock);
-	r.advice = "same_class=order: these two locks of one class were "
-		   "nested in both orders. Take locks of one class in one "
+			    "%s %p while holding %p of the same class, but ",
+	    r.thread, (int)r.tid, next->class->name, next->lock, prev->lock);
+	if (n == 1)
+		uld__buf_printf(&m, "%p was held while %p was taken before",
+		    next->lock, prev->lock);
+	else {
+		uld__buf_printf(&m, "the order %p", next->lock);
+		for (uint32_t k = 0; k < n; k++)
+			uld__buf_printf(&m, " -> %p", lock_of(path[k]->b));
+		uld__buf_puts(&m, " was seen before");
+	}
+	r.advice = "same_class=order: these locks of one class were nested in "
+		   "orders that form a cycle. Take locks of one class in one "
 		   "order everywhere (by their place in a tree or a list, or "
 		   "by address).";
 	uld__report_emit(&r);
@@ -189,19 +288,24 @@ uld__iorder_check(struct uld__thread *t, struct uld__held *prev,
     struct uld__held *next, struct uld__cur_stack *cs)
 {
 	struct ident a = ident_of(t, prev), b = ident_of(t, next);
-	struct order *rev = find(b, a);
+	struct order *path[SEARCH_MAX];
 
-	if (rev != NULL && alive(rev->a) && alive(rev->b)) {
-		/* Not recorded: the reverse stays the only order known, and
-		 * a repeat is the same signature, written once. */
-		report(t, prev, next, rev, cs);
+	if (find(a, b) != NULL)
+		return 0; /* known, and checked when it was learnt */
+	uint32_t n = search(b, a, path);
+	if (n > 0) {
+		/* Not recorded: the order seen first stays the only one
+		 * known, and a repeat is the same signature, written once. */
+		report(t, prev, next, path, n, cs);
 		return 1;
 	}
-	if (find(a, b) != NULL)
-		return 0;
-	struct order *o = insert(a, b);
-	if (o == NULL)
+	if (used + 1 > cap && grow() != 0)
 		return 0; /* out of memory: the order is not learned */
+	struct order *o = uld__calloc(1, sizeof(*o));
+	if (o == NULL)
+		return 0;
+	o->a = a;
+	o->b = b;
 	uld__cur_stack_get(cs);
 	o->e.to = next->class;
 	o->e.stack = uld__stack_intern(cs->ips, cs->n);
@@ -209,5 +313,7 @@ uld__iorder_check(struct uld__thread *t, struct uld__held *prev,
 	o->e.tid = t->tid;
 	o->e.deps = uld__dep_type(prev->read, next->read);
 	uld__thread_name(o->e.thread, sizeof(o->e.thread));
+	link_order(o);
+	used++;
 	return 0;
 }

@@ -6,8 +6,9 @@
  * "either way round".  With same_class=order, such a nesting is allowed
  * and the pair of *instances* is recorded instead (a was held when b was
  * taken); taking b then a later, in any thread, is a circular_dependency
- * naming the class and both instances.  Only pairs are compared: a cycle
- * of three instances or more of one class is not searched.
+ * naming the class and both instances; so is a cycle through more
+ * instances of the class (1 -> 2 -> 3, then 3 -> 1), found by a bounded
+ * search over the recorded pairs (iorder.c, SEARCH_MAX).
  *
  * An instance is a lockmap entry and the sequence number it had (both
  * change when the lock is destroyed, freed or re-initialised), so the

@@ -26,8 +26,12 @@
  *                 re-initialised (a new lock at the same address); then
  *                 that new lock then node 1: no inversion
  *   tree_same     an error-checking node lock taken twice by its owner
+ *   tree_cycle3   node 1 then 2, 2 then 3, then 3 then 1: a cycle through
+ *                 three instances, no pair taken both ways
+ *   tree_chain3   node 1 then 2, 2 then 3, then 1 then 3: no cycle
  *
- * Each scenario prints the addresses of the locks it names ("a=0x..").
+ * Each scenario prints the addresses of the locks it names ("a=0x..": for
+ * the tree, a, b and c are nodes 1, 2 and 3).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -164,7 +168,8 @@ tree(const char *how)
 	for (int i = 0; i < NODES; i++)
 		init_node(&node[i], strcmp(how, "same") == 0
 			? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_NORMAL);
-	printf("a=%p b=%p\n", (void *)&node[1], (void *)&node[2]);
+	printf("a=%p b=%p c=%p\n", (void *)&node[1], (void *)&node[2],
+	    (void *)&node[3]);
 
 	if (strcmp(how, "fixed") == 0) {
 		pthread_t th[4];
@@ -189,6 +194,13 @@ tree(const char *how)
 		pthread_mutex_destroy(&node[2]);
 		init_node(&node[2], PTHREAD_MUTEX_NORMAL);
 		nest(&node[2], &node[1]);
+	} else if (strcmp(how, "cycle3") == 0 || strcmp(how, "chain3") == 0) {
+		nest(&node[1], &node[2]);
+		nest(&node[2], &node[3]);
+		if (how[0] == 'c' && how[1] == 'y')
+			nest(&node[3], &node[1]);
+		else
+			nest(&node[1], &node[3]);
 	} else if (strcmp(how, "same") == 0) {
 		pthread_mutex_lock(&node[1]);
 		int e = pthread_mutex_lock(&node[1]); /* EDEADLK */

@@ -18,8 +18,9 @@ node=$(site $SRC "node init")
 
 # expect SCENARIO OPTIONS KIND CLASSES [ADDRS] DESC: one run; KIND "" means
 # no report at all, else exactly one record of KIND naming CLASSES (a
-# glob over the sorted class names, ',' between) and, when ADDRS is
-# "ab" or "aa", those of the program's locks a= and b=.
+# glob over the sorted class names, ',' between) and, when ADDRS is given
+# ("ab", "aa", "ac"), the addresses of the program's locks with those
+# letters (printed "a=0x.. b=0x..").
 expect() {
 	local s=$1 o=$2 kind=$3 cls=$4 addrs=$5 desc=$6 got n r want_st=66
 	run_case "$s" - "$o"
@@ -35,9 +36,9 @@ expect() {
 		c=$(classes_of "$got")
 		case $c in $cls) r=0 ;; esac
 		if [ "$r" -eq 0 ] && [ -n "$addrs" ]; then
-			a=$(sed -n 's/^a=\(0x[0-9a-f]*\) .*/\1/p' "$dir/out")
-			b=$(sed -n 's/.* b=\(0x[0-9a-f]*\)$/\1/p' "$dir/out")
-			[ "$addrs" = aa ] && b=$a
+			x=$(printf '%.1s' "$addrs") y=${addrs#?}
+			a=$(sed -n "s/.*\\<$x=\\(0x[0-9a-f]*\\).*/\\1/p" "$dir/out")
+			b=$(sed -n "s/.*\\<$y=\\(0x[0-9a-f]*\\).*/\\1/p" "$dir/out")
 			want=$(printf '%s\n%s\n' "$a" "$b" | sort | tr '\n' ,)
 			have=$(printf '%s' "$got" | "$JQ" -r '.locks[].address' | sort | tr '\n' ,)
 			why="$why; addresses $have, want $want"
@@ -81,6 +82,10 @@ expect tree_reverse2 same_class=order circular_dependency "$node" ab \
     "same_class=order, two threads: 1 then 2, then 2 then 1: one circular_dependency naming both instances"
 expect tree_reuse same_class=order "" "" "" \
     "same_class=order: a destroyed and re-initialised lock is a new instance, its old order forgotten"
+expect tree_cycle3 same_class=order circular_dependency "$node" ac \
+    "same_class=order: 1 then 2, 2 then 3, 3 then 1: one circular_dependency naming nodes 1 and 3"
+expect tree_chain3 same_class=order "" "" "" \
+    "same_class=order: 1 then 2, 2 then 3, 1 then 3: no cycle, silent"
 expect tree_same same_class=order recursive_locking "$node" aa \
     "same_class=order: the same lock twice is still recursive_locking"
 finish
