@@ -54,12 +54,6 @@ uld__iorder_enabled(void)
 	return uld__opts.same_class[0] == 'o';
 }
 
-unsigned long
-uld__iorder_count(void)
-{
-	return used;
-}
-
 static struct ident
 ident_of(struct uld__thread *t, const struct uld__held *h)
 {

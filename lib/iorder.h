@@ -30,7 +30,5 @@ int uld__iorder_enabled(void);
  */
 int uld__iorder_check(struct uld__thread *t, struct uld__held *prev,
     struct uld__held *next, struct uld__cur_stack *cs);
-/* Pairs recorded (live or not yet dropped). */
-unsigned long uld__iorder_count(void);
 
 #endif /* ULD_IORDER_H */
