@@ -10,6 +10,8 @@
  *   wrap_nest  a lock made by make_a() held while one made by make_b() is
  *              taken, always in that order, in two threads
  *   wrap_abba  the same two locks taken a-then-b, then b-then-a
+ *   builtin_nest  as wrap_nest, through a function named like libuv's
+ *              uv_mutex_init, which the built-in list names
  *   plain      two locks from one ordinary pthread_mutex_init (in a loop)
  *              nested: their init site is their class, whatever the
  *              constructors
@@ -48,6 +50,16 @@ my_lock_new(void)
 	if (m != NULL)
 		pthread_mutex_init(m, NULL); /* constructor init */
 	return m;
+}
+
+/* Named like libuv's constructor (the same signature), to check the
+ * built-in list; this program does not use libuv. */
+int uv_mutex_init(pthread_mutex_t *m);
+
+__attribute__((noinline)) int
+uv_mutex_init(pthread_mutex_t *m)
+{
+	return pthread_mutex_init(m, NULL) ? -1 : 0; /* builtin init */
 }
 
 static pthread_mutex_t *a, *b;
@@ -98,6 +110,20 @@ wrap(int abba)
 		pthread_join(th[i], NULL);
 	if (abba)
 		nest(b, a);
+	return 0;
+}
+
+static int
+builtin(void)
+{
+	pthread_mutex_t *x = malloc(sizeof(*x)), *y = malloc(sizeof(*y));
+
+	if (uv_mutex_init(x) != 0) /* builtin caller x */
+		return 1;
+	if (uv_mutex_init(y) != 0) /* builtin caller y */
+		return 1;
+	printf("a=%p b=%p\n", (void *)x, (void *)y);
+	nest(x, y);
 	return 0;
 }
 
@@ -222,6 +248,8 @@ main(int argc, char **argv)
 		return wrap(0);
 	if (strcmp(s, "wrap_abba") == 0)
 		return wrap(1);
+	if (strcmp(s, "builtin_nest") == 0)
+		return builtin();
 	if (strcmp(s, "plain") == 0)
 		return plain();
 	if (strncmp(s, "tree_", 5) == 0)

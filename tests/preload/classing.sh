@@ -60,6 +60,11 @@ expect wrap_nest "init_wrappers=my_*,other" "" "" "" \
 expect wrap_abba init_wrappers=my_lock_new circular_dependency \
     "$caller_a,$caller_b" ab \
     "constructor: AB-BA between two callers' locks: one circular_dependency naming both callers"
+builtin=$(site $SRC "builtin init")
+expect builtin_nest "" "" "" "" \
+    "built-in list (uv_mutex_init): two callers nested: silent"
+expect builtin_nest init_wrappers= recursive_locking "$builtin" ab \
+    "init_wrappers= (empty) turns the built-in list off: recursive_locking"
 expect plain init_wrappers=my_lock_new recursive_locking "$plain" ab \
     "an ordinary init site is unaffected: recursive_locking, its own class"
 
