@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "initwrap.h"
 #include "lfht.h"
 #include "mutex.h"
 #include "options.h"
@@ -162,7 +163,7 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 
 static char *
 make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
-    const char *given, const void *lock)
+    const char *given, const void *lock, const char *via)
 {
 	char buf[512];
 
@@ -180,6 +181,14 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 		char site[256], var[256];
 		struct uld__buf b;
 		uld__name_site(key, site, sizeof(site));
+		if (via != NULL) {
+			/* A constructor's caller: where a person made the
+			 * lock, and through what. */
+			size_t n = strlen(site);
+			uld__buf_init(&b, site + n, sizeof(site) - n);
+			uld__buf_printf(&b, " (via %s)", via);
+			uld__buf_str(&b);
+		}
 		var[0] = '\0';
 		if (lock != NULL && uld__sym_is_static(lock))
 			uld__name_variable(lock, type, 0, var, sizeof(var),
@@ -247,25 +256,25 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	return c;
 }
 
-struct uld__class *
-uld__class_get(enum uld__class_kind kind, const void *key,
-    enum uld_lock_type type, const char *name, const void *lock)
+/* Make the class for (kind, key) unless another thread just did. */
+static struct uld__class *
+create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
+    const char *name, const void *lock, const char *via)
 {
 	struct uld__class *c;
 	sigset_t old;
 
-	if (kind == ULD_CLASS_NAME)
-		key = (const void *)(uintptr_t)uld__fnv1a(ULD_FNV_INIT, name,
-		    strlen(name));
-	c = lookup(kind, key, name);
-	if (c != NULL)
-		return c;
-
 	/* Name it before taking the lock: naming reads symbol tables. */
-	char *n = make_name(kind, key, type, name, lock);
+	char *n = make_name(kind, key, type, name, lock, via);
 	int own = (kind == ULD_CLASS_INIT_SITE || kind == ULD_CLASS_STATIC ||
 		      kind == ULD_CLASS_ACQUIRE_SITE) &&
 	    uld__sym_is_own(key);
+	/* Decided once per site, here: a program-given name (the
+	 * kernel-style API's lock expression) is the program's choice. */
+	char fn[256];
+	int wrapper = kind == ULD_CLASS_INIT_SITE && name == NULL && !own &&
+	    uld__initwrap_match(key, fn, sizeof(fn));
+	char *vn = wrapper ? uld__strdup(fn) : NULL;
 
 	uld__graph_enter(&old);
 	c = lookup(kind, key, name);
@@ -274,6 +283,11 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 		n = NULL;
 		if (c != NULL) {
 			c->own = own;
+			c->via = vn;
+			vn = NULL;
+			/* Set before the class is published: a reader that
+			 * finds it sees the flag. */
+			c->wrapper = c->via != NULL;
 			c->base = c;
 			c->sub[0] = c;
 			rcu_read_lock();
@@ -284,6 +298,7 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 	}
 	uld__graph_leave(&old);
 	uld__free(n);
+	uld__free(vn);
 	if (c != NULL && uld__opts.verbosity >= 2) {
 		char line[600];
 		struct uld__buf b;
@@ -291,6 +306,48 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 		uld__buf_printf(&b, "ulockdep: new lock class %s\n", c->name);
 		uld__write_all(2, b.p, b.len);
 	}
+	return c;
+}
+
+/*
+ * `c` is a constructor's init site: the class of the site that called the
+ * constructor (or its caller's, for a constructor called by another one),
+ * keyed by that call's return address like any init site.  The wrapper's
+ * own class stays as the fallback when the stack does not show the site.
+ */
+static struct uld__class *
+wrapped(struct uld__class *c, enum uld_lock_type type, const void *lock)
+{
+	void *up[ULD_INITWRAP_DEPTH];
+	int n = uld__initwrap_callers(c->key, up, (int)ULD_ARRAY_SIZE(up));
+
+	for (int i = 0; i < n && c->wrapper; i++) {
+		struct uld__class *cc = lookup(ULD_CLASS_INIT_SITE, up[i], NULL);
+		if (cc == NULL)
+			cc = create(ULD_CLASS_INIT_SITE, up[i], type, NULL, lock,
+			    c->via);
+		if (cc == NULL)
+			break;
+		c = cc;
+	}
+	return c;
+}
+
+struct uld__class *
+uld__class_get(enum uld__class_kind kind, const void *key,
+    enum uld_lock_type type, const char *name, const void *lock)
+{
+	struct uld__class *c;
+
+	if (kind == ULD_CLASS_NAME)
+		key = (const void *)(uintptr_t)uld__fnv1a(ULD_FNV_INIT, name,
+		    strlen(name));
+	c = lookup(kind, key, name);
+	if (c == NULL)
+		c = create(kind, key, type, name, lock, NULL);
+	/* The one cost for an ordinary init site: this test. */
+	if (uld__unlikely(c != NULL && c->wrapper))
+		c = wrapped(c, type, lock);
 	return c;
 }
 

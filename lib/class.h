@@ -46,6 +46,9 @@ struct uld__class {
 	uint8_t type;		/* enum uld_lock_type of the first lock */
 	uint8_t own;		/* the validator's own (jemalloc, urcu...) */
 	uint8_t retired;	/* left the table: its module was closed */
+	/* INIT_SITE in a lock constructor (initwrap.h): its locks are
+	 * classed by the constructor's caller; `via` names it. */
+	uint8_t wrapper;
 	uint32_t id;		/* dense, from 1; part of chain keys */
 	/*
 	 * Irq usage (irq_rules.c): per enum uld__usage, the signals (bit
@@ -55,6 +58,7 @@ struct uld__class {
 	 */
 	uint64_t usage[4];
 	char *name;
+	char *via;		/* wrapper: the constructor's name */
 	struct uld__class *base; /* subclass 0 of this class */
 	struct uld__class *sub[ULD_MAX_SUBCLASS + 1]; /* base only */
 
@@ -89,7 +93,9 @@ void uld__class_init(void);
  * The class for (kind, key), created and named on first use.  `name` is
  * used when creating (NULL: derive it from the key and from `lock`, the
  * lock that brings the class into being).  NULL when out of memory.  Takes uld__graph_lock when creating: never call it with the
- * graph lock held.
+ * graph lock held.  An INIT_SITE inside a lock constructor (init_wrappers)
+ * gives the class of the constructor's caller instead: call it from the
+ * init call itself, whose stack holds that caller.
  */
 struct uld__class *uld__class_get(enum uld__class_kind kind, const void *key,
     enum uld_lock_type type, const char *name, const void *lock);

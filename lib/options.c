@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "glob.h"
 #include "util.h"
 
 struct uld__options uld__opts;
@@ -154,6 +155,30 @@ error_line(struct uld__buf *err, const char *source, const char *key,
 		uld__buf_printf(err, "%s\n", why);
 }
 
+/* init_wrappers: ["+"]GLOB,GLOB,... with well-formed globs. */
+static const char *
+check_globs(const char *v, size_t vlen)
+{
+	size_t i = vlen > 0 && v[0] == '+';
+
+	while (i < vlen) {
+		char pat[256];
+		size_t j = i;
+		while (j < vlen && v[j] != ',')
+			j++;
+		if (j == i)
+			return "has an empty pattern";
+		if (j - i >= sizeof(pat))
+			return "has a pattern longer than 255 bytes";
+		memcpy(pat, v + i, j - i);
+		pat[j - i] = '\0';
+		if (uld__glob_check(pat) != NULL)
+			return "has a malformed pattern";
+		i = j + 1;
+	}
+	return NULL;
+}
+
 /* Parse one value into the field; NULL on success, else why it is bad. */
 static const char *
 set_value(struct uld__options *o, const struct opt_desc *d, const char *v,
@@ -170,6 +195,15 @@ set_value(struct uld__options *o, const struct opt_desc *d, const char *v,
 		/* An empty log_path would name a hidden file ".<pid>". */
 		if (vlen == 0 && strcmp(d->name, "log_path") == 0)
 			return "is empty (use stderr, stdout or a path)";
+		if (strcmp(d->name, "same_class") == 0 &&
+		    !(vlen == 6 && strncmp(v, "report", 6) == 0) &&
+		    !(vlen == 5 && strncmp(v, "order", 5) == 0))
+			return "is neither report nor order";
+		if (strcmp(d->name, "init_wrappers") == 0) {
+			const char *why = check_globs(v, vlen);
+			if (why != NULL)
+				return why;
+		}
 		memcpy(field, v, vlen);
 		field[vlen] = '\0';
 		return NULL;

@@ -15,6 +15,21 @@
 
 #define ULD_OPT_STR_MAX 1024
 
+/*
+ * init_wrappers' default (initwrap.h): each of these calls
+ * pthread_mutex_init or pthread_rwlock_init for its caller.  OpenSSL 1.1
+ * and 3 make every lock in CRYPTO_THREAD_lock_new; libuv's uv_mutex_init*
+ * and uv_rwlock_init, APR's apr_thread_mutex_create and
+ * apr_thread_rwlock_create, NSPR's PR_NewLock and PR_NewMonitor are thin
+ * constructors of the same kind.  (GLib is not listed: on Linux its GMutex
+ * is a futex, and its GRecMutex and GRWLock make their pthread lock at
+ * first use, in static functions.)
+ */
+#define ULD_INIT_WRAPPERS_DEFAULT                                         \
+	"CRYPTO_THREAD_lock_new,uv_mutex_init,uv_mutex_init_recursive,"   \
+	"uv_rwlock_init,apr_thread_mutex_create,apr_thread_rwlock_create," \
+	"PR_NewLock,PR_NewMonitor"
+
 struct uld__options {
 #define ULD_OPT_FIELD_STR(name) char name[ULD_OPT_STR_MAX];
 #define ULD_OPT_FIELD_INT(name) long name;

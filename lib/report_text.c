@@ -229,17 +229,30 @@ circular_body(struct uld__buf *b, const struct uld__report *r)
 	}
 	const struct uld__class *parent = p->c[p->n - 1];
 	int parent_read = 0; /* how the other thread holds the parent */
+	/* Two instances of one class (same_class=order): the class names
+	 * alone would not say which is which. */
+	int inst = p->n == 1 && taker->class == holder->class;
+	char ta[32] = "", ho[32] = "";
+	if (inst) {
+		struct uld__buf ab;
+		uld__buf_init(&ab, ta, sizeof(ta));
+		uld__buf_printf(&ab, " %p", taker->addr);
+		uld__buf_str(&ab);
+		uld__buf_init(&ab, ho, sizeof(ho));
+		uld__buf_printf(&ab, " %p", holder->addr);
+		uld__buf_str(&ab);
+	}
 	uld__buf_puts(b, " Possible unsafe locking scenario:\n\n"
 			 "       CPU0                    CPU1\n"
 			 "       ----                    ----\n");
-	uld__buf_printf(b, "  %s(%s);\n", op(holder->class, holder->read),
-	    holder->class->name);
-	uld__buf_printf(b, "                               %s(%s);\n",
-	    op(parent, parent_read), parent->name);
-	uld__buf_printf(b, "                               %s(%s);\n",
-	    op(holder->class, holder->read), holder->class->name);
-	uld__buf_printf(b, "  %s(%s);\n", op(taker->class, taker->read),
-	    taker->class->name);
+	uld__buf_printf(b, "  %s(%s%s);\n", op(holder->class, holder->read),
+	    holder->class->name, ho);
+	uld__buf_printf(b, "                               %s(%s%s);\n",
+	    op(parent, parent_read), parent->name, ta);
+	uld__buf_printf(b, "                               %s(%s%s);\n",
+	    op(holder->class, holder->read), holder->class->name, ho);
+	uld__buf_printf(b, "  %s(%s%s);\n", op(taker->class, taker->read),
+	    taker->class->name, ta);
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
 }
 

@@ -10,6 +10,7 @@
 #include "class.h"
 #include "graph.h"
 #include "init.h"
+#include "iorder.h"
 #include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
@@ -157,6 +158,7 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 {
 	struct uld__cur_stack cs = ULD_CUR_STACK(next->ip);
 	sigset_t old;
+	int by_instance = 0; /* same_class=order nesting: not cached */
 
 	uld__graph_enter(&old);
 	if (uld__chain_lookup(t, key))
@@ -174,8 +176,29 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 		/* A recursive reader may join any reader of its class. */
 		if (next->read == ULD_READ_RECURSIVE && prev->read)
 			continue;
+		if (prev->lock != next->lock && uld__iorder_enabled()) {
+			/* Another instance: the second loop's business, once
+			 * no held lock turns out to be this very one. */
+			by_instance = 1;
+			continue;
+		}
 		report_recursive(t, next, prev, &cs);
 		goto done;
+	}
+	/*
+	 * same_class=order: the instances decide.  The chain key (classes
+	 * only) cannot tell A-then-B from B-then-A, so this chain is never
+	 * cached: each such nesting comes back here.
+	 */
+	for (int i = (int)t->depth - 1; by_instance && i >= 0; i--) {
+		struct uld__held *prev = &t->held[i];
+		if (prev->irq_ctx != next->irq_ctx)
+			break;
+		if (prev->class != next->class ||
+		    (next->read == ULD_READ_RECURSIVE && prev->read))
+			continue;
+		if (uld__iorder_check(t, prev, next, &cs))
+			goto out;
 	}
 	/* Edges from the nearest blocking holder, and from every trylock
 	 * taken after it (lockdep's check_prevs_add); older holders are
@@ -190,7 +213,8 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 			break;
 	}
 done:
-	uld__chain_add(t, key);
+	if (!by_instance)
+		uld__chain_add(t, key);
 out:
 	uld__graph_leave(&old);
 }

@@ -13,6 +13,7 @@
 # `make soak SOAK_SCALE=10` is the long run.
 . "${ULD_SRCDIR:?}/tests/preload/lib.sh"
 SCALE=${SOAK_SCALE:-1}
+soak_opts= # extra ULOCKDEP_OPTIONS for the next program
 REAL=$ULD_BUILDDIR/tests/real
 tmo=$((120 * SCALE))
 summary=$workdir/summary
@@ -49,7 +50,7 @@ run_one() {
 		timeout -s KILL "$tmo" "$@" <"$input" >"$rdir/out" 2>"$rdir/err"
 	else
 		# Only the program runs under the preload, not timeout(1).
-		ULD_OPTS="verbosity=1:json_path=$rdir/r:log_path=$rdir/log" \
+		ULD_OPTS="verbosity=1:json_path=$rdir/r:log_path=$rdir/log${soak_opts:+:$soak_opts}" \
 		    timeout -s KILL "$tmo" sh -c \
 		    'LD_PRELOAD="$ULD_PRELOAD" ULOCKDEP_OPTIONS="$ULD_OPTS" exec "$0" "$@"' \
 		    "$@" <"$input" >"$rdir/out" 2>"$rdir/err"
@@ -57,36 +58,6 @@ run_one() {
 	rstatus=$?
 	t1=$(now_ms)
 	rms=$((t1 - t0))
-}
-
-# known_alarm NAME: a report that this soak found and that is a known
-# false alarm of the validator, not yet fixed (README, "Soak and stress"):
-# two locks of one class nested, which the contract reports as
-# recursive_locking even though the program always takes them in one
-# order.  Sets $known to why when every record of the preloaded run is
-# exactly that alarm; any other report is a failure like any other.
-known_alarm() {
-	local pat kwhy
-	known=
-	case $1 in
-	# GNU sort --parallel: a merge-tree node's lock is held while its
-	# parent's is taken (queue_check_insert_parent), leaf to root; all
-	# node locks are initialised by one pthread_mutex_init (init_node).
-	sort) pat='^sort\+0x[0-9a-f]+$|sort\.c:[0-9]+'
-	      kwhy='sort merge-tree node locks nest child then parent, one init site' ;;
-	# CPython's hashlib: OpenSSL makes every lock through
-	# CRYPTO_THREAD_lock_new, so all its locks are one class, and it
-	# nests two of them (provider store, then a method store).
-	python3) pat='^CRYPTO_THREAD_lock_new\+0x[0-9a-f]+$'
-		 kwhy='OpenSSL creates all its locks in CRYPTO_THREAD_lock_new and nests two' ;;
-	*) return 1 ;;
-	esac
-	[ -n "$pjson" ] || return 1
-	printf '%s\n' "$pjson" | "$JQ" -e --arg p "$pat" -s 'all(.[];
-	    .kind == "recursive_locking" and (.locks | length) == 2 and
-	    (.locks[0].class == .locks[1].class) and
-	    (.locks[0].class | test($p)))' >/dev/null || return 1
-	known="known false alarm: $kwhy"
 }
 
 # soak NAME DESCRIPTION INPUT CMD...: the two runs and their checks.
@@ -120,16 +91,7 @@ soak() {
 	# then there is nothing to compare.
 	verdict=$([ "$bare_status" -eq 0 ] && [ "$rstatus" -eq "$bare_status" ] && [ "$nrep" -eq 0 ] &&
 	    ! cat "$pdir"/log.* 2>/dev/null | grep -q .; echo $?)
-	if [ "$verdict" -ne 0 ] && known_alarm "$name"; then
-		# TAP: a "not ok" with a TODO directive is an expected failure
-		# (XFAIL), shown as such, not counted as a failure.
-		tap_n=$((tap_n + 1))
-		echo "not ok $tap_n - $desc: same exit status, no report # TODO $known"
-		echo "# $why"
-		why=
-	else
-		check "$verdict" "$desc: same exit status ($bare_status), no report"
-	fi
+	check "$verdict" "$desc: same exit status ($bare_status), no report"
 	ratio=$(awk -v a="$rms" -v b="$bare_ms" 'BEGIN { printf("%.2f", b > 0 ? a / b : 0) }')
 	echo "# $desc: bare $bare_ms ms, preloaded $rms ms, ratio $ratio; validator: ${sum:-(no summary: the program closed its stderr)}"
 	printf '%-24s %8s %8s %6s  %s\n' "$desc" "$bare_ms" "$rms" "$ratio" \
@@ -155,11 +117,23 @@ else skip "zstd -T4" "zstd not installed"; fi
 # -S 16M: buffers of more than 128 Ki lines (sort's threshold for sorting
 # in threads), and fewer than the input (temporary files, then a merge).
 if have sort && sort --parallel=1 </dev/null 2>/dev/null; then
+	# sort's merge tree: each node's lock is held while its parent's is
+	# taken (queue_check_insert_parent), always leaf to root, and all
+	# node locks come from one pthread_mutex_init (init_node).  Two
+	# locks of one class nested are recursive_locking by default, as in
+	# lockdep; same_class=order (ulockdep-options(7)) checks the order
+	# of the instances instead, which here is fixed, so nothing is
+	# reported unless sort ever took a parent before its child.
+	soak_opts=same_class=order
 	soak sort "sort --parallel=4" "$workdir/nums" \
 	    sort --parallel=4 -S 16M -T @DIR@ -n
+	soak_opts=
 else skip "sort --parallel=4" "GNU sort not installed"; fi
 # The interpreter itself, not a wrapper script (pyenv's shim is bash).
 PY=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+# threads.py imports hashlib: OpenSSL makes every lock in
+# CRYPTO_THREAD_lock_new and nests two of them, which the built-in
+# init_wrappers list classes by their callers (ulockdep-options(7)).
 if [ -n "$PY" ] && "$PY" -c 'import sqlite3, threading, queue' 2>/dev/null; then
 	soak python3 "python3 threading" /dev/null \
 	    "$PY" "$ULD_SRCDIR/tests/real/threads.py" "$SCALE"
