@@ -126,6 +126,7 @@ struct uld__thread {
 	int intr_jumped;
 	uint32_t drun;		/* deferred handlers running (irq.c) */
 	void *drun_wait;	/* the wait they run after, if any */
+	int exiting;		/* guard set for good: hold no signal */
 };
 
 extern ULD_TLS struct uld__thread uld__self;

@@ -286,14 +286,18 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		validate_chain(t, h, key);
 	t->chain_key = key;
 	t->spins_held += uld__is_spin(type);
-	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	/* The wait is published before the entry is counted: a handler
+	 * that interrupts us and jumps out finds the pushed entry by it
+	 * (uld__irq_intr_left), however close to the push it lands.  The
+	 * watchdog that reads the wait a moment before the entry names it
+	 * at its next sample. */
 	if (!h->trylock) {
-		/* Publish the wait for the watchdog, after the entry it
-		 * reads (thread-local stores only). */
 		t->wait_seq++;
 		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
-		uld__watchdog_start();
 	}
+	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	if (!h->trylock)
+		uld__watchdog_start();
 	debug_check_chain(t);
 }
 
