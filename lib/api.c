@@ -10,6 +10,7 @@
  */
 #include "api.h"
 #include "class.h"
+#include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "mutex.h"
@@ -108,8 +109,12 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 {
 	struct uld__thread *t = uld__api_enter();
 
-	if (t == NULL)
+	if (t == NULL) {
+		/* In a handler that interrupted the validator (irq.c). */
+		if (uld__unlikely(uld__self.intr.frame != NULL))
+			uld__irq_unrecorded(lock, 1);
 		return;
+	}
 	int saved = uld__errno_get(t);
 	uld__acquire(t, lock, type, flags, subclass, ip ? ip : ULD_RET_IP());
 	uld__api_leave(t);
@@ -146,8 +151,11 @@ uld_lock_release(void *lock, const void *ip)
 {
 	struct uld__thread *t = uld__api_enter();
 
-	if (t == NULL)
+	if (t == NULL) {
+		if (uld__unlikely(uld__self.intr.frame != NULL))
+			uld__irq_unrecorded(lock, 0);
 		return;
+	}
 	int saved = uld__errno_get(t);
 	uld__release(t, lock, ip ? ip : ULD_RET_IP());
 	uld__api_leave(t);

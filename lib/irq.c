@@ -197,6 +197,44 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	return 1;
 }
 
+/*
+ * Its lock calls pass through, unrecorded; if it jumps out still holding
+ * a lock, the program releases it later, which would be a false
+ * bad_unlock.  So its acquisitions are remembered by address, a few per
+ * thread (the oldest forgotten first), until released.
+ */
+void
+uld__irq_unrecorded(void *lock, int taken)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (!t->in_uld || t->intr.frame == NULL)
+		return;
+	if (!taken) {
+		uld__irq_unrecorded_drop(t, lock);
+		return;
+	}
+	if (t->nunrec == ULD_UNREC) {
+		memmove(&t->unrec[0], &t->unrec[1],
+		    (ULD_UNREC - 1) * sizeof(t->unrec[0]));
+		t->nunrec--;
+	}
+	t->unrec[t->nunrec++] = lock;
+}
+
+int
+uld__irq_unrecorded_drop(struct uld__thread *t, const void *lock)
+{
+	for (uint32_t i = t->nunrec; i-- > 0;)
+		if (t->unrec[i] == lock) {
+			memmove(&t->unrec[i], &t->unrec[i + 1],
+			    (t->nunrec - i - 1) * sizeof(t->unrec[0]));
+			t->nunrec--;
+			return 1;
+		}
+	return 0;
+}
+
 /* ---- the public entries (<ulockdep/signal.h>) ---- */
 
 /*

@@ -420,7 +420,9 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 
 	if (uld__unlikely(i < 0)) {
-		report_bad_unlock(t, lock, ip);
+		/* Unless a handler took it unseen and jumped out (irq.c). */
+		if (!(t->nunrec && uld__irq_unrecorded_drop(t, lock)))
+			report_bad_unlock(t, lock, ip);
 		return;
 	}
 	struct uld__held *h = &t->held[i];
