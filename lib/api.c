@@ -11,6 +11,7 @@
 #include "api.h"
 #include "class.h"
 #include "fastpath.h"
+#include "irq.h"
 #include "lifetime.h"
 #include "lockmap.h"
 #include "mutex.h"
@@ -113,8 +114,12 @@ acquire_full(void *lock, enum uld_lock_type type, unsigned flags,
 {
 	struct uld__thread *t = uld__api_enter();
 
-	if (t == NULL)
+	if (t == NULL) {
+		/* In a handler that interrupted the validator (irq.c). */
+		if (uld__unlikely(uld__self.intr.frame != NULL))
+			uld__irq_unrecorded(lock, 1);
 		return;
+	}
 	int saved = uld__errno_get(t);
 	uld__acquire(t, lock, type, flags, subclass, ip);
 	uld__api_leave(t);
@@ -126,8 +131,11 @@ release_full(void *lock, const void *ip)
 {
 	struct uld__thread *t = uld__api_enter();
 
-	if (t == NULL)
+	if (t == NULL) {
+		if (uld__unlikely(uld__self.intr.frame != NULL))
+			uld__irq_unrecorded(lock, 0);
 		return;
+	}
 	int saved = uld__errno_get(t);
 	uld__release(t, lock, ip);
 	uld__api_leave(t);

@@ -100,12 +100,13 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	h->irq_ctx = 0;
 	t->chain_key = key;
 	t->spins_held += (uint32_t)spin;
-	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	/* The wait before the count, as on the full path (validate.c): a
+	 * handler that jumps out finds the pushed entry by it. */
 	if (!try) {
-		/* The wait, for the watchdog, after the entry it reads. */
 		t->wait_seq++;
 		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
 	}
+	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
 	if (uld__config_debug)
 		uld__debug_check_chain(t);
 done:

@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "chain.h"
+#include "mutex.h"
 #include "options.h"
 #include "stack.h"
 #include "validate.h"
@@ -105,6 +106,21 @@ uld__irq_unwind(struct uld__thread *t, const void *sp)
 		d--;
 	if (d == t->irq_depth)
 		return;
+	/*
+	 * The outermost handler left interrupted a wait: an acquisition
+	 * whose entry was pushed, the lock not yet granted (the handler was
+	 * delivered as the validator left, or during the real call).  The
+	 * jump lands in a caller of that acquisition, which never finishes:
+	 * the program does not hold the lock.
+	 */
+	void *waited = t->irq_frames[d].wait_lock;
+	int at = waited != NULL ? uld__held_find(t, waited) : -1;
+	if (at >= 0 && !t->held[at].trylock) {
+		uld__held_remove(t, (uint32_t)at);
+		t->spins_held = 0;
+		for (uint32_t i = 0; i < t->depth; i++)
+			t->spins_held += uld__is_spin(t->held[i].type);
+	}
 	t->irq_depth = d;
 	rekey(t);
 }
@@ -154,9 +170,14 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	 * From a deferred handler, that is the wait it ran after, and the
 	 * handler's own locks may lie above the entry. */
 	void *waited = t->drun_wait ? t->drun_wait : t->wait_lock;
+	int deferred = t->drun_wait != NULL;
 	t->drun_wait = NULL;
 	int at = waited != NULL ? uld__held_find(t, waited) : -1;
-	if (at >= 0 && !t->held[at].trylock)
+	/* Interrupted, the acquisition's entry is the topmost: the wait is
+	 * published just before it is pushed (validate.c), when the same
+	 * lock may be held lower down, read twice. */
+	if (at >= 0 && (deferred || (uint32_t)at + 1 == t->depth) &&
+	    !t->held[at].trylock)
 		uld__held_remove(t, (uint32_t)at);
 	/* Not waiting any more: the jump left the wait, if there was one. */
 	__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
@@ -174,6 +195,44 @@ uld__irq_intr_left(struct uld__thread *t, const void *sp)
 	 * deferred meanwhile at its own leave. */
 	t->in_uld = 0;
 	return 1;
+}
+
+/*
+ * Its lock calls pass through, unrecorded; if it jumps out still holding
+ * a lock, the program releases it later, which would be a false
+ * bad_unlock.  So its acquisitions are remembered by address, a few per
+ * thread (the oldest forgotten first), until released.
+ */
+void
+uld__irq_unrecorded(void *lock, int taken)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (!t->in_uld || t->intr.frame == NULL)
+		return;
+	if (!taken) {
+		uld__irq_unrecorded_drop(t, lock);
+		return;
+	}
+	if (t->nunrec == ULD_UNREC) {
+		memmove(&t->unrec[0], &t->unrec[1],
+		    (ULD_UNREC - 1) * sizeof(t->unrec[0]));
+		t->nunrec--;
+	}
+	t->unrec[t->nunrec++] = lock;
+}
+
+int
+uld__irq_unrecorded_drop(struct uld__thread *t, const void *lock)
+{
+	for (uint32_t i = t->nunrec; i-- > 0;)
+		if (t->unrec[i] == lock) {
+			memmove(&t->unrec[i], &t->unrec[i + 1],
+			    (t->nunrec - i - 1) * sizeof(t->unrec[0]));
+			t->nunrec--;
+			return 1;
+		}
+	return 0;
 }
 
 /* ---- the public entries (<ulockdep/signal.h>) ---- */
@@ -265,6 +324,9 @@ uld_signal_mask(const sigset_t *blocked)
 
 	if (t == NULL)
 		return;
+	/* Often the first call after a jump out of a handler (to unblock
+	 * what the jump left blocked): drop the frames it left. */
+	ULD_IRQ_UNWIND(t);
 	uld__irq_set_mask(t, uld__sigset_bits(blocked), ULD_RET_IP());
 	uld__api_leave(t);
 	uld__keep_errno(saved);
@@ -316,24 +378,29 @@ uld_signal_jump(const sigset_t *mask)
 	uld__keep_errno(saved);
 }
 
-/* ---- deferred handlers (<ulockdep/signal.h>) ---- */
+/* ---- held and deferred handlers (<ulockdep/signal.h>) ---- */
 
 int uld__sig_soft;
+__thread unsigned uld__sig_depth __attribute__((tls_model("initial-exec")));
+__thread unsigned long long uld__sig_held
+    __attribute__((tls_model("initial-exec")));
 __thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
 static void (*deferred_run)(void);
+/* defer_signals=1 and a runner set (the runner comes from a constructor,
+ * before options are read). */
+static int defer_on;
 
 int
 uld__irq_handlers_tracked(void)
 {
-	return __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) != NULL;
+	return __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) != NULL ||
+	    __atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED);
 }
 
-/* Deferral is on once a runner is set and the defer_signals option says
- * so (the runner comes from a constructor, before options are read). */
 static void
-update_soft(void)
+update_defer(void)
 {
-	__atomic_store_n(&uld__sig_soft,
+	__atomic_store_n(&defer_on,
 	    __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE) != NULL &&
 		uld__opts.defer_signals,
 	    __ATOMIC_RELEASE);
@@ -342,7 +409,66 @@ update_soft(void)
 void
 uld__irq_options_read(void)
 {
-	update_soft();
+	update_defer();
+}
+
+ULD_API void
+uld_signal_set_holding(void)
+{
+	__atomic_store_n(&uld__sig_soft, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * Held while the validator runs on this thread at all, not only in its
+ * critical sections: its fast path is not made to be left half-way by a
+ * jump either (an RCU read-side section, an entry pushed and its wait not
+ * yet published), and a handler that runs after it is validated like any
+ * other.  Not while the guard is left set by a jump until the next entry
+ * (intr_jumped: the program runs, maybe never to enter again), nor for
+ * good at thread exit: nothing would unblock the signal.
+ */
+ULD_API int
+uld_signal_hold(int sig)
+{
+	struct uld__thread *t = &uld__self;
+
+	if (sig < 1 || sig > 64 ||
+	    !__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED))
+		return 0;
+	if (t->in_uld && !t->intr_jumped && !t->exiting) {
+		/* Unblocked as the guard drops (uld__api_leave). */
+		t->defer_pending = 1;
+	} else if (uld__sig_depth == 0) {
+		return 0;
+	}
+	__atomic_fetch_or(&uld__sig_held, uld__sigbit(sig), __ATOMIC_RELAXED);
+	return 1;
+}
+
+void
+uld__sig_release(void)
+{
+	struct uld__thread *t = &uld__self;
+	sigset_t s;
+
+	/* Under the guard: when it drops (uld__run_deferred). */
+	if (t->in_uld && !t->intr_jumped && !t->exiting) {
+		t->defer_pending = 1;
+		return;
+	}
+	uint64_t set = __atomic_exchange_n(&uld__sig_held, 0,
+	    __ATOMIC_RELAXED);
+	if (set == 0)
+		return;
+	/* The kept signals are pending and blocked (the trampoline added
+	 * them to the mask sigreturn restored); they were deliverable where
+	 * they arrived, so unblocking them gives back that mask, and the
+	 * kernel delivers them before this call returns: on the handler's
+	 * sigaltstack, with its flags and sa_mask, as after a real block.
+	 * A raw syscall: the interposer wraps sigprocmask. */
+	memset(&s, 0, sizeof(s));
+	memcpy(&s, &set, sizeof(set));
+	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &s, NULL, _NSIG / 8);
 }
 
 ULD_API void
@@ -350,7 +476,7 @@ uld_signal_set_deferred(void (*run)(void))
 {
 	__atomic_store_n(&deferred_run, run, __ATOMIC_RELEASE);
 	if (uld__is_ready())
-		update_soft();
+		update_defer();
 }
 
 ULD_API int
@@ -358,7 +484,7 @@ uld_signal_defer(void)
 {
 	struct uld__thread *t = &uld__self;
 
-	if (t->in_uld == 0 || !__atomic_load_n(&uld__sig_soft, __ATOMIC_ACQUIRE))
+	if (t->in_uld == 0 || !__atomic_load_n(&defer_on, __ATOMIC_ACQUIRE))
 		return 0;
 	t->defer_pending = 1;
 	return 1;
@@ -370,24 +496,31 @@ uld__run_deferred(struct uld__thread *t)
 	void (*run)(void) = __atomic_load_n(&deferred_run, __ATOMIC_ACQUIRE);
 	int saved = errno;
 
+	int kept = run != NULL && __atomic_load_n(&defer_on, __ATOMIC_RELAXED);
+
 	/* Cleared first: a handler deferred while these run asks again. */
 	t->defer_pending = 0;
-	if (run == NULL)
+	if (!kept && __atomic_load_n(&uld__sig_held, __ATOMIC_RELAXED) == 0)
 		return;
 	/*
 	 * The handlers run here, inside the entry that deferred them: after
 	 * its bookkeeping, before the real call (an acquisition's entry is
-	 * pushed, the lock not yet taken).  One that leaves by siglongjmp()
-	 * leaves that entry half-done, as a handler that interrupted the
-	 * validator does: the same repair (uld__irq_intr_left), from this
-	 * frame (uld_signal_jump).
+	 * pushed, the lock not yet taken).  Those held for the kernel first,
+	 * delivered as the held signals are unblocked, then those kept
+	 * (defer_signals=1).  One that leaves by siglongjmp() leaves that
+	 * entry half-done, as a handler that interrupted the validator does:
+	 * the same repair (uld__irq_intr_left), from this frame
+	 * (uld_signal_jump).
 	 */
 	struct uld__irq_frame outer = t->intr;
 	void *outer_wait = t->drun_wait;
 	frame_set(&t->intr, 0, __builtin_frame_address(0), NULL);
 	t->drun_wait = t->wait_lock;
 	t->drun++;
-	run();
+	uld__sig_release();
+	/* Unless a held one jumped, and landed in its own handler. */
+	if (kept && t->drun)
+		run();
 	if (t->drun)
 		t->drun--;
 	else if (t->intr_jumped) {

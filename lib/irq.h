@@ -140,6 +140,16 @@ int uld__irq_check_edge(struct uld__thread *t, struct uld__held *prev,
 int uld__irq_handlers_tracked(void);
 /* The options are read: switch handler deferral on if asked. */
 void uld__irq_options_read(void);
+/*
+ * A lock call passed through unrecorded because a handler interrupted
+ * validator code (t->intr): `taken` 1 for an acquisition, 0 for a
+ * release.  Such a handler may jump out holding the lock, and the
+ * program then releases it: uld__irq_unrecorded_drop() says that release
+ * is not a bad_unlock.
+ */
+void uld__irq_unrecorded(void *lock, int taken);
+/* 1 if `lock` was taken unrecorded so (and forget it), else 0. */
+int uld__irq_unrecorded_drop(struct uld__thread *t, const void *lock);
 /* Drop interrupt frames that a non-local jump has left. */
 void uld__irq_unwind(struct uld__thread *t, const void *sp);
 /* The same, seen from the calling function's frame, if in a handler:

@@ -98,6 +98,9 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 static void
 destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 {
+	/* Drop first what a jump out of a handler has left: an acquisition
+	 * it abandoned is not held (irq.c). */
+	ULD_IRQ_UNWIND(t);
 	int i = uld__held_find(t, lock);
 	pid_t holder = 0;
 	const void *holder_ip = NULL;

@@ -4,9 +4,9 @@
  * A three-state futex mutex (Drepper, "Futexes are tricky") on raw
  * syscalls.  It is not a pthread mutex on purpose: the interposer wraps
  * pthread_mutex_lock, and the validator must never validate, or wait in,
- * its own locking.  Callers block signals around it, or have handlers
- * deferred (see uld__sig_block), so that a signal handler on the same
- * thread never finds it held.
+ * its own locking.  Callers block signals around it, or count a section
+ * that the trampoline keeps signals out of (see uld__sig_block), so that
+ * a signal handler on the same thread never finds it held.
  *
  * Lock ranks: a thread holding one may only take higher-numbered ones.
  * None is taken inside an RCU read-side critical section, so RCU readers
@@ -125,21 +125,38 @@ extern uld__mutex_t uld__graph_lock;
 
 /*
  * Set when every handler of the process runs through a trampoline that
- * defers it while the validator is busy on its thread (uld_signal_defer,
- * irq.c): the preload's.  Then no handler can run while this thread holds
- * a validator lock, since every lock is taken with the re-entry guard set,
- * and blocking signals around it would only cost two system calls.
+ * asks uld_signal_hold() first (irq.c): the preload's.  Then "irqs off"
+ * is a thread-local count, and the trampoline keeps a signal that finds
+ * it non-zero pending for the kernel (re-queued, blocked in the context
+ * it interrupted) until the outermost uld__sig_restore unblocks it.  A
+ * signal that never comes costs nothing; one that does, three system
+ * calls, where blocking costs two every time.
  */
 extern int uld__sig_soft;
 
-/* Marks a mask that uld__sig_block() did not block: in the last word of
- * glibc's sigset_t, which the kernel (64 signals) never reads or writes. */
+/* Per thread (initial-exec TLS, signal-safe): the depth of "irqs off"
+ * sections counted for the trampoline, the signals it kept pending during
+ * them (bit sig-1), and whether an outer uld__sig_block blocked for real. */
+extern __thread unsigned uld__sig_depth __attribute__((tls_model("initial-exec")));
+extern __thread unsigned long long uld__sig_held
+    __attribute__((tls_model("initial-exec")));
+extern __thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
+
+/* How the mask was saved, in the last word of glibc's sigset_t, which the
+ * kernel (64 signals) never reads or writes: counted (uld__sig_depth),
+ * inside an outer real block (nothing to undo), blocked for real by
+ * uld__sig_block (uld__sig_nested to clear); 0, blocked by
+ * uld__sig_block_hard. */
 #define ULD_SIG_SOFT_MARK 0x756c64736f6674UL /* "uldsoft" */
+#define ULD_SIG_NEST_MARK 0x756c646e657374UL /* "uldnest" */
+#define ULD_SIG_REAL_MARK 0x756c647265616cUL /* "uldreal" */
 #define ULD_SIGSET_LAST(s) ((s)->__val[sizeof((s)->__val) /                 \
 	    sizeof((s)->__val[0]) - 1])
 
 /* Block every signal in this thread, whatever the mode: fork(), thread
- * exit.  A raw syscall: the interposer may wrap sigprocmask. */
+ * exit, where the guard stays set past the section and nothing would
+ * unblock what the trampoline kept.  A raw syscall: the interposer may
+ * wrap sigprocmask. */
 static inline void
 uld__sig_block_hard(sigset_t *old)
 {
@@ -152,32 +169,52 @@ uld__sig_block_hard(sigset_t *old)
 
 /*
  * Our "irqs off" around the validator's slow paths, so that no handler
- * runs on this thread while it holds a validator lock: blocked for real,
- * or nothing to do where handlers are deferred (uld__sig_soft).  Only
- * with the re-entry guard set.
+ * runs on this thread while it holds a validator lock or is half-way
+ * through an allocation or a table change: counted where the trampoline
+ * holds such signals back (uld__sig_soft), else blocked for real.  Only
+ * with the re-entry guard set; sections nest.
  */
-/* This thread's signals are blocked by an outer uld__sig_block: an inner
- * one has nothing to do (thread-local, so signal-safe). */
-extern __thread int uld__sig_nested __attribute__((tls_model("initial-exec")));
-
 static inline void
 uld__sig_block(sigset_t *old)
 {
-	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED) ||
-	    uld__sig_nested) {
+	if (__atomic_load_n(&uld__sig_soft, __ATOMIC_RELAXED)) {
 		ULD_SIGSET_LAST(old) = ULD_SIG_SOFT_MARK;
+		uld__sig_depth++;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		return;
+	}
+	if (uld__sig_nested) {
+		ULD_SIGSET_LAST(old) = ULD_SIG_NEST_MARK;
 		return;
 	}
 	uld__sig_block_hard(old);
+	ULD_SIGSET_LAST(old) = ULD_SIG_REAL_MARK;
 	uld__sig_nested = 1;
 }
+
+/* The outermost counted section ends with signals kept: unblock them, and
+ * the kernel delivers them now, as it would after a real block (irq.c). */
+void uld__sig_release(void);
 
 static inline void
 uld__sig_restore(const sigset_t *old)
 {
-	if (ULD_SIGSET_LAST(old) == ULD_SIG_SOFT_MARK)
+	unsigned long mark = ULD_SIGSET_LAST(old);
+
+	if (mark == ULD_SIG_SOFT_MARK) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		/* Zero first: what is delivered then must run, not be kept
+		 * again. */
+		if (--uld__sig_depth == 0 &&
+		    __builtin_expect(__atomic_load_n(&uld__sig_held,
+			__ATOMIC_RELAXED) != 0, 0))
+			uld__sig_release();
 		return;
-	uld__sig_nested = 0;
+	}
+	if (mark == ULD_SIG_NEST_MARK)
+		return;
+	if (mark == ULD_SIG_REAL_MARK)
+		uld__sig_nested = 0;
 	syscall(SYS_rt_sigprocmask, SIG_SETMASK, old, NULL, _NSIG / 8);
 }
 /* Enter and leave the validator's graph lock with signals blocked: the

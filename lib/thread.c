@@ -116,6 +116,9 @@ thread_exit(void *arg)
 	sigset_t old;
 
 	t->in_uld++;
+	/* Never to drop again: a signal held till it does would be lost
+	 * (irq.c, uld_signal_hold). */
+	t->exiting = 1;
 	/* A jump out of a handler that interrupted the validator must not
 	 * clear this guard for good (irq.c, uld__irq_intr_left). */
 	t->intr.frame = NULL;

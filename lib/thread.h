@@ -60,6 +60,9 @@ struct uld__held {
 /* Nested signal handlers tracked as interrupts (irq.c). */
 #define ULD_IRQ_NEST 16
 
+/* Unrecorded acquisitions remembered per thread (uld__irq_unrecorded). */
+#define ULD_UNREC 8
+
 /* One handler running as interrupt context. */
 struct uld__irq_frame {
 	int sig;
@@ -128,6 +131,11 @@ struct uld__thread {
 	int intr_jumped;
 	uint32_t drun;		/* deferred handlers running (irq.c) */
 	void *drun_wait;	/* the wait they run after, if any */
+	int exiting;		/* guard set for good: hold no signal */
+	/* Locks taken, unrecorded, by a handler that interrupted validator
+	 * code, not yet released (irq.c, uld__irq_unrecorded). */
+	void *unrec[ULD_UNREC];
+	uint32_t nunrec;
 };
 
 extern ULD_TLS struct uld__thread uld__self;

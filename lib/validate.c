@@ -310,14 +310,18 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		validate_chain(t, h, key);
 	t->chain_key = key;
 	t->spins_held += uld__is_spin(type);
-	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	/* The wait is published before the entry is counted: a handler
+	 * that interrupts us and jumps out finds the pushed entry by it
+	 * (uld__irq_intr_left), however close to the push it lands.  The
+	 * watchdog that reads the wait a moment before the entry names it
+	 * at its next sample. */
 	if (!h->trylock) {
-		/* Publish the wait for the watchdog, after the entry it
-		 * reads (thread-local stores only). */
 		t->wait_seq++;
 		__atomic_store_n(&t->wait_lock, lock, __ATOMIC_RELEASE);
-		uld__watchdog_start();
 	}
+	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
+	if (!h->trylock)
+		uld__watchdog_start();
 	uld__debug_check_chain(t);
 }
 
@@ -440,7 +444,9 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 		__atomic_store_n(&t->wait_lock, NULL, __ATOMIC_RELEASE);
 
 	if (uld__unlikely(i < 0)) {
-		report_bad_unlock(t, lock, ip);
+		/* Unless a handler took it unseen and jumped out (irq.c). */
+		if (!(t->nunrec && uld__irq_unrecorded_drop(t, lock)))
+			report_bad_unlock(t, lock, ip);
 		return;
 	}
 	struct uld__held *h = &t->held[i];

@@ -146,14 +146,29 @@ fork_done(void)
 	table_unlock(&old);
 }
 
+/* This thread's ids, for re-queueing a held signal to it (hold()): glibc
+ * caches neither, and a system call each is what holding saves.  0 until
+ * first needed; the fork child, another process, reads them again. */
+static __thread pid_t my_pid, my_tid __attribute__((tls_model("initial-exec")));
+
+static void
+fork_child_done(void)
+{
+	my_pid = my_tid = 0;
+	fork_done();
+}
+
 static void run_deferred(void);
 
 __attribute__((constructor)) static void
 signal_init(void)
 {
-	pthread_atfork(fork_prepare, fork_done, fork_done);
-	/* Every handler passes through the trampoline, which defers it
-	 * while the validator is busy: the core need not block signals. */
+	pthread_atfork(fork_prepare, fork_done, fork_child_done);
+	/* Every handler passes through the trampoline, which holds it back
+	 * while the validator is in a critical section (hold()): the core
+	 * need not block signals around them.  And it defers it while the
+	 * validator is busy, if defer_signals=1 says so. */
+	uld_signal_set_holding();
 	uld_signal_set_deferred(run_deferred);
 }
 
@@ -191,6 +206,8 @@ publish(int sig, const struct handler *h)
 }
 
 /* ---- the trampoline ---- */
+
+static void trampoline(int sig, siginfo_t *si, void *ucv);
 
 /* The mask a handler runs with, as the kernel sets it: the interrupted
  * one, plus sa_mask, plus the signal itself unless SA_NODEFER. */
@@ -348,6 +365,69 @@ run_deferred(void)
 	}
 }
 
+/*
+ * A handler whose disposition the kernel reset as it delivered the signal
+ * to us (SA_RESETHAND) would meet SIG_DFL when delivered again: put the
+ * trampoline back, which the kernel resets again on the real delivery.
+ * Unless the program installed something else meanwhile.
+ */
+static void
+rearm(int sig, const struct handler *h)
+{
+	struct sigaction cur, act;
+	sigset_t old;
+
+	table_lock(&old);
+	if (REAL(sigaction)(sig, NULL, &cur) == 0 && cur.sa_handler == SIG_DFL &&
+	    table[sig].ours) {
+		memset(&act, 0, sizeof(act));
+		act.sa_sigaction = trampoline;
+		act.sa_flags = h->flags | SA_SIGINFO;
+		set_of(&act.sa_mask, h->mask);
+		REAL(sigaction)(sig, &act, NULL);
+	}
+	table_unlock(&old);
+}
+
+/*
+ * The validator is in a critical section on this thread (uld_signal_hold):
+ * leave the signal to the kernel, pending and blocked where it arrived,
+ * for the section's end to unblock.  Sent again to this thread with its
+ * own siginfo (to ourselves any si_code is allowed): a standard signal
+ * already pending merges with it, as it would have while blocked; a
+ * real-time one queues, behind those of its number sent meanwhile.  0 if
+ * it cannot be (the queue of real-time signals full for long): the handler
+ * then runs now, unvalidated, as one installed past us would.
+ */
+static int
+hold(int sig, siginfo_t *si, ucontext_t *uc, const struct handler *h)
+{
+	/* Not blocked while we run (SA_NODEFER): it would come straight
+	 * back, and back again.  The mask sigreturn restores is set below. */
+	if (!(handler_mask(sig, h, 0) & bit(sig))) {
+		sigset_t one;
+		set_of(&one, bit(sig));
+		syscall(SYS_rt_sigprocmask, SIG_BLOCK, &one, NULL, _NSIG / 8);
+	}
+	if (h->flags & SA_RESETHAND)
+		rearm(sig, h);
+	if (my_tid == 0) {
+		my_pid = (pid_t)syscall(SYS_getpid);
+		my_tid = (pid_t)syscall(SYS_gettid);
+	}
+	for (int i = 0;; i++) {
+		if (syscall(SYS_rt_tgsigqueueinfo, my_pid, my_tid, sig, si) == 0)
+			break;
+		/* The queue is full: ours was just taken off it, another
+		 * thread's sender took the room.  Let the others run. */
+		if (errno != EAGAIN || i == 16)
+			return 0;
+		sched_yield();
+	}
+	sigaddset(&uc->uc_sigmask, sig);
+	return 1;
+}
+
 static void
 trampoline(int sig, siginfo_t *si, void *ucv)
 {
@@ -356,12 +436,20 @@ trampoline(int sig, siginfo_t *si, void *ucv)
 	struct handler h;
 
 	read_handler(sig, &h);
-	/* Busy validator: the handler runs when it is done (signal.h). */
-	if (!is_fault(sig, si) &&
-	    ((emu_blocked & bit(sig)) || uld_signal_defer()) &&
-	    keep(sig, si, &h)) {
-		errno = saved;
-		return;
+	/* A fault runs now: returning would only fault again. */
+	if (!is_fault(sig, si)) {
+		/* Busy validator, defer_signals=1: the handler runs when it is
+		 * done (signal.h). */
+		if (((emu_blocked & bit(sig)) || uld_signal_defer()) &&
+		    keep(sig, si, &h)) {
+			errno = saved;
+			return;
+		}
+		/* In one of its critical sections: when that ends. */
+		if (uld_signal_hold(sig) && hold(sig, si, uc, &h)) {
+			errno = saved;
+			return;
+		}
 	}
 	run_handler(sig, si, uc, &h, &uc->uc_stack, saved);
 }

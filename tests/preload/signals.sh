@@ -22,8 +22,9 @@ for s in readback handler_mask signal_chain sysv nodefer siginfo errno \
 	timeout -s KILL "$tmo" $ULD_VALGRIND "$CASES" "$s" \
 	    >"$workdir/$s.bare" 2>"$workdir/$s.bare.err"
 	bare_status=$?
-	# Handlers that land in the validator's own code are deferred
-	# there (defer_signals=1); everywhere else they are blocked.
+	# Handlers that land in the validator's own code are run by it
+	# when it is done (defer_signals=1); by default they are held for
+	# the kernel to deliver then.
 	opts=
 	[ "$s" = deferred ] && opts=defer_signals=1
 	run_case "$s" - "$opts"

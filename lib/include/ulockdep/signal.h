@@ -81,22 +81,40 @@ ULD_API void uld_signal_jump(const sigset_t *mask);
 ULD_API void uld_signal_installed(int sig);
 
 /*
- * Deferred handlers.  A handler that interrupts the validator on its
- * thread must not run there and then: its lock events would go
- * unvalidated, and a handler that leaves by siglongjmp() would abandon
- * the validator half-way (its own locks held, its state half-written).
- * A trampoline therefore asks uld_signal_defer() first.  Nonzero: keep the
- * signal (its siginfo, the handler to run) and return at once; the
+ * Held signals.  The validator's critical sections (its own locks, its
+ * allocations, its tables: short, but microseconds on first sight of a
+ * lock order or at lock creation) must not be interrupted by a handler:
+ * one that left by siglongjmp() would abandon a validator lock for good.
+ * By default the validator blocks every signal around them, two system
+ * calls each time.  A trampoline that asks uld_signal_hold(sig) first, for
+ * every signal but a fault raised by the current instruction (which must
+ * run at once), lets it count them instead.  Nonzero: the thread is in
+ * such a section, and the trampoline must return without running the
+ * handler, with the signal left pending and blocked in the interrupted
+ * context (rt_tgsigqueueinfo() it to the calling thread with its own
+ * siginfo, add it to the ucontext's uc_sigmask); the validator unblocks it
+ * as the section ends, and the kernel delivers it then, as after a real
+ * block.  Zero: run the handler.
+ *
+ * uld_signal_set_holding() promises that every handler of the process
+ * passes through such a trampoline, from then on: the validator stops
+ * blocking.  Without the promise uld_signal_hold() always returns 0.
+ */
+ULD_API int uld_signal_hold(int sig);
+ULD_API void uld_signal_set_holding(void);
+
+/*
+ * Deferred handlers (experimental, the defer_signals option).  A handler
+ * that interrupts the validator anywhere on its thread, not only in a
+ * critical section, would have its lock events go unvalidated.  A
+ * trampoline may therefore ask uld_signal_defer() first.  Nonzero: keep
+ * the signal (its siginfo, the handler to run) and return at once; the
  * validator calls the function given to uld_signal_set_deferred() on that
  * thread, outside any handler, as soon as it is done there, and that
  * function runs what was kept, as the kernel would have (the handler's
- * mask in force).  Zero: run the handler now.
- *
- * Registering the function also promises that every handler of the
- * process passes through such a trampoline: the validator then stops
- * blocking signals around its own critical sections, two system calls
- * per slow path (microseconds on a virtual machine).  Without one the
- * validator blocks them, and a handler never finds it busy.
+ * mask in force), though not on the handler's sigaltstack.  Zero: ask
+ * uld_signal_hold(), or run the handler now.  Registering the function
+ * also promises that every handler passes through such a trampoline.
  */
 ULD_API int uld_signal_defer(void);
 ULD_API void uld_signal_set_deferred(void (*run)(void));
