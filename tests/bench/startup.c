@@ -27,9 +27,10 @@ now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* One run: wall ms; *cpu gets the child's user + system ms. */
+/* One run: wall ms; cpu[0] gets the child's user ms, cpu[1] its system
+ * ms. */
 static double
-run(char **argv, const char *preload, double *cpu)
+run(char **argv, const char *preload, double cpu[2])
 {
 	double t0 = now_ms();
 	pid_t pid = fork();
@@ -53,8 +54,8 @@ run(char **argv, const char *preload, double *cpu)
 		fprintf(stderr, "startup: %s did not run\n", argv[0]);
 		exit(2);
 	}
-	*cpu = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
-	    ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
+	cpu[0] = ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3;
+	cpu[1] = ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3;
 	return t;
 }
 
@@ -75,7 +76,8 @@ main(int argc, char **argv)
 	}
 	int n = atoi(argv[1]);
 	const char *preload = argv[2];
-	double *wall[2], cpu[2] = { 0, 0 }, sum[2] = { 0, 0 };
+	double *wall[2], user[2] = { 0, 0 }, sys[2] = { 0, 0 };
+	double sum[2] = { 0, 0 };
 
 	if (n < 1)
 		n = 1;
@@ -84,21 +86,27 @@ main(int argc, char **argv)
 	for (int i = 0; i < n; i++) {
 		for (int k = 0; k < 2; k++) {
 			int which = (i & 1) ^ k; /* 0 bare, 1 preloaded */
-			double c;
-			wall[which][i] = run(argv + 3, which ? preload : NULL, &c);
-			cpu[which] += c;
+			double c[2];
+			wall[which][i] = run(argv + 3, which ? preload : NULL, c);
+			user[which] += c[0];
+			sys[which] += c[1];
 			sum[which] += wall[which][i];
 		}
 	}
 	qsort(wall[0], n, sizeof(double), cmp);
 	qsort(wall[1], n, sizeof(double), cmp);
 	printf("%s, %d runs each, ms per run:\n", argv[3], n);
-	printf("%-10s %10s %10s %10s\n", "", "wall mean", "median", "cpu mean");
-	printf("%-10s %10.3f %10.3f %10.3f\n", "bare", sum[0] / n,
-	    wall[0][n / 2], cpu[0] / n);
-	printf("%-10s %10.3f %10.3f %10.3f\n", "ulockdep", sum[1] / n,
-	    wall[1][n / 2], cpu[1] / n);
-	printf("%-10s %10.3f %10.3f %10.3f\n", "added", (sum[1] - sum[0]) / n,
-	    wall[1][n / 2] - wall[0][n / 2], (cpu[1] - cpu[0]) / n);
+	printf("%-10s %10s %10s %10s %10s %10s\n", "", "wall mean", "median",
+	    "cpu mean", "user", "sys");
+	printf("%-10s %10.3f %10.3f %10.3f %10.3f %10.3f\n", "bare",
+	    sum[0] / n, wall[0][n / 2], (user[0] + sys[0]) / n, user[0] / n,
+	    sys[0] / n);
+	printf("%-10s %10.3f %10.3f %10.3f %10.3f %10.3f\n", "ulockdep",
+	    sum[1] / n, wall[1][n / 2], (user[1] + sys[1]) / n, user[1] / n,
+	    sys[1] / n);
+	printf("%-10s %10.3f %10.3f %10.3f %10.3f %10.3f\n", "added",
+	    (sum[1] - sum[0]) / n, wall[1][n / 2] - wall[0][n / 2],
+	    (user[1] + sys[1] - user[0] - sys[0]) / n, (user[1] - user[0]) / n,
+	    (sys[1] - sys[0]) / n);
 	return 0;
 }
