@@ -39,23 +39,29 @@
 #include "init.h"
 #include "util.h"
 
-static unsigned arena_flags;
-static int arena_ready;
+/* 0 until the arena is made; never 0 after (MALLOCX_TCACHE_NONE). */
+static int arena_flags;
 
 static int
 flags(void)
 {
-	if (__atomic_load_n(&arena_ready, __ATOMIC_ACQUIRE))
-		return arena_flags;
+	int f = __atomic_load_n(&arena_flags, __ATOMIC_ACQUIRE);
+
+	if (uld__likely(f != 0))
+		return f;
 	unsigned ind;
 	size_t sz = sizeof(ind);
-	int f = MALLOCX_TCACHE_NONE;
+	int expected = 0;
 
-	/* Two threads may race here; each gets an arena, one is kept. */
+	/* Made at the first allocation, by whichever thread that is: two
+	 * threads may race here; each makes an arena, the first one stored
+	 * is kept (the other stays empty). */
+	f = MALLOCX_TCACHE_NONE;
 	if (mallctl("arenas.create", &ind, &sz, NULL, 0) == 0)
 		f |= MALLOCX_ARENA(ind);
-	arena_flags = f;
-	__atomic_store_n(&arena_ready, 1, __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(&arena_flags, &expected, f, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		f = expected;
 	return f;
 }
 
