@@ -88,15 +88,22 @@ static long fail_budget = -1;
  * lock for ever.  So jemalloc is started (here, from the constructor)
  * before init.c registers ours.
  *
- * nallocx() starts jemalloc and allocates nothing.  The private arena is
- * made at the first allocation (flags()): its mallctl() sets up jemalloc's
- * control tree and statistics, 0.26 M instructions that a process which
- * never takes a lock of its own would pay at every start.
+ * With the static jemalloc both constructors are in libulockdep.so and
+ * ours runs first, so jemalloc must be started here, by an allocation:
+ * nallocx() does not start it (tests/preload/life.sh's fork storm hung
+ * when it was trusted to).  One byte, from whichever arena jemalloc picks
+ * (not flags(): with a shared jemalloc the private arena is made at the
+ * first real allocation, as its mallctl() sets up jemalloc's control tree
+ * and statistics, 0.26 M instructions that a process which never takes a
+ * lock of its own need not pay).
  */
 void
 uld__alloc_init(void)
 {
-	(void)nallocx(1, 0);
+	void *p = mallocx(1, MALLOCX_TCACHE_NONE);
+
+	if (p != NULL)
+		dallocx(p, MALLOCX_TCACHE_NONE);
 }
 
 void
