@@ -17,7 +17,8 @@
  * not fit the static TLS surplus), hence the link-time dependency.
  *
  * A private arena keeps our blocks off the pages of any jemalloc the
- * program itself uses; MALLOCX_TCACHE_NONE keeps no per-thread cache, so a
+ * program itself uses (with the static jemalloc, the hidden copy's own
+ * arena 0); MALLOCX_TCACHE_NONE keeps no per-thread cache, so a
  * thread that exits leaves nothing of ours behind.
  *
  * jemalloc's own mutexes are pthread mutexes: every call here runs with
@@ -39,23 +40,39 @@
 #include "init.h"
 #include "util.h"
 
-static unsigned arena_flags;
-static int arena_ready;
+/* 0 until the arena is made; never 0 after (MALLOCX_TCACHE_NONE). */
+static int arena_flags;
 
 static int
 flags(void)
 {
-	if (__atomic_load_n(&arena_ready, __ATOMIC_ACQUIRE))
-		return arena_flags;
+	int f = __atomic_load_n(&arena_flags, __ATOMIC_ACQUIRE);
+
+	if (uld__likely(f != 0))
+		return f;
+	int expected = 0;
+
+	f = MALLOCX_TCACHE_NONE;
+#ifdef ULD_JEMALLOC_STATIC
+	/* Our jemalloc is a hidden copy that nothing else can call: its
+	 * arena 0, made by its constructor anyway, is already private.
+	 * Another arena would cost 0.26 M instructions and 55 page faults at
+	 * the first allocation (its mallctl() builds jemalloc's control tree
+	 * and statistics too). */
+	f |= MALLOCX_ARENA(0);
+#else
+	/* A shared libjemalloc.so may be the program's malloc too: an arena
+	 * of our own, made at the first allocation, by whichever thread that
+	 * is.  Two threads may race here; each makes an arena, the first
+	 * one stored is kept (the other stays empty). */
 	unsigned ind;
 	size_t sz = sizeof(ind);
-	int f = MALLOCX_TCACHE_NONE;
-
-	/* Two threads may race here; each gets an arena, one is kept. */
 	if (mallctl("arenas.create", &ind, &sz, NULL, 0) == 0)
 		f |= MALLOCX_ARENA(ind);
-	arena_flags = f;
-	__atomic_store_n(&arena_ready, 1, __ATOMIC_RELEASE);
+#endif
+	if (!__atomic_compare_exchange_n(&arena_flags, &expected, f, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		f = expected;
 	return f;
 }
 
@@ -68,13 +85,25 @@ static long fail_budget = -1;
  * must run before jemalloc's: a thread holding the graph lock may be in
  * mallocx, waiting for a jemalloc mutex; if jemalloc's prepare handler ran
  * first, the forking thread would hold that mutex and wait for the graph
- * lock for ever.  So jemalloc is started (here, from uld__init) before
- * init.c registers ours.
+ * lock for ever.  So jemalloc is started (here, from the constructor)
+ * before init.c registers ours.
+ *
+ * With the static jemalloc both constructors are in libulockdep.so and
+ * ours runs first, so jemalloc must be started here, by an allocation:
+ * nallocx() does not start it (tests/preload/life.sh's fork storm hung
+ * when it was trusted to).  One byte, from whichever arena jemalloc picks
+ * (not flags(): with a shared jemalloc the private arena is made at the
+ * first real allocation, as its mallctl() sets up jemalloc's control tree
+ * and statistics, 0.26 M instructions that a process which never takes a
+ * lock of its own need not pay).
  */
 void
 uld__alloc_init(void)
 {
-	(void)flags();
+	void *p = mallocx(1, MALLOCX_TCACHE_NONE);
+
+	if (p != NULL)
+		dallocx(p, MALLOCX_TCACHE_NONE);
 }
 
 void

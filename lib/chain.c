@@ -21,7 +21,7 @@ static uint64_t nchains;
 void
 uld__chain_init(void)
 {
-	uld__lfht_create(&chain_ht, 4096, 1UL << 26);
+	uld__lfht_create(&chain_ht, ULD_LFHT_INIT_BUCKETS, 1UL << 26);
 }
 
 uint64_t

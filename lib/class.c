@@ -24,7 +24,7 @@ static struct uld__class *first, **last = &first;
 void
 uld__class_init(void)
 {
-	uld__lfht_create(&class_ht, 1024, 1UL << 24);
+	uld__lfht_create(&class_ht, ULD_LFHT_INIT_BUCKETS, 1UL << 24);
 }
 
 uint32_t

@@ -207,9 +207,11 @@ uld__out_of_memory(void)
 /*
  * The fork handlers are registered here, not in uld__init(): jemalloc's
  * must be registered before ours (alloc.c), and jemalloc registers them
- * when it starts, in its own constructor, which runs before ours (we
- * depend on it).  uld__init() may run earlier, lazily, from that very
- * constructor's first mutex, when jemalloc cannot be called yet.
+ * when it starts: in its own constructor with a shared libjemalloc (which
+ * runs before ours, we depend on it), in uld__alloc_init() with the static
+ * one (both constructors are ours, and this one runs first).  uld__init()
+ * may run earlier, lazily, from a constructor's first mutex (jemalloc's
+ * own, urcu-bp's), when jemalloc cannot be called yet.
  */
 __attribute__((constructor)) static void
 uld__constructor(void)

@@ -26,7 +26,7 @@ static unsigned nretired;
 void
 uld__lockmap_init(void)
 {
-	uld__lfht_create(&inst_ht, 4096, 1UL << 26);
+	uld__lfht_create(&inst_ht, ULD_LFHT_INIT_BUCKETS, 1UL << 26);
 }
 
 static inline unsigned long
