@@ -61,7 +61,7 @@ struct module {
 	int gone; /* unloaded (dlclose): kept, its names may be in use */
 };
 
-static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t uld__sym_lock = ULD_MUTEX_INIT(ULD_RANK_SYM);
 static struct module *modules;
 
 /*

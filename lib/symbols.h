@@ -7,7 +7,7 @@
  * .symtab ourselves: the module's, else its separate debug file's (found
  * by build ID or .gnu_debuglink, as libc6-dbg installs them), else .dynsym.
  *
- * Owns the module cache, under uld__sym_lock (rank 2, mutex.h).  Not
+ * Owns the module cache, under uld__sym_lock (rank 4, mutex.h).  Not
  * async-signal-safe (it may open and map files); never called from a
  * signal handler.  Returned strings live as long as the process.
  */

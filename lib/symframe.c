@@ -32,7 +32,7 @@
  * watchdog is done (it finishes once the handler returns).  Without the
  * watchdog (it starts at the first lock wait of the process), a frame
  * first seen in a handler has no file:line.  The cache is in the arena,
- * under frame_lock (rank 5, held briefly and never across libdw), and
+ * under frame_lock (rank 5c, held briefly and never across libdw), and
  * never shrinks: reports name few distinct ips.
  *
  * Outside handlers libdw's allocations are the one exception to "nothing
@@ -63,7 +63,7 @@ struct cached {
 
 #define FRAME_BUCKETS 1024
 static struct cached *buckets[FRAME_BUCKETS];
-static uld__mutex_t frame_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t frame_lock = ULD_MUTEX_INIT(ULD_RANK_FRAME);
 
 static struct cached **
 bucket(const void *ip)
@@ -126,8 +126,8 @@ cache_put(const struct uld__frame *f)
  * posted and done are futex words: the watchdog waits on posted, a
  * requester on done; done != posted means the watchdog is still at it.
  */
-static uld__mutex_t req_lock = ULD_MUTEX_INITIALIZER;
-static uld__mutex_t slot_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t req_lock = ULD_MUTEX_INIT(ULD_RANK_REQ);
+static uld__mutex_t slot_lock = ULD_MUTEX_INIT(ULD_RANK_SLOT);
 static int posted, done;
 static struct {
 	int seq; /* 0: empty */
