@@ -164,15 +164,31 @@ check $? "dlopen/dlclose in one order: silent"
 
 # Ten reports, then the process ends from a thread that is not the main
 # one, while other threads hold locks: all ten whole in the file, no
-# locks_held_at_exit.  exit() applies exitcode; _exit, quick_exit and abort
-# keep the program's own status.
-for how in exit:66 _exit:0 quick_exit:0 abort:134; do
+# locks_held_at_exit.  exit(), _exit, _Exit and quick_exit apply exitcode;
+# abort keeps its signal.
+for how in exit:66 _exit:66 _Exit:66 quick_exit:66 abort:134; do
 	life_run "" end "${how%:*}"
 	n=$(printf '%s\n' "$json" | grep -c .)
 	why="status $status, $n lines; $(summary "$json" | cut -d' ' -f1 | uniq -c)"
 	[ "$status" -eq "${how#*:}" ] && [ "$n" -eq 10 ] &&
 	    [ "$(printf '%s\n' "$json" | "$JQ" -e -s 'length == 10 and all(.[]; .kind == "bad_unlock")' 2>/dev/null)" = true ]
 	check $? "${how%:*} from a thread while others hold locks: 10 whole reports, status ${how#*:}"
+done
+
+# The status of each normal end: exitcode after a report (also one made
+# in the program's own at_quick_exit handler), the program's non-zero
+# status kept, and 0 without a report (the silent twins).
+for how in exit _exit _Exit quick_exit quick_exit_late; do
+	for c in 0:1:66 3:1:3 0:0:0; do
+		st=${c%%:*} n=${c#*:}; n=${n%:*} want=${c##*:}
+		life_run "" end_with "$how" "$st" "$n"
+		got=$(printf '%s\n' "$json" | grep -c .)
+		why="status $status, $got reports: $(summary "$json" | tr '\n' ' '); err: $(head -c 300 "$dir/err")"
+		[ "$status" -eq "$want" ] && [ "$got" -eq "$n" ] &&
+		    { [ "$n" -eq 0 ] || [ "$(summary "$json")" = "bad_unlock $([ $how = quick_exit_late ] && echo late || echo end_with)" ]; } &&
+		    [ ! -s "$dir/err" ]
+		check $? "$how($st) after $n report(s): status $want"
+	done
 done
 
 # exit() while four threads lock and report, graph saved: no hang, every
