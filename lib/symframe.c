@@ -223,12 +223,86 @@ uld__symframe_serve(void)
 	futex(&done, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
+/*
+ * Frozen frames (symbols.h): one record per ip and unload epoch, so that
+ * the ip of many stored stacks gets one record.  The table is only used
+ * by uld__sym_freeze, under uld__graph_lock.
+ */
+struct frozen {
+	struct frozen *next;
+	unsigned epoch;
+	struct uld__frame f; /* f.ip: the original ip */
+} __attribute__((aligned(16)));
+
+#define FROZEN_BUCKETS 256
+static struct frozen *frozen_buckets[FROZEN_BUCKETS];
+
+/*
+ * The record of a frozen ip.  A caller may look up the byte before a
+ * return address (ip - 1, suppress.c): records are 16-byte aligned, so
+ * rounding up finds the record of a frozen ip less up to 15.
+ */
+static const struct frozen *
+frozen_of(const void *ip)
+{
+	uintptr_t a = (uintptr_t)ip & ~ULD_SYM_FROZEN_BIT;
+
+	return (const struct frozen *)((a + 15) & ~(uintptr_t)15);
+}
+
+void *
+uld__sym_freeze(const void *ip)
+{
+	unsigned epoch = uld__sym_epoch();
+	struct frozen **b = &frozen_buckets[uld__mix64((uintptr_t)ip) %
+	    FROZEN_BUCKETS];
+
+	if (ip == NULL || uld__sym_frozen(ip))
+		return (void *)ip;
+	for (struct frozen *z = *b; z; z = z->next)
+		if (z->f.ip == ip && z->epoch == epoch)
+			return (void *)((uintptr_t)z | ULD_SYM_FROZEN_BIT);
+	struct frozen *z = uld__malloc(sizeof(*z));
+	if (z == NULL || ((uintptr_t)z & 15) != 0) {
+		uld__free(z);
+		return (void *)ip;
+	}
+	/* Named now, while the closed module is the only one there: after
+	 * a dlopen, another module may be mapped at ip. */
+	uld__sym_frame(ip, &z->f);
+	z->epoch = epoch;
+	z->next = *b;
+	*b = z;
+	return (void *)((uintptr_t)z | ULD_SYM_FROZEN_BIT);
+}
+
+int
+uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
+{
+	const struct frozen *z = frozen_of(ip);
+
+	memset(out, 0, sizeof(*out));
+	out->module = z->f.module;
+	out->module_base = z->f.module_base;
+	if (z->f.function == NULL)
+		return -1;
+	out->name = z->f.function;
+	out->start = (uintptr_t)z->f.ip - z->f.offset;
+	out->size = z->f.size;
+	out->offset = (uintptr_t)z->f.ip - out->start;
+	return 0;
+}
+
 int
 uld__sym_frame(const void *ip, struct uld__frame *out)
 {
 	struct uld__symbol s;
 	const char *pc = (const char *)ip - (ip ? 1 : 0);
 
+	if (uld__sym_frozen(ip)) {
+		*out = frozen_of(ip)->f;
+		return out->function ? 0 : -1;
+	}
 	if (ip != NULL && cache_get(ip, out))
 		return out->function ? 0 : -1;
 	memset(out, 0, sizeof(*out));

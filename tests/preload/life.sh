@@ -132,15 +132,33 @@ check $? "vfork: the child's sigprocmask before exec leaves the parent's state a
 # ---- dlopen/dlclose ----
 
 # A cycle through a closed module's class (its heap lock outlives it):
-# reported, named by the module's init site, no crash.  (The frames of
-# the stack saved in the closed module are named from whatever is mapped
-# there now: doc/design.md, Process life.)
+# reported, named by the module's init site, no crash.
 life_run "" dl "$MODDIR" invert
 site=$(site tests/preload/life_mod.c 'the class of module 1')
 why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json")"
 [ "$(summary "$json")" = "circular_dependency $site,main_lock" ] &&
     [ "$status" -eq 66 ]
 check $? "dlclose: a cycle through the closed module's class, named by its init site"
+
+# Its dependency's stack was saved in module 1, which was closed, and
+# module 2 was loaded (at the same address, as a rule) before the report:
+# the frame in module 1 keeps module 1's function, file and line, not
+# whatever module 2 has at that address now.
+same=$(printf '%s\n' "$out" | sed -n 's/.*same_address=//p')
+want="liblifemod1.so|mod_lock_then|$(site tests/preload/life_mod.c "module 1's frame in the saved stack")"
+frames=$(printf '%s\n' "$json" | "$JQ" -r '.stacks[].frames[] | select(.module // "" | test("liblifemod")) | "\(.module | sub(".*/"; ""))|\(.function)|\(.file // "" | sub(".*/"; "")):\(.line)"' 2>/dev/null | tr '\n' ' ')
+[ "${ULD_LIBDW:-yes}" = yes ] || want="liblifemod1.so|mod_lock_then|:null"
+why="same address: $same; frames in the modules: $frames; want: $want"
+[ "$frames" = "$want " ]
+check $? "dlclose, then dlopen (same address: $same): the old stack still names module 1's frame"
+
+# The same frame still matches a suppression by its function.
+printf 'circular_dependency:mod_lock_then\n' >"$workdir/supp_frozen"
+life_run "suppressions=$workdir/supp_frozen" dl "$MODDIR" invert
+why="status $status; $(summary "$json"); err: $(cat "$dir/err")"
+[ -z "$json" ] && [ "$status" -eq 0 ] &&
+    grep -q '^ulockdep: 1 report suppressed$' "$dir/err"
+check $? "dlclose: a suppression by the closed module's function still matches"
 
 # A cycle in the second module, opened after the first was closed
 # (maybe at the same address): its class and frames are its own.
