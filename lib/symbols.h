@@ -94,7 +94,8 @@ uld__sym_frozen(const void *ip)
 
 /* The frozen ip for ip, symbolized now; ip itself when out of memory. */
 void *uld__sym_freeze(const void *ip);
-/* uld__sym_function for a frozen ip (or one less a few bytes). */
+/* uld__sym_function for a frozen ip (or one less a few bytes); -1 for
+ * any other value with bit 63 set. */
 int uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out);
 
 /*

@@ -225,36 +225,57 @@ uld__symframe_serve(void)
 
 /*
  * Frozen frames (symbols.h): one record per ip and unload epoch, so that
- * the ip of many stored stacks gets one record.  The table is only used
- * by uld__sym_freeze, under uld__graph_lock.
+ * the ip of many stored stacks gets one record.  Records are found two
+ * ways: by original ip, for uld__sym_freeze (under uld__graph_lock), and
+ * by their own address, to tell a frozen ip from any other word with bit
+ * 63 set before reading it (the watchdog's stack scan tries every word of
+ * a stack as a return address).  The second list is read without a lock:
+ * records are published with a release store and never change or go.
  */
 struct frozen {
-	struct frozen *next;
+	struct frozen *next;	/* same ip bucket */
+	struct frozen *next_at;	/* same address bucket */
 	unsigned epoch;
-	struct uld__frame f; /* f.ip: the original ip */
+	struct uld__frame f;	/* f.ip: the original ip */
 } __attribute__((aligned(16)));
 
 #define FROZEN_BUCKETS 256
-static struct frozen *frozen_buckets[FROZEN_BUCKETS];
+static struct frozen *frozen_by_ip[FROZEN_BUCKETS];
+static struct frozen *frozen_at[FROZEN_BUCKETS];
+
+static struct frozen **
+at_bucket(const void *z)
+{
+	return &frozen_at[uld__mix64((uintptr_t)z) % FROZEN_BUCKETS];
+}
 
 /*
- * The record of a frozen ip.  A caller may look up the byte before a
- * return address (ip - 1, suppress.c): records are 16-byte aligned, so
- * rounding up finds the record of a frozen ip less up to 15.
+ * The record of a frozen ip, or NULL if it is none.  A caller may look up
+ * the byte before a return address (ip - 1, suppress.c): records are
+ * 16-byte aligned, so rounding up finds the record of a frozen ip less up
+ * to 15.
  */
 static const struct frozen *
-frozen_of(const void *ip)
+frozen_find(const void *ip)
 {
 	uintptr_t a = (uintptr_t)ip & ~ULD_SYM_FROZEN_BIT;
+	const void *want = (const void *)((a + 15) & ~(uintptr_t)15);
 
-	return (const struct frozen *)((a + 15) & ~(uintptr_t)15);
+	if (!uld__sym_frozen(ip))
+		return NULL;
+	for (const struct frozen *z = __atomic_load_n(at_bucket(want),
+		 __ATOMIC_ACQUIRE);
+	    z; z = z->next_at)
+		if (z == want)
+			return z;
+	return NULL;
 }
 
 void *
 uld__sym_freeze(const void *ip)
 {
 	unsigned epoch = uld__sym_epoch();
-	struct frozen **b = &frozen_buckets[uld__mix64((uintptr_t)ip) %
+	struct frozen **b = &frozen_by_ip[uld__mix64((uintptr_t)ip) %
 	    FROZEN_BUCKETS];
 
 	if (ip == NULL || uld__sym_frozen(ip))
@@ -273,15 +294,20 @@ uld__sym_freeze(const void *ip)
 	z->epoch = epoch;
 	z->next = *b;
 	*b = z;
+	struct frozen **at = at_bucket(z);
+	z->next_at = *at;
+	__atomic_store_n(at, z, __ATOMIC_RELEASE);
 	return (void *)((uintptr_t)z | ULD_SYM_FROZEN_BIT);
 }
 
 int
 uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
 {
-	const struct frozen *z = frozen_of(ip);
+	const struct frozen *z = frozen_find(ip);
 
 	memset(out, 0, sizeof(*out));
+	if (z == NULL)
+		return -1;
 	out->module = z->f.module;
 	out->module_base = z->f.module_base;
 	if (z->f.function == NULL)
@@ -300,8 +326,14 @@ uld__sym_frame(const void *ip, struct uld__frame *out)
 	const char *pc = (const char *)ip - (ip ? 1 : 0);
 
 	if (uld__sym_frozen(ip)) {
-		*out = frozen_of(ip)->f;
-		return out->function ? 0 : -1;
+		const struct frozen *z = frozen_find(ip);
+		if (z != NULL) {
+			*out = z->f;
+			return out->function ? 0 : -1;
+		}
+		memset(out, 0, sizeof(*out)); /* no address of ours */
+		out->ip = ip;
+		return -1;
 	}
 	if (ip != NULL && cache_get(ip, out))
 		return out->function ? 0 : -1;
