@@ -17,6 +17,7 @@
 #include "mutex.h"
 #include "pageidx.h"
 #include "report.h"
+#include "stack.h"
 #include "symbols.h"
 #include "thread.h"
 #include "validate.h"
@@ -226,6 +227,7 @@ uld_module_unload(void *p, size_t len, const void *ip)
 		uld__mem_free(t, p, len, ip ? ip : ULD_RET_IP());
 	uld__graph_enter(&old);
 	uld__class_retire_range((uintptr_t)p, (uintptr_t)p + len);
+	uld__stack_freeze_range((uintptr_t)p, (uintptr_t)p + len);
 	uld__graph_leave(&old);
 	uld__api_leave(t);
 	uld__keep_errno(saved);

@@ -8,7 +8,7 @@
 #include "alloc.h"
 #include "mutex.h"
 
-uld__mutex_t uld__graph_lock = ULD_MUTEX_INITIALIZER;
+uld__mutex_t uld__graph_lock = ULD_MUTEX_INIT(ULD_RANK_GRAPH);
 
 static uint64_t nedges_total;
 static uint32_t bfs_gen;

@@ -39,9 +39,9 @@ int uld__init_state;
 
 /*
  * The exit status: a process that reported keeps a non-zero status of its
- * own, else exits with `exitcode`.  on_exit() because it is told the
- * status.  Registered from the constructor, so it runs after the program's
- * own exit handlers (which may still report).  stdio is flushed first:
+ * own, else exits with `exitcode` (uld_exit_status, exit.c).  on_exit()
+ * because it is told the status.  Registered from the constructor, so it
+ * runs after the program's own exit handlers (which may still report).  stdio is flushed first:
  * _exit() would drop the program's buffered output.
  */
 static void
@@ -59,38 +59,17 @@ exit_status(int status, void *arg)
 	}
 
 	/* After that check, which may still report; before the summary.
-	 * A fork child saves its own PATH.<pid>; _exit() and a fatal
-	 * signal save nothing. */
+	 * A fork child saves its own PATH.<pid>; _exit(), quick_exit()
+	 * and a fatal signal save nothing. */
 	uld__graph_save_exit();
 
-	unsigned long n = uld__report_total();
-	unsigned long ns = uld__report_suppressed();
-
 	(void)arg;
-	/* Always said, not only with verbosity: a run that is green because
-	 * of suppressions must not look like a clean one. */
-	if (ns > 0) {
-		char line[96];
-		struct uld__buf b;
-		uld__buf_init(&b, line, sizeof(line));
-		uld__buf_printf(&b, "ulockdep: %lu report%s suppressed\n", ns,
-		    ns == 1 ? "" : "s");
-		uld__write_all(2, b.p, b.len);
-	}
-	if (uld__opts.verbosity >= 1) {
-		char line[256];
-		struct uld__buf b;
-		uld__buf_init(&b, line, sizeof(line));
-		uld__buf_printf(&b, "ulockdep: %lu report%s, %u classes, %lu "
-				    "dependencies, %lu chains\n",
-		    n, n == 1 ? "" : "s", uld__class_count(),
-		    (unsigned long)uld__graph_edges(),
-		    (unsigned long)uld__chain_count());
-		uld__write_all(2, b.p, b.len);
-	}
-	if (n > 0 && status == 0 && uld__opts.exitcode != 0) {
+	/* The summary and the status: exit.c, shared with the preload's
+	 * _exit and quick_exit. */
+	int s = uld_exit_status(status);
+	if (s != status) {
 		fflush(NULL);
-		_exit((int)uld__opts.exitcode);
+		_exit(s);
 	}
 }
 

@@ -18,7 +18,7 @@ static struct uld__lfht inst_ht;
  * Retired instances wait for a grace period before reuse.  Protected by
  * retire_lock (rank 2, mutex.h; never held across synchronize_rcu()).
  */
-static uld__mutex_t retire_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t retire_lock = ULD_MUTEX_INIT(ULD_RANK_RETIRE);
 static struct uld__instance *retired, *free_list;
 static unsigned nretired;
 #define RETIRE_BATCH 256

@@ -27,6 +27,13 @@
  *	6. srcline_lock		the Dwfl of each module (srcline.c), held
  *				across libdw calls, with none of 2..5
  * fork() takes all nine in this order, then urcu-bp's (init.c).
+ *
+ * Each mutex carries its rank (ULD_MUTEX_INIT) and, in a debug build
+ * (configure --enable-debug), every lock checks that this thread holds no
+ * lock of equal or higher rank and every unlock that it holds this one,
+ * from a per-thread mask of the ranks held (mutex.c): a violation prints
+ * one line naming both locks and aborts.  In a release build the checks
+ * are behind a constant and compile to nothing.
  */
 #ifndef ULD_MUTEX_H
 #define ULD_MUTEX_H
@@ -36,17 +43,49 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util.h"
+
+/* The ranks above, in order; 0 (tests only) is never checked. */
+enum uld__mutex_rank {
+	ULD_RANK_NONE,
+	ULD_RANK_GRAPH,		/* 1 */
+	ULD_RANK_RETIRE,	/* 2 */
+	ULD_RANK_PAGEIDX,	/* 2b */
+	ULD_RANK_REGISTRY,	/* 3 */
+	ULD_RANK_SYM,		/* 4 */
+	ULD_RANK_REQ,		/* 5a */
+	ULD_RANK_SLOT,		/* 5b */
+	ULD_RANK_FRAME,		/* 5c */
+	ULD_RANK_SRCLINE,	/* 6 */
+	ULD_RANK_COUNT
+};
+
 typedef struct {
 	int state; /* 0 unlocked, 1 locked, 2 locked with waiters */
+	int rank;  /* enum uld__mutex_rank */
 } uld__mutex_t;
 
-#define ULD_MUTEX_INITIALIZER { 0 }
+#define ULD_MUTEX_INIT(rank) { 0, (rank) }
+
+/*
+ * The rank checks (mutex.c), compiled in every build so that a unit test
+ * can call them; uld__mutex_lock and unlock call them only when
+ * uld__config_debug.  order_lock aborts if this thread holds a lock of
+ * rank >= m's, else notes m held; order_unlock aborts if m is not held,
+ * else forgets it; order_forget forgets it unchecked (a lock not taken
+ * after all, or reset in a fork child).
+ */
+void uld__mutex_order_lock(const uld__mutex_t *m);
+void uld__mutex_order_unlock(const uld__mutex_t *m);
+void uld__mutex_order_forget(const uld__mutex_t *m);
 
 static inline void
 uld__mutex_lock(uld__mutex_t *m)
 {
 	int c = 0;
 
+	if (uld__config_debug)
+		uld__mutex_order_lock(m);
 	if (__atomic_compare_exchange_n(&m->state, &c, 1, 0, __ATOMIC_ACQUIRE,
 	    __ATOMIC_RELAXED))
 		return;
@@ -62,6 +101,8 @@ uld__mutex_lock(uld__mutex_t *m)
 static inline void
 uld__mutex_unlock(uld__mutex_t *m)
 {
+	if (uld__config_debug)
+		uld__mutex_order_unlock(m);
 	if (__atomic_exchange_n(&m->state, 0, __ATOMIC_RELEASE) == 2)
 		syscall(SYS_futex, &m->state, FUTEX_WAKE_PRIVATE, 1, NULL,
 		    NULL, 0);
@@ -78,6 +119,10 @@ uld__mutex_lock_timeout(uld__mutex_t *m, long ms)
 	struct timespec end, now, left;
 	int c = 0;
 
+	/* Checked before trying: an order that can deadlock is wrong even
+	 * where the wait would give up. */
+	if (uld__config_debug)
+		uld__mutex_order_lock(m);
 	if (__atomic_compare_exchange_n(&m->state, &c, 1, 0, __ATOMIC_ACQUIRE,
 	    __ATOMIC_RELAXED))
 		return 0;
@@ -100,8 +145,11 @@ uld__mutex_lock_timeout(uld__mutex_t *m, long ms)
 		}
 		/* Giving up leaves the state at 2: the owner's unlock then
 		 * makes one needless wake-up, nothing worse. */
-		if (left.tv_sec < 0)
+		if (left.tv_sec < 0) {
+			if (uld__config_debug)
+				uld__mutex_order_forget(m);
 			return -1;
+		}
 		syscall(SYS_futex, &m->state, FUTEX_WAIT_PRIVATE, 2, &left,
 		    NULL, 0);
 		c = __atomic_exchange_n(&m->state, 2, __ATOMIC_ACQUIRE);
@@ -113,6 +161,8 @@ uld__mutex_lock_timeout(uld__mutex_t *m, long ms)
 static inline void
 uld__mutex_reset(uld__mutex_t *m)
 {
+	if (uld__config_debug)
+		uld__mutex_order_forget(m);
 	m->state = 0;
 }
 

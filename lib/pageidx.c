@@ -10,7 +10,7 @@
  * the range it frees.  Addresses above 2^47 (five-level page tables) are not
  * indexed.
  *
- * pageidx_lock: rank 2, beside retire_lock and never held with it
+ * pageidx_lock: rank 2b, beside retire_lock and never held with it
  * (mutex.h); taken with signals blocked.
  */
 #include "pageidx.h"
@@ -34,7 +34,7 @@ struct page {
 
 unsigned long uld__pageidx_count;
 static struct page ***root;
-static uld__mutex_t pageidx_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t pageidx_lock = ULD_MUTEX_INIT(ULD_RANK_PAGEIDX);
 
 static void *
 map(size_t len)

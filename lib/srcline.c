@@ -38,7 +38,7 @@ struct dwmod {
 	Dwfl_Module *mod;
 };
 
-static uld__mutex_t srcline_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t srcline_lock = ULD_MUTEX_INIT(ULD_RANK_SRCLINE);
 /* libdw, loaded at the first lookup (under srcline_lock). */
 static const struct uld__dw *dw;
 static struct dwmod *dwmods;

@@ -99,3 +99,14 @@ uld__stack_intern(void *const *ips, int n)
 	*b = s;
 	return s;
 }
+
+void
+uld__stack_freeze_range(uintptr_t lo, uintptr_t hi)
+{
+	for (size_t b = 0; b < STACK_BUCKETS; b++)
+		for (struct uld__stack *s = buckets[b]; s; s = s->next)
+			for (uint32_t i = 0; i < s->n; i++)
+				if ((uintptr_t)s->ips[i] >= lo &&
+				    (uintptr_t)s->ips[i] < hi)
+					s->ips[i] = uld__sym_freeze(s->ips[i]);
+}

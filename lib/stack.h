@@ -3,7 +3,8 @@
  *
  * A stack is captured only on first sight of something (a new dependency,
  * a report), as lockdep saves one trace per edge, and stored once however
- * many edges share it.  Stored stacks are immutable and never freed.
+ * many edges share it.  Stored stacks are never freed, and immutable but
+ * for uld__stack_freeze_range.
  * uld__stack_intern() runs under uld__graph_lock.
  */
 #ifndef ULD_STACK_H
@@ -59,5 +60,15 @@ int uld__stack_in_handler(void);
 
 /* Store (or find) a stack; NULL when out of memory. */
 const struct uld__stack *uld__stack_intern(void *const *ips, int n);
+
+/*
+ * dlclose: every stored ip in [lo, hi) becomes a frozen ip (symbols.h),
+ * named now, so that reports made later name the closed module's
+ * functions, not those of whatever is mapped there by then.  The one
+ * change made to stored stacks; under uld__graph_lock, as are their
+ * readers.  A frozen stack no longer matches a new capture with the same
+ * ips (those are the new module's).
+ */
+void uld__stack_freeze_range(uintptr_t lo, uintptr_t hi);
 
 #endif /* ULD_STACK_H */

@@ -61,7 +61,7 @@ struct module {
 	int gone; /* unloaded (dlclose): kept, its names may be in use */
 };
 
-static uld__mutex_t uld__sym_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t uld__sym_lock = ULD_MUTEX_INIT(ULD_RANK_SYM);
 static struct module *modules;
 
 /*
@@ -496,31 +496,35 @@ rescan(void)
 }
 
 /*
- * dlclose is seen through the loader's count of unloads (dlpi_subs): one
- * dl_iterate_phdr that stops at the first module, per lookup.  Under
- * uld__sym_lock.
+ * dlopen and dlclose are seen through the loader's counts of loads and
+ * unloads (dlpi_adds, dlpi_subs): one dl_iterate_phdr that stops at the
+ * first module, per lookup.  Either bumps the epoch, which empties the
+ * frame cache (symframe.c): after an unload a cached frame may name the
+ * closed module, and after a load another module may be mapped where a
+ * closed one was while frames of the closed one were cached (a dlclose's
+ * frozen frames are symbolized then).  Under uld__sym_lock.
  */
-static unsigned long long seen_subs;
-static unsigned unload_epoch; /* atomic: bumped at each unload seen */
+static unsigned long long seen_changes;
+static unsigned unload_epoch; /* atomic: bumped at each change seen */
 
 static int
-read_subs(struct dl_phdr_info *info, size_t size, void *arg)
+read_changes(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	if (size >= offsetof(struct dl_phdr_info, dlpi_subs) +
 	    sizeof(info->dlpi_subs))
-		*(unsigned long long *)arg = info->dlpi_subs;
+		*(unsigned long long *)arg = info->dlpi_adds + info->dlpi_subs;
 	return 1;
 }
 
 static void
 check_unloads(void)
 {
-	unsigned long long subs = seen_subs;
+	unsigned long long changes = seen_changes;
 
-	dl_iterate_phdr(read_subs, &subs);
-	if (subs == seen_subs)
+	dl_iterate_phdr(read_changes, &changes);
+	if (changes == seen_changes)
 		return;
-	seen_subs = subs;
+	seen_changes = changes;
 	rescan();
 	__atomic_fetch_add(&unload_epoch, 1, __ATOMIC_RELEASE);
 }
@@ -595,6 +599,9 @@ resolve(const void *p, int want_obj, struct uld__symbol *out)
 	uintptr_t a = (uintptr_t)p;
 	int found = -1;
 
+	if (uld__sym_frozen(p))
+		return want_obj ? (memset(out, 0, sizeof(*out)), -1)
+				: uld__sym_frozen_symbol(p, out);
 	memset(out, 0, sizeof(*out));
 	uld__mutex_lock(&uld__sym_lock);
 	struct module *m = find_module(a, NULL);

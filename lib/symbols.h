@@ -7,7 +7,7 @@
  * .symtab ourselves: the module's, else its separate debug file's (found
  * by build ID or .gnu_debuglink, as libc6-dbg installs them), else .dynsym.
  *
- * Owns the module cache, under uld__sym_lock (rank 2, mutex.h).  Not
+ * Owns the module cache, under uld__sym_lock (rank 4, mutex.h).  Not
  * async-signal-safe (it may open and map files); never called from a
  * signal handler.  Returned strings live as long as the process.
  */
@@ -74,9 +74,34 @@ struct uld__frame {
 int uld__sym_frame(const void *ip, struct uld__frame *out);
 
 /*
- * How many unloads (dlclose) the module cache has seen: a frame cached
- * under an older count may name a module that was closed, where another
- * is mapped now.  Takes uld__sym_lock.
+ * dlclose: a stack saved while a module was loaded keeps the names it had
+ * then.  When the module goes (uld_module_unload), each stored ip in it is
+ * symbolized at once and replaced by a "frozen" ip: bit 63 set (no user
+ * address has it) over the address of that frame's record.  uld__sym_frame
+ * and uld__sym_function give a frozen ip the record's names, whatever is
+ * mapped at the old address later; the record keeps the original ip.
+ * uld__sym_freeze is called with uld__graph_lock held (it is what keeps
+ * the records' table); records are never freed and never change, so
+ * reading one needs no lock (a signal handler's report may).
+ */
+#define ULD_SYM_FROZEN_BIT ((uintptr_t)1 << 63)
+
+static inline int
+uld__sym_frozen(const void *ip)
+{
+	return ((uintptr_t)ip & ULD_SYM_FROZEN_BIT) != 0;
+}
+
+/* The frozen ip for ip, symbolized now; ip itself when out of memory. */
+void *uld__sym_freeze(const void *ip);
+/* uld__sym_function for a frozen ip (or one less a few bytes); -1 for
+ * any other value with bit 63 set. */
+int uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out);
+
+/*
+ * How many loads and unloads (dlopen, dlclose) the module cache has seen:
+ * a frame cached under an older count may name a module that was closed,
+ * where another is mapped now.  Takes uld__sym_lock.
  */
 unsigned uld__sym_epoch(void);
 

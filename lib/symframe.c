@@ -32,7 +32,7 @@
  * watchdog is done (it finishes once the handler returns).  Without the
  * watchdog (it starts at the first lock wait of the process), a frame
  * first seen in a handler has no file:line.  The cache is in the arena,
- * under frame_lock (rank 5, held briefly and never across libdw), and
+ * under frame_lock (rank 5c, held briefly and never across libdw), and
  * never shrinks: reports name few distinct ips.
  *
  * Outside handlers libdw's allocations are the one exception to "nothing
@@ -63,7 +63,7 @@ struct cached {
 
 #define FRAME_BUCKETS 1024
 static struct cached *buckets[FRAME_BUCKETS];
-static uld__mutex_t frame_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t frame_lock = ULD_MUTEX_INIT(ULD_RANK_FRAME);
 
 static struct cached **
 bucket(const void *ip)
@@ -126,8 +126,8 @@ cache_put(const struct uld__frame *f)
  * posted and done are futex words: the watchdog waits on posted, a
  * requester on done; done != posted means the watchdog is still at it.
  */
-static uld__mutex_t req_lock = ULD_MUTEX_INITIALIZER;
-static uld__mutex_t slot_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t req_lock = ULD_MUTEX_INIT(ULD_RANK_REQ);
+static uld__mutex_t slot_lock = ULD_MUTEX_INIT(ULD_RANK_SLOT);
 static int posted, done;
 static struct {
 	int seq; /* 0: empty */
@@ -223,12 +223,118 @@ uld__symframe_serve(void)
 	futex(&done, FUTEX_WAKE_PRIVATE, 1, NULL);
 }
 
+/*
+ * Frozen frames (symbols.h): one record per ip and unload epoch, so that
+ * the ip of many stored stacks gets one record.  Records are found two
+ * ways: by original ip, for uld__sym_freeze (under uld__graph_lock), and
+ * by their own address, to tell a frozen ip from any other word with bit
+ * 63 set before reading it (the watchdog's stack scan tries every word of
+ * a stack as a return address).  The second list is read without a lock:
+ * records are published with a release store and never change or go.
+ */
+struct frozen {
+	struct frozen *next;	/* same ip bucket */
+	struct frozen *next_at;	/* same address bucket */
+	unsigned epoch;
+	struct uld__frame f;	/* f.ip: the original ip */
+} __attribute__((aligned(16)));
+
+#define FROZEN_BUCKETS 256
+static struct frozen *frozen_by_ip[FROZEN_BUCKETS];
+static struct frozen *frozen_at[FROZEN_BUCKETS];
+
+static struct frozen **
+at_bucket(const void *z)
+{
+	return &frozen_at[uld__mix64((uintptr_t)z) % FROZEN_BUCKETS];
+}
+
+/*
+ * The record of a frozen ip, or NULL if it is none.  A caller may look up
+ * the byte before a return address (ip - 1, suppress.c): records are
+ * 16-byte aligned, so rounding up finds the record of a frozen ip less up
+ * to 15.
+ */
+static const struct frozen *
+frozen_find(const void *ip)
+{
+	uintptr_t a = (uintptr_t)ip & ~ULD_SYM_FROZEN_BIT;
+	const void *want = (const void *)((a + 15) & ~(uintptr_t)15);
+
+	if (!uld__sym_frozen(ip))
+		return NULL;
+	for (const struct frozen *z = __atomic_load_n(at_bucket(want),
+		 __ATOMIC_ACQUIRE);
+	    z; z = z->next_at)
+		if (z == want)
+			return z;
+	return NULL;
+}
+
+void *
+uld__sym_freeze(const void *ip)
+{
+	unsigned epoch = uld__sym_epoch();
+	struct frozen **b = &frozen_by_ip[uld__mix64((uintptr_t)ip) %
+	    FROZEN_BUCKETS];
+
+	if (ip == NULL || uld__sym_frozen(ip))
+		return (void *)ip;
+	for (struct frozen *z = *b; z; z = z->next)
+		if (z->f.ip == ip && z->epoch == epoch)
+			return (void *)((uintptr_t)z | ULD_SYM_FROZEN_BIT);
+	struct frozen *z = uld__malloc(sizeof(*z));
+	if (z == NULL || ((uintptr_t)z & 15) != 0) {
+		uld__free(z);
+		return (void *)ip;
+	}
+	/* Named now, while the closed module is the only one there: after
+	 * a dlopen, another module may be mapped at ip. */
+	uld__sym_frame(ip, &z->f);
+	z->epoch = epoch;
+	z->next = *b;
+	*b = z;
+	struct frozen **at = at_bucket(z);
+	z->next_at = *at;
+	__atomic_store_n(at, z, __ATOMIC_RELEASE);
+	return (void *)((uintptr_t)z | ULD_SYM_FROZEN_BIT);
+}
+
+int
+uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
+{
+	const struct frozen *z = frozen_find(ip);
+
+	memset(out, 0, sizeof(*out));
+	if (z == NULL)
+		return -1;
+	out->module = z->f.module;
+	out->module_base = z->f.module_base;
+	if (z->f.function == NULL)
+		return -1;
+	out->name = z->f.function;
+	out->start = (uintptr_t)z->f.ip - z->f.offset;
+	out->size = z->f.size;
+	out->offset = (uintptr_t)z->f.ip - out->start;
+	return 0;
+}
+
 int
 uld__sym_frame(const void *ip, struct uld__frame *out)
 {
 	struct uld__symbol s;
 	const char *pc = (const char *)ip - (ip ? 1 : 0);
 
+	if (uld__sym_frozen(ip)) {
+		const struct frozen *z = frozen_find(ip);
+		if (z != NULL) {
+			*out = z->f;
+			return out->function ? 0 : -1;
+		}
+		memset(out, 0, sizeof(*out)); /* no address of ours */
+		out->ip = ip;
+		return -1;
+	}
 	if (ip != NULL && cache_get(ip, out))
 		return out->function ? 0 : -1;
 	memset(out, 0, sizeof(*out));

@@ -27,7 +27,7 @@
 
 ULD_TLS struct uld__thread uld__self;
 
-static uld__mutex_t registry_lock = ULD_MUTEX_INITIALIZER;
+static uld__mutex_t registry_lock = ULD_MUTEX_INIT(ULD_RANK_REGISTRY);
 static struct uld__thread *registry;
 
 static pthread_key_t exit_key;

@@ -15,6 +15,7 @@
 #include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -63,6 +64,8 @@
 	X(ssize_t, read, (int, void *, size_t))                              \
 	X(int, munmap, (void *, size_t))                                     \
 	X(int, dlclose, (void *))                                            \
+	X(void, _exit, (int))                                                \
+	X(void, quick_exit, (int))                                           \
 	X(long, syscall, (long, ...))                                        \
 	X(int, prctl, (int, ...))                                            \
 	X(int, pthread_setname_np, (pthread_t, const char *))                \

@@ -449,7 +449,7 @@ dl(const char *dir, const char *mode)
 /* ---- the ways a process ends ---- */
 
 /*
- * The process ends (`how`: exit, _exit, quick_exit, abort) from a thread
+ * The process ends (`how`: exit, _exit, _Exit, quick_exit, abort) from a thread
  * that is not the main one, after ten reports, while the main thread
  * holds mutex_A (waiting for it), another thread holds mutex_B, and, for
  * exit, the ending thread holds child_lock.  None of them is ending by
@@ -481,6 +481,8 @@ t_report_and_end(void *arg)
 	}
 	if (strcmp(how, "_exit") == 0)
 		_exit(0);
+	if (strcmp(how, "_Exit") == 0)
+		_Exit(0);
 	if (strcmp(how, "quick_exit") == 0)
 		quick_exit(0);
 	abort();
@@ -498,6 +500,36 @@ end(const char *how)
 	pthread_barrier_wait(&held_bar);
 	pthread_create(&ender, NULL, t_report_and_end, (void *)how);
 	pthread_join(ender, NULL); /* never returns */
+}
+
+/*
+ * The exit status of each normal end: `n` reports (0 or 1), then the
+ * process ends by `how` (exit, _exit, _Exit, quick_exit) with `status`.
+ * "quick_exit_late" makes its report in the program's own at_quick_exit
+ * handler instead, which runs before the validator's.
+ */
+static void
+late_report(void)
+{
+	report_named("late");
+}
+
+static void
+end_with(const char *how, int status, int n)
+{
+	int late = strcmp(how, "quick_exit_late") == 0;
+
+	if (n > 0 && !late)
+		report_named("end_with");
+	if (strcmp(how, "exit") == 0)
+		exit(status);
+	if (strcmp(how, "_exit") == 0)
+		_exit(status);
+	if (strcmp(how, "_Exit") == 0)
+		_Exit(status);
+	if (n > 0 && late)
+		at_quick_exit(late_report);
+	quick_exit(status);
 }
 
 /* exit() while four threads make reports and lock: no hang, every
@@ -535,6 +567,8 @@ main(int argc, char **argv)
 		dl(arg, argc > 3 ? argv[3] : "silent");
 	else if (strcmp(s, "end") == 0)
 		end(arg);
+	else if (strcmp(s, "end_with") == 0 && argc > 4)
+		end_with(arg, atoi(argv[3]), atoi(argv[4]));
 	else if (strcmp(s, "end_storm") == 0)
 		end_storm();
 	else {

@@ -132,15 +132,33 @@ check $? "vfork: the child's sigprocmask before exec leaves the parent's state a
 # ---- dlopen/dlclose ----
 
 # A cycle through a closed module's class (its heap lock outlives it):
-# reported, named by the module's init site, no crash.  (The frames of
-# the stack saved in the closed module are named from whatever is mapped
-# there now: doc/design.md, Process life.)
+# reported, named by the module's init site, no crash.
 life_run "" dl "$MODDIR" invert
 site=$(site tests/preload/life_mod.c 'the class of module 1')
 why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json")"
 [ "$(summary "$json")" = "circular_dependency $site,main_lock" ] &&
     [ "$status" -eq 66 ]
 check $? "dlclose: a cycle through the closed module's class, named by its init site"
+
+# Its dependency's stack was saved in module 1, which was closed, and
+# module 2 was loaded (at the same address, as a rule) before the report:
+# the frame in module 1 keeps module 1's function, file and line, not
+# whatever module 2 has at that address now.
+same=$(printf '%s\n' "$out" | sed -n 's/.*same_address=//p')
+want="liblifemod1.so|mod_lock_then|$(site tests/preload/life_mod.c "module 1's frame in the saved stack")"
+frames=$(printf '%s\n' "$json" | "$JQ" -r '.stacks[].frames[] | select(.module // "" | test("liblifemod")) | "\(.module | sub(".*/"; ""))|\(.function)|\(.file // "" | sub(".*/"; "")):\(.line)"' 2>/dev/null | tr '\n' ' ')
+[ "${ULD_LIBDW:-yes}" = yes ] || want="liblifemod1.so|mod_lock_then|:null"
+why="same address: $same; frames in the modules: $frames; want: $want"
+[ "$frames" = "$want " ]
+check $? "dlclose, then dlopen (same address: $same): the old stack still names module 1's frame"
+
+# The same frame still matches a suppression by its function.
+printf 'circular_dependency:mod_lock_then\n' >"$workdir/supp_frozen"
+life_run "suppressions=$workdir/supp_frozen" dl "$MODDIR" invert
+why="status $status; $(summary "$json"); err: $(cat "$dir/err")"
+[ -z "$json" ] && [ "$status" -eq 0 ] &&
+    grep -q '^ulockdep: 1 report suppressed$' "$dir/err"
+check $? "dlclose: a suppression by the closed module's function still matches"
 
 # A cycle in the second module, opened after the first was closed
 # (maybe at the same address): its class and frames are its own.
@@ -164,15 +182,31 @@ check $? "dlopen/dlclose in one order: silent"
 
 # Ten reports, then the process ends from a thread that is not the main
 # one, while other threads hold locks: all ten whole in the file, no
-# locks_held_at_exit.  exit() applies exitcode; _exit, quick_exit and abort
-# keep the program's own status.
-for how in exit:66 _exit:0 quick_exit:0 abort:134; do
+# locks_held_at_exit.  exit(), _exit, _Exit and quick_exit apply exitcode;
+# abort keeps its signal.
+for how in exit:66 _exit:66 _Exit:66 quick_exit:66 abort:134; do
 	life_run "" end "${how%:*}"
 	n=$(printf '%s\n' "$json" | grep -c .)
 	why="status $status, $n lines; $(summary "$json" | cut -d' ' -f1 | uniq -c)"
 	[ "$status" -eq "${how#*:}" ] && [ "$n" -eq 10 ] &&
 	    [ "$(printf '%s\n' "$json" | "$JQ" -e -s 'length == 10 and all(.[]; .kind == "bad_unlock")' 2>/dev/null)" = true ]
 	check $? "${how%:*} from a thread while others hold locks: 10 whole reports, status ${how#*:}"
+done
+
+# The status of each normal end: exitcode after a report (also one made
+# in the program's own at_quick_exit handler), the program's non-zero
+# status kept, and 0 without a report (the silent twins).
+for how in exit _exit _Exit quick_exit quick_exit_late; do
+	for c in 0:1:66 3:1:3 0:0:0; do
+		st=${c%%:*} n=${c#*:}; n=${n%:*} want=${c##*:}
+		life_run "" end_with "$how" "$st" "$n"
+		got=$(printf '%s\n' "$json" | grep -c .)
+		why="status $status, $got reports: $(summary "$json" | tr '\n' ' '); err: $(head -c 300 "$dir/err")"
+		[ "$status" -eq "$want" ] && [ "$got" -eq "$n" ] &&
+		    { [ "$n" -eq 0 ] || [ "$(summary "$json")" = "bad_unlock $([ $how = quick_exit_late ] && echo late || echo end_with)" ]; } &&
+		    [ ! -s "$dir/err" ]
+		check $? "$how($st) after $n report(s): status $want"
+	done
 done
 
 # exit() while four threads lock and report, graph saved: no hang, every

@@ -72,6 +72,6 @@ void
 mod_lock_then(pthread_mutex_t *m, void (*cb)(void))
 {
 	pthread_mutex_lock(m);
-	cb();
+	cb(); /* module 1's frame in the saved stack */
 	pthread_mutex_unlock(m);
 }

@@ -300,7 +300,8 @@ test_record_too_large(void)
 	    "stack numbers cleared after a failure too");
 }
 
-static uld__mutex_t m = ULD_MUTEX_INITIALIZER;
+/* Unranked: released by another thread, which no validator lock is. */
+static uld__mutex_t m = ULD_MUTEX_INIT(ULD_RANK_NONE);
 
 static void *
 unlock_later(void *arg)

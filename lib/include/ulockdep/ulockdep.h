@@ -190,6 +190,16 @@ ULD_API int uld_in_atomic(void);
 ULD_API unsigned long uld_report_count(void);
 
 /*
+ * The status a process ending with `status` should exit with: `exitcode`
+ * (66 by default) when it made a report and `status` is 0, else `status`.
+ * Says the summary (suppressed reports; with verbosity, the counts) the
+ * first time.  exit() applies it by itself, and under the preload so do
+ * _exit, _Exit and quick_exit; a program linked with libulockdep that ends
+ * by _exit calls _exit(uld_exit_status(s)).
+ */
+ULD_API int uld_exit_status(int status);
+
+/*
  * Some thread was renamed (pthread_setname_np, prctl PR_SET_NAME).  Reports
  * name threads, and each thread's name is kept rather than asked of the
  * kernel (a system call) at every new lock order: this makes them ask
