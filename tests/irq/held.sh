@@ -13,18 +13,7 @@ CASES=$ULD_BUILDDIR/tests/irq/held
 # held SCENARIO silent|KIND:CLASSES
 held() {
 	run_case "$1" - "" 60
-	n=$(printf '%s' "$json" | grep -c .)
-	got=$(printf '%s\n' "$json" | grep . | while read -r r; do
-		printf '%s:%s\n' "$(printf '%s' "$r" | "$JQ" -r .kind)" \
-		    "$(classes_of "$r")"
-	done)
-	why="status $status, $n reports: $(printf '%s' "$got" | tr '\n' ' ')"
-	if [ "$2" = silent ]; then
-		[ "$status" -eq 0 ] && [ "$n" -eq 0 ]
-	else
-		[ "$status" -eq 66 ] && [ "$n" -eq 1 ] && [ "$got" = "$2" ]
-	fi
-	check $? "$1: $2"
+	expect_one "$1" "$2"
 	grep '^sent ' "$dir/err" | sed 's/^/# /'
 	why=$(grep FAIL "$dir/out")
 	! grep -q FAIL "$dir/out" && grep -q ': done' "$dir/out"

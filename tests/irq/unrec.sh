@@ -14,18 +14,7 @@ unrec() {
 	    timeout -s KILL 30 "$PROG" "$1" >"$dir/out" 2>"$dir/err"
 	status=$?
 	json=$(cat "$dir"/r.* 2>/dev/null)
-	n=$(printf '%s' "$json" | grep -c .)
-	got=$(printf '%s\n' "$json" | grep . | while read -r r; do
-		printf '%s:%s\n' "$(printf '%s' "$r" | "$JQ" -r .kind)" \
-		    "$(classes_of "$r")"
-	done)
-	why="status $status, $n reports: $(printf '%s' "$got" | tr '\n' ' ')"
-	if [ "$2" = silent ]; then
-		[ "$status" -eq 0 ] && [ "$n" -eq 0 ]
-	else
-		[ "$status" -eq 66 ] && [ "$n" -eq 1 ] && [ "$got" = "$2" ]
-	fi
-	check $? "$1: $2"
+	expect_one "$1" "$2"
 	grep '^sent ' "$dir/err" | sed 's/^/# /'
 	j=$(sed -n 's/^sent [0-9]*, \([0-9]*\) jumps.*/\1/p' "$dir/err")
 	why="jumps: ${j:-none}; $(grep FAIL "$dir/out")"

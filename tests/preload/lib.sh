@@ -60,6 +60,29 @@ classes_of() {
 	printf '%s\n' "$1" | "$JQ" -r '(.cycle // [.locks[].class]) | unique | join(",")'
 }
 
+# expect_one TITLE silent|KIND:CLASSES [glob]: the run just made ($json,
+# $status) reported nothing and exited 0, or made exactly one report,
+# KIND:CLASSES in classes_of's form (a shell pattern when the third
+# argument is "glob"), and exited 66.  Sets $n and $got for the caller.
+expect_one() {
+	n=$(printf '%s' "$json" | grep -c .)
+	got=$(printf '%s\n' "$json" | grep . | while read -r r; do
+		printf '%s:%s\n' "$(printf '%s' "$r" | "$JQ" -r .kind)" \
+		    "$(classes_of "$r")"
+	done)
+	why="status $status, $n reports: $(printf '%s' "$got" | tr '\n' ' ')"
+	if [ "$2" = silent ]; then
+		[ "$status" -eq 0 ] && [ "$n" -eq 0 ]
+	elif [ "${3:-}" = glob ]; then
+		# shellcheck disable=SC2254
+		case $got in $2) match=0 ;; *) match=1 ;; esac
+		[ "$status" -eq 66 ] && [ "$n" -eq 1 ] && [ "$match" -eq 0 ]
+	else
+		[ "$status" -eq 66 ] && [ "$n" -eq 1 ] && [ "$got" = "$2" ]
+	fi
+	check $? "$1: $2"
+}
+
 # site FILE TEXT: how a run-time class names the call on the one line of
 # FILE that contains TEXT: "file.c:LINE" (a glob: without libdw, classes
 # are named function+offset, which any "*+0x*" stands for).
