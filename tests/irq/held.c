@@ -38,13 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL: %s (line %d)\n", #cond, __LINE__);     \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
+#include "sigtest.h"
 
 #define SIG_HELD (SIGRTMIN + 3)
 #define MAX_SIGNALS 20000
@@ -60,7 +54,6 @@ static volatile int stop;
 static pthread_t worker_thread;
 
 static char *alt_lo, *alt_hi;
-static uintptr_t syscall_lo, syscall_hi;
 
 /* Per signal number: deliveries (must end at exactly 1 each). */
 static volatile unsigned char seen[MAX_SIGNALS];
@@ -70,30 +63,6 @@ enum { PH_NONE, PH_INIT, PH_LOCK, PH_DESTROY };
 static volatile sig_atomic_t phase;
 static sigjmp_buf jb;
 static volatile sig_atomic_t armed;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-find_syscall(void)
-{
-	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	void *f = libc ? dlsym(libc, "syscall") : NULL;
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-
-	if (f != NULL && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-	    sym != NULL) {
-		syscall_lo = (uintptr_t)f;
-		syscall_hi = syscall_lo + sym->st_size;
-	}
-}
 
 static uintptr_t
 interrupted_pc(const ucontext_t *uc)

@@ -53,13 +53,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL: %s (line %d)\n", #cond, __LINE__);     \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
+#include "sigtest.h"
 
 /* A real-time signal: queued, so (nearly) every one sent is delivered,
  * where a second SIGUSR1 pending would merge with the first. */
@@ -78,15 +72,6 @@ static const char *scenario;
 static int use_altstack, jumping;
 static volatile int stop, worker_done;
 static pthread_t worker_thread;
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* ---- the handler ---- */
 
@@ -113,30 +98,6 @@ static volatile sig_atomic_t jb_armed;
 static volatile sig_atomic_t jump_ok, force_hold;
 static volatile sig_atomic_t handler_holds, jumps_done;
 
-/* The validator's code (libulockdep.so), where a jump is tried. */
-static uintptr_t core_lo[4], core_hi[4];
-static int ncore;
-
-static int
-find_core(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	(void)arg;
-	const char *base = strrchr(info->dlpi_name, '/');
-	base = base ? base + 1 : info->dlpi_name;
-	if (strncmp(base, "libulockdep.so", 14) != 0)
-		return 0;
-	for (int i = 0; i < info->dlpi_phnum && ncore < 4; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-			core_lo[ncore] = info->dlpi_addr + ph->p_vaddr;
-			core_hi[ncore] = core_lo[ncore] + ph->p_memsz;
-			ncore++;
-		}
-	}
-	return 0;
-}
-
 /* uld_lock_acquired(), which runs after the real lock call: a jump from
  * it would leave the lock held. */
 static uintptr_t acquired_lo, acquired_hi;
@@ -144,15 +105,8 @@ static uintptr_t acquired_lo, acquired_hi;
 static void
 find_acquired(void)
 {
-	void *f = dlsym(RTLD_DEFAULT, "uld_lock_acquired");
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-
-	if (f != NULL && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-	    sym != NULL) {
-		acquired_lo = (uintptr_t)f;
-		acquired_hi = acquired_lo + sym->st_size;
-	} else if (ncore > 0) {
+	if (!sym_range(dlsym(RTLD_DEFAULT, "uld_lock_acquired"), &acquired_lo,
+	    &acquired_hi) && ncore > 0) {
 		/* Not knowing where it is, jump from no validator code. */
 		ncore = 0;
 	}
@@ -165,28 +119,11 @@ in_acquired(uintptr_t pc)
 }
 
 /*
- * libc's syscall(), which the validator calls (the worker never does) to
- * block and unblock signals around its slow paths: a signal that arrived
- * meanwhile is delivered as the unblocking call returns, and the handler
- * then runs on top of the validator's code.
+ * In the validator's code (sigtest.h), where a jump is tried, or in libc's
+ * syscall(), which the validator calls (the worker never does) to unblock
+ * signals: one that arrived meanwhile is delivered as that call returns,
+ * and the handler then runs on top of the validator's code.
  */
-static uintptr_t syscall_lo, syscall_hi;
-
-static void
-find_syscall(void)
-{
-	void *libc = dlopen("libc.so.6", RTLD_LAZY | RTLD_NOLOAD);
-	void *f = libc ? dlsym(libc, "syscall") : NULL;
-	Dl_info info;
-	const ElfW(Sym) *sym = NULL;
-
-	if (f != NULL && dladdr1(f, &info, (void **)&sym, RTLD_DL_SYMENT) &&
-	    sym != NULL) {
-		syscall_lo = (uintptr_t)f;
-		syscall_hi = syscall_lo + sym->st_size;
-	}
-}
-
 static int
 in_core(uintptr_t pc)
 {

@@ -32,16 +32,10 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "sigtest.h"
+
 #include "ulockdep/signal.h"
 #include "ulockdep/ulockdep.h"
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL: %s (line %d)\n", #cond, __LINE__);     \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
 
 #define SIG_UNREC (SIGRTMIN + 4)
 
@@ -50,28 +44,6 @@ static volatile int stop;
 static volatile sig_atomic_t handled, in_acquire, armed, holds_l, jumps;
 static sigjmp_buf jb;
 static sigset_t jb_mask; /* the mask sigsetjmp saved */
-static uintptr_t core_lo[4], core_hi[4];
-static int ncore;
-
-static int
-find_core(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	(void)size;
-	(void)arg;
-	const char *base = strrchr(info->dlpi_name, '/');
-	base = base ? base + 1 : info->dlpi_name;
-	if (strncmp(base, "libulockdep.so", 14) != 0)
-		return 0;
-	for (int i = 0; i < info->dlpi_phnum && ncore < 4; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-		if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
-			core_lo[ncore] = info->dlpi_addr + ph->p_vaddr;
-			core_hi[ncore] = core_lo[ncore] + ph->p_memsz;
-			ncore++;
-		}
-	}
-	return 0;
-}
 
 static int
 in_core(const ucontext_t *uc)
@@ -151,15 +123,6 @@ worker(void *arg)
 	}
 	CHECK(pthread_sigmask(SIG_BLOCK, &s, NULL) == 0);
 	return NULL;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int
