@@ -37,6 +37,13 @@
  *   jump_silent   the same without the worker's AB-BA: no report, so no
  *                 stale held entry either (it would show when the
  *                 worker destroys and frees the objects the jumps left)
+ *   self          no worker, no sender: for 1 s the main thread queues
+ *                 SIG_STORM to itself while it holds m_loop, so each
+ *                 signal is delivered as the call returns (the highest
+ *                 rate one thread can take, not limited by a sender on
+ *                 another core); every other handler takes s_irq, which
+ *                 the thread also takes with SIG_STORM blocked.  Every
+ *                 signal sent must have been handled; silent
  */
 #include <errno.h>
 #include <dlfcn.h>
@@ -69,6 +76,7 @@ static pthread_mutex_t m_p = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t m_q = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *scenario;
+static int self_mode; /* "self": the thread signals itself */
 static int use_altstack, jumping;
 static volatile int stop, worker_done;
 static pthread_t worker_thread;
@@ -156,7 +164,7 @@ handler(int sig, siginfo_t *si, void *ucv)
 	(void)si;
 	in_handler = 1;
 	handled++;
-	if (strcmp(scenario, "nolock") == 0)
+	if (strcmp(scenario, "nolock") == 0 || (self_mode && (handled & 1)))
 		goto out;
 	pthread_spin_lock(&s_irq);
 	if (jumping && jb_armed) {
@@ -343,6 +351,43 @@ worker(void *arg)
 	return NULL;
 }
 
+/* The "self" scenario (above). */
+static int
+self_storm(void)
+{
+	pthread_t me = pthread_self();
+	long sent = 0, rounds = 0;
+	double t0 = now(), t;
+
+	block_storm(SIG_UNBLOCK);
+	do {
+		for (int i = 0; i < 1000; i++) {
+			pthread_mutex_lock(&m_loop);
+			int rc = pthread_sigqueue(me, SIG_STORM,
+			    (union sigval){ .sival_int = i });
+			CHECK(rc == 0);
+			sent++;
+			pthread_mutex_unlock(&m_loop);
+			if ((i & 63) == 0) {
+				block_storm(SIG_BLOCK);
+				pthread_spin_lock(&s_irq);
+				pthread_spin_unlock(&s_irq);
+				block_storm(SIG_UNBLOCK);
+			}
+		}
+		rounds++;
+		t = now();
+	} while (t - t0 < 1.0);
+	/* Delivered as each call returned: none may be left pending. */
+	long got = handled;
+	block_storm(SIG_BLOCK);
+	printf("%s: done, sent %ld, handled %ld\n", scenario, sent, got);
+	CHECK(got == sent);
+	fprintf(stderr, "sent %ld in %.2f s (%.0f/s), handled %ld, %ld rounds, "
+	    "0 jumps (a thread signalling itself)\n", sent, t - t0,
+	    sent / (t - t0), got, rounds * 1000);
+	return 0;
+}
 
 int
 main(int argc, char **argv)
@@ -350,13 +395,15 @@ main(int argc, char **argv)
 	scenario = argc > 1 ? argv[1] : "";
 	if (strcmp(scenario, "nolock") && strcmp(scenario, "safe") &&
 	    strcmp(scenario, "unsafe") && strcmp(scenario, "altstack") &&
-	    strcmp(scenario, "jump") && strcmp(scenario, "jump_silent")) {
+	    strcmp(scenario, "jump") && strcmp(scenario, "jump_silent") &&
+	    strcmp(scenario, "self")) {
 		fprintf(stderr, "usage: storm SCENARIO\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	use_altstack = strcmp(scenario, "altstack") == 0;
 	jumping = strncmp(scenario, "jump", 4) == 0;
+	self_mode = strcmp(scenario, "self") == 0;
 	dl_iterate_phdr(find_core, NULL);
 	find_acquired();
 	find_syscall();
@@ -379,6 +426,8 @@ main(int argc, char **argv)
 		block_storm(SIG_BLOCK);
 	}
 
+	if (self_mode)
+		return self_storm();
 	CHECK(pthread_create(&worker_thread, NULL, worker, NULL) == 0);
 	double t0 = now(), t;
 	long sent = 0;

@@ -20,6 +20,7 @@ storm nolock silent
 storm safe silent
 storm unsafe 'inconsistent_irq_state:s_irq*'
 storm altstack silent
+storm self silent
 for s in jump jump_silent; do
 	if [ "$s" = jump ]; then
 		storm jump 'circular_dependency:m_x,m_y'
