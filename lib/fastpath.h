@@ -77,9 +77,7 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		goto full;
 	struct uld__class *class = __atomic_load_n(&inst->class,
 	    __ATOMIC_ACQUIRE);
-	uint8_t read = !(flags & ULD_ACQ_READ) ? ULD_READ_NONE
-	    : (flags & ULD_ACQ_READ_NONRECURSIVE) ? ULD_READ_SHARED
-						  : ULD_READ_RECURSIVE;
+	uint8_t read = uld__read_mode(flags);
 	if (uld__unlikely(uld__irq_pending(t, class, read)))
 		goto full;
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
@@ -133,11 +131,7 @@ uld__release_fast(struct uld__thread *t, const void *lock)
 		uld__fast_leave(t);
 		return 0;
 	}
-	t->chain_key = h->prev_chain_key;
-	t->spins_held -= (uint32_t)uld__is_spin(h->type);
-	__atomic_store_n(&t->depth, d - 1, __ATOMIC_RELEASE);
-	if (uld__config_debug)
-		uld__debug_check_chain(t);
+	uld__held_pop(t, h);
 	uld__fast_leave(t);
 	return 1;
 }

@@ -274,10 +274,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		subclass = inst->subclass;
 	if (subclass)
 		class = uld__class_sub(class, subclass);
-	uint8_t read = ULD_READ_NONE;
-	if (flags & ULD_ACQ_READ)
-		read = (flags & ULD_ACQ_READ_NONRECURSIVE) ? ULD_READ_SHARED
-							    : ULD_READ_RECURSIVE;
+	uint8_t read = uld__read_mode(flags);
 
 	if (flags & ULD_ACQ_RECURSIVE) {
 		/* The owner re-taking a recursive mutex: count, no checks. */
@@ -456,10 +453,7 @@ uld__release(struct uld__thread *t, void *lock, const void *ip)
 	}
 	if (uld__likely((uint32_t)i == t->depth - 1 &&
 		h->irq_ctx == uld__irq_ctx(t))) {
-		t->chain_key = h->prev_chain_key;
-		t->spins_held -= uld__is_spin(h->type);
-		__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
-		uld__debug_check_chain(t);
+		uld__held_pop(t, h);
 		return;
 	}
 	uld__held_remove(t, (uint32_t)i);

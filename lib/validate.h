@@ -28,4 +28,25 @@ void uld__held_rekey(struct uld__thread *t, uint32_t from);
 /* Remove entry i; entries above it move down and get their keys again. */
 void uld__held_remove(struct uld__thread *t, uint32_t i);
 
+/* How an acquisition with these uld_lock_acquire flags holds the lock. */
+static inline uint8_t
+uld__read_mode(unsigned flags)
+{
+	if (!(flags & ULD_ACQ_READ))
+		return ULD_READ_NONE;
+	return (flags & ULD_ACQ_READ_NONRECURSIVE) ? ULD_READ_SHARED
+						    : ULD_READ_RECURSIVE;
+}
+
+/* Pop h, the top entry of t's held stack, taken in the current context. */
+static inline void
+uld__held_pop(struct uld__thread *t, const struct uld__held *h)
+{
+	t->chain_key = h->prev_chain_key;
+	t->spins_held -= (uint32_t)uld__is_spin(h->type);
+	__atomic_store_n(&t->depth, t->depth - 1, __ATOMIC_RELEASE);
+	if (uld__config_debug) /* no call on the fast path otherwise */
+		uld__debug_check_chain(t);
+}
+
 #endif /* ULD_VALIDATE_H */
