@@ -1,6 +1,6 @@
 /*
  * sigtest.h: what the signal test programs (storm.c, held.c, unrec.c)
- * share: a CHECK that fails the run, a clock, and where the validator's
+ * share: CHECK (check.h), a clock, and where the validator's
  * code and libc's syscall() lie, to tell from an interrupted pc whether a
  * handler landed in them.
  */
@@ -15,14 +15,7 @@
 #include <string.h>
 #include <time.h>
 
-/* The program's own check: the script greps FAIL in its output. */
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL: %s (line %d)\n", #cond, __LINE__);     \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
+#include "../utils/check.h"
 
 static inline double
 now(void)

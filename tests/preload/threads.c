@@ -33,6 +33,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../utils/check.h"
+
 #define NLOCKS 20
 
 /* Twenty classes taken in one order (elements of one array would share a
@@ -54,14 +56,6 @@ static pthread_cond_t c_never = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t m_outer = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t m_inner = PTHREAD_MUTEX_INITIALIZER;
 static long counter;
-
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
-			printf("FAIL: %s (line %d)\n", #cond, __LINE__);     \
-			exit(1);                                             \
-		}                                                            \
-	} while (0)
 
 /* Resident set size in kB, from /proc/self/statm (pages). */
 static long
