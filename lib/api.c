@@ -143,6 +143,15 @@ release_full(void *lock, const void *ip)
 	uld__errno_keep(t, saved);
 }
 
+void
+uld__fast_deferred(struct uld__thread *t)
+{
+	int saved = *t->errno_loc; /* the program's, as the fast path keeps */
+
+	uld__run_deferred(t);
+	*t->errno_loc = saved;
+}
+
 ULD_API void
 uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
     unsigned subclass, const void *ip)

@@ -39,19 +39,16 @@ uld__fast_enter(struct uld__thread *t)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
+/* A handler deferred while we ran (defer_signals=1): run it now, as
+ * uld__api_leave would.  Out of line, so that the fast path makes no call
+ * and keeps its values in scratch registers (saves and restores none). */
+void uld__fast_deferred(struct uld__thread *t);
+
 static inline void
 uld__fast_leave(struct uld__thread *t)
 {
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	t->in_uld = 0;
-	if (uld__unlikely(t->defer_pending)) {
-		/* A handler deferred while we ran (defer_signals=1): run it
-		 * now, as uld__api_leave would, with errno kept for the
-		 * program. */
-		int saved = *t->errno_loc;
-		uld__run_deferred(t);
-		*t->errno_loc = saved;
-	}
 }
 
 /* 1 when `lock` was pushed (or is ignored), 0: take the full path. */
@@ -86,16 +83,10 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		!__atomic_load_n(&uld__watchdog_running, __ATOMIC_RELAXED)))
 		goto full;
 
-	struct uld__held *h = &t->held[t->depth];
-	h->lock = lock;
-	h->class = class;
-	h->ip = ip;
-	h->prev_chain_key = t->chain_key;
-	h->references = 0;
-	h->read = read;
-	h->trylock = (uint8_t)try;
-	h->type = (uint8_t)type;
-	h->irq_ctx = 0;
+	/* One literal: the compiler merges the small fields into one store. */
+	t->held[t->depth] = (struct uld__held){ .lock = lock, .class = class,
+		.ip = ip, .prev_chain_key = t->chain_key, .read = read,
+		.trylock = (uint8_t)try, .type = (uint8_t)type };
 	t->chain_key = key;
 	t->spins_held += (uint32_t)spin;
 	/* The wait before the count, as on the full path (validate.c): a
@@ -109,8 +100,11 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		uld__debug_check_chain(t);
 done:
 	uld__fast_leave(t);
+	if (uld__unlikely(t->defer_pending))
+		uld__fast_deferred(t);
 	return 1;
 full:
+	/* A deferred handler runs when the full path's guard drops. */
 	uld__fast_leave(t);
 	return 0;
 }
@@ -133,6 +127,8 @@ uld__release_fast(struct uld__thread *t, const void *lock)
 	}
 	uld__held_pop(t, h);
 	uld__fast_leave(t);
+	if (uld__unlikely(t->defer_pending))
+		uld__fast_deferred(t);
 	return 1;
 }
 
