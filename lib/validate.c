@@ -73,7 +73,9 @@ report_recursive(struct uld__thread *t, struct uld__held *next,
 			   "always taken in a fixed order, annotate the inner "
 			   "one with a subclass (uld_lock_acquire's subclass, "
 			   "spin_lock_nested) or give them different classes "
-			   "(uld_lock_set_class).";
+			   "(uld_lock_set_class). A program you cannot change "
+			   "can run with same_class=order, which checks the "
+			   "order of the instances instead.";
 	}
 	uld__report_emit(&r);
 }
