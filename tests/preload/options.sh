@@ -102,6 +102,30 @@ why="log files: $(ls "$dir")"
     [ "$(ls "$dir"/log.*)" = "$dir/log.$(printf '%s' "$json" | "$JQ" -r .pid)" ]
 check $? "log_path and json_path get .<pid>"
 
+# The program's MALLOC_CONF is for its own jemalloc, not for the
+# validator's private copy (lib/jemalloc_env.c): no statistics, no
+# complaint about a key; ULOCKDEP_MALLOC_CONF is the validator's.
+if grep -q '^#define ULD_JEMALLOC_STATIC 1' "$ULD_BUILDDIR/config.h"; then
+	MALLOC_CONF=stats_print:true,no_such_key:1; export MALLOC_CONF
+	run_case consistent_program mutex
+	unset MALLOC_CONF
+	why="status $status"
+	[ ! -s "$dir/err" ] && cmp -s "$dir/out" "$workdir/bare.out" &&
+	    [ "$status" -eq "$bare_status" ] && [ -z "$json" ]
+	check $? "the program's MALLOC_CONF leaves the validator's heap alone"
+
+	ULOCKDEP_MALLOC_CONF=stats_print:true; export ULOCKDEP_MALLOC_CONF
+	run_case consistent_program mutex
+	unset ULOCKDEP_MALLOC_CONF
+	why="status $status"
+	grep -q '^___ Begin jemalloc statistics ___$' "$dir/err" &&
+	    cmp -s "$dir/out" "$workdir/bare.out" && [ -z "$json" ]
+	check $? "ULOCKDEP_MALLOC_CONF configures the validator's heap"
+else
+	ok "MALLOC_CONF # SKIP jemalloc is not linked in (--without-static-jemalloc)"
+	ok "ULOCKDEP_MALLOC_CONF # SKIP jemalloc is not linked in"
+fi
+
 check_all_frames "every report above"
 
 finish
