@@ -41,7 +41,7 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 		struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site,
 		    type, NULL, lock);
 		if (c != NULL)
-			uld__lockmap_init_lock(lock, type, c, c->own);
+			uld__lockmap_init_lock(t, lock, type, c, c->own);
 	}
 	uld__sig_restore(&old);
 	uld__api_leave(t);

@@ -149,7 +149,7 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		if (i >= 0)
 			uld__held_remove(t, (uint32_t)i);
 	}
-	uld__lockmap_forget(lock);
+	uld__lockmap_forget(t, lock);
 }
 
 void

@@ -126,7 +126,7 @@ retire(struct uld__instance *old)
 }
 
 static void
-remove_addr(void *addr)
+remove_addr(struct uld__thread *t, void *addr)
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
@@ -135,8 +135,20 @@ remove_addr(void *addr)
 
 	uld__sig_block(&mask); /* as insert() */
 	rcu_read_lock();
-	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	/*
+	 * The thread that destroys a lock has nearly always just used it:
+	 * its cache has the node, and a lookup would find the same.  Checked
+	 * inside the read-side section: an instance still at addr with the
+	 * cached seq is not retired yet, so not recycled before we leave.
+	 */
+	struct uld__instance *inst = uld__lockmap_cached(t, addr);
+	if (inst != NULL) {
+		node = &inst->node;
+	} else {
+		cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr,
+		    &iter);
+		node = cds_lfht_iter_get_node(&iter);
+	}
 	if (node != NULL && cds_lfht_del(inst_ht.ht, node) == 0)
 		old = uld__container_of(node, struct uld__instance, node);
 	rcu_read_unlock();
@@ -260,16 +272,25 @@ first_sight(struct uld__thread *t, void *addr, enum uld_lock_type type,
 }
 
 void
-uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
-    struct uld__class *class, int ignored)
+uld__lockmap_init_lock(struct uld__thread *t, void *addr,
+    enum uld_lock_type type, struct uld__class *class, int ignored)
 {
-	insert(addr, type, class, ignored, 1);
+	struct uld__instance *inst = insert(addr, type, class, ignored, 1);
+
+	/* The first acquisition comes next, nearly always on this thread:
+	 * it finds the instance here instead of in the table. */
+	if (inst != NULL) {
+		struct uld__icache_entry *e = uld__icache_slot(t, addr);
+		e->addr = addr;
+		e->inst = inst;
+		e->seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
+	}
 }
 
 void
-uld__lockmap_forget(void *addr)
+uld__lockmap_forget(struct uld__thread *t, void *addr)
 {
-	remove_addr(addr);
+	remove_addr(t, addr);
 }
 
 void
