@@ -265,7 +265,7 @@ uld_module_unload(void *p, size_t len, const void *ip)
 ULD_API int
 uld_mem_tracked(void)
 {
-	return __atomic_load_n(&uld__pageidx_count, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&uld__pageidx_used, __ATOMIC_RELAXED);
 }
 
 ULD_API void

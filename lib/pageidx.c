@@ -46,7 +46,7 @@ struct page {
 	uintptr_t *odd;			/* not 4-aligned: under the lock */
 };
 
-unsigned long uld__pageidx_count;
+int uld__pageidx_used;
 static struct page ***root;
 static uld__mutex_t pageidx_lock = ULD_MUTEX_INIT(ULD_RANK_PAGEIDX);
 
@@ -102,8 +102,12 @@ page_make(uintptr_t addr)
 
 	if (s != NULL && p == NULL) {
 		p = uld__calloc(1, sizeof(*p));
-		if (p != NULL)
+		if (p != NULL) {
+			/* Before any bit is set on it: uld_mem_tracked(). */
+			__atomic_store_n(&uld__pageidx_used, 1,
+			    __ATOMIC_RELEASE);
 			__atomic_store_n(s, p, __ATOMIC_RELEASE);
+		}
 	}
 	return p;
 }
@@ -157,7 +161,6 @@ odd_add(uintptr_t a)
 		p->cap = cap;
 	}
 	p->odd[p->nodd++] = a;
-	__atomic_add_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
 	__atomic_or_fetch(&p->oddmap,
 	    1ULL << ((a & (PAGE_SIZE - 1)) >> CHUNK_SHIFT), __ATOMIC_RELEASE);
 out:
@@ -177,7 +180,6 @@ odd_del(struct page *p, uintptr_t a)
 			continue;
 		p->odd[i] = p->odd[--p->nodd];
 		odd_rechunk(p, a);
-		__atomic_sub_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
 		break;
 	}
 	uld__mutex_unlock(&pageidx_lock);
@@ -204,16 +206,8 @@ uld__pageidx_add(void *addr)
 		if (p == NULL)
 			return; /* not indexed: never forgotten on free */
 	}
-	/*
-	 * Counted before the bit is set, uncounted after it is cleared: the
-	 * count is never below the bits set, whenever it is read (a fork
-	 * between the two included), and uld_mem_tracked() never says 0
-	 * while a lock is indexed.
-	 */
 	uint64_t *w, bit = grain_bit(a, &w, p);
-	__atomic_add_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
-	if (__atomic_fetch_or(w, bit, __ATOMIC_RELEASE) & bit)
-		__atomic_sub_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
+	__atomic_or_fetch(w, bit, __ATOMIC_RELEASE);
 }
 
 void
@@ -230,12 +224,11 @@ uld__pageidx_del(void *addr)
 		return;
 	}
 	uint64_t *w, bit = grain_bit(a, &w, p);
-	if (__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE) & bit)
-		__atomic_sub_fetch(&uld__pageidx_count, 1, __ATOMIC_RELAXED);
+	__atomic_and_fetch(w, ~bit, __ATOMIC_RELEASE);
 }
 
 /* Bits [from, to) of a bitmap of n words: any set? */
-static int
+static inline int
 any_bits(const uint64_t *map, unsigned from, unsigned to)
 {
 	while (from < to) {
@@ -254,7 +247,7 @@ any_bits(const uint64_t *map, unsigned from, unsigned to)
  * at a granule's start lies within exactly when the granule is counted)
  * and the 64-byte chunks [*c0, *c1) it touches.
  */
-static void
+static inline void
 page_part(uintptr_t base, uintptr_t lo, uintptr_t hi, unsigned *g0,
     unsigned *g1, unsigned *c0, unsigned *c1)
 {
@@ -370,7 +363,14 @@ uld__pageidx_hits(const void *p, size_t len)
 {
 	struct range q = range_of(p, len, NULL, 0);
 
-	return len != 0 && each_page(q.lo, q.hi, hits, &q);
+	if (len == 0)
+		return 0;
+	/* Most frees are of a block within one page: no walk. */
+	if (((q.lo ^ (q.hi - 1)) >> PAGE_SHIFT) == 0) {
+		struct page *pg = page_of(q.lo);
+		return pg != NULL && hits(pg, q.lo & ~(PAGE_SIZE - 1), &q);
+	}
+	return each_page(q.lo, q.hi, hits, &q);
 }
 
 size_t

@@ -17,8 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Instances indexed (0: free() has nothing to look at). */
-extern unsigned long uld__pageidx_count;
+/*
+ * Some instance has been indexed (0: free() has nothing to look at).  It
+ * stays 1: a count would be one cache line that every init and destroy
+ * of every thread writes, and a program's static locks keep it above 0
+ * anyway; the filter (uld__pageidx_hits) answers the rest.
+ */
+extern int uld__pageidx_used;
 
 /* An instance now lives at addr / no longer does.  Lock-free for a
  * 4-aligned addr (every lock type); any other takes the index lock. */
