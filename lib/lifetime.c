@@ -178,6 +178,7 @@ uld__mem_free(struct uld__thread *t, void *p, size_t len, const void *ip)
 void
 uld__thread_exiting(struct uld__thread *t)
 {
+	uld__lockmap_thread_exit();
 	if (t->depth == 0)
 		return;
 

@@ -84,6 +84,10 @@ void uld__lockmap_init_lock(struct uld__thread *t, void *addr,
 /* Forget the instance at addr (destroy, or memory freed by thread t). */
 void uld__lockmap_forget(struct uld__thread *t, void *addr);
 
+/* The thread is ending: its own lists of free and retired instances go
+ * back to the shared ones.  With the re-entry guard set. */
+void uld__lockmap_thread_exit(void);
+
 /* fork(): hold retire_lock across it; release (parent) or reset (child). */
 void uld__lockmap_prefork(void);
 void uld__lockmap_postfork(int child);
