@@ -17,11 +17,15 @@ static struct uld__lfht inst_ht;
 /*
  * Retired instances wait for a grace period before reuse.  Protected by
  * retire_lock (rank 2, mutex.h; never held across synchronize_rcu()).
+ * One grace period per RETIRE_BATCH: urcu-bp's synchronize_rcu() is four
+ * system calls (two membarrier, two sigprocmask), which at one per 256
+ * destroys were a tenth of a lock's life in the churn benchmark; 2,048
+ * instances waiting are some 120 KB.
  */
 static uld__mutex_t retire_lock = ULD_MUTEX_INIT(ULD_RANK_RETIRE);
 static struct uld__instance *retired, *free_list;
 static unsigned nretired;
-#define RETIRE_BATCH 256
+#define RETIRE_BATCH 2048
 
 /*
  * Each thread takes free instances from free_list and gives retired ones
@@ -43,6 +47,37 @@ void
 uld__lockmap_init(void)
 {
 	uld__lfht_create(&inst_ht, ULD_LFHT_INIT_BUCKETS, 1UL << 26);
+}
+
+/*
+ * The table's node count (lfht.h: it decides when to grow) moves by
+ * INST_BATCH at a time: each init and destroy of every thread wrote that
+ * one shared word.  A thread's own count runs ahead by less than
+ * INST_BATCH either way; a thread that destroys what others made brings
+ * the shared one down, never below 0 (a wrapped count would grow the
+ * table to its maximum).  Called outside any RCU read-side section, as
+ * uld__lfht_added.
+ */
+#define INST_BATCH 64
+static ULD_TLS long mine_added;
+
+static void
+inst_added(long delta)
+{
+	long d = mine_added += delta;
+
+	if (d > -INST_BATCH && d < INST_BATCH)
+		return;
+	mine_added = 0;
+	if (d > 0) {
+		uld__lfht_added(&inst_ht, d);
+		return;
+	}
+	unsigned long c = __atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&inst_ht.count, &c,
+	    c > (unsigned long)-d ? c + d : 0, 0, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED))
+		;
 }
 
 static inline unsigned long
@@ -126,7 +161,8 @@ retire(struct uld__instance *old)
 {
 	struct uld__instance *batch = NULL;
 
-	__atomic_fetch_add(&old->seq, 1, __ATOMIC_RELEASE);
+	/* Only the thread that unhashed it retires it: no locked add. */
+	__atomic_store_n(&old->seq, old->seq + 1, __ATOMIC_RELEASE);
 	old->next_free = mine.retired;
 	if (mine.retired == NULL)
 		mine.retired_last = old;
@@ -212,7 +248,7 @@ remove_addr(struct uld__thread *t, void *addr)
 		old = uld__container_of(node, struct uld__instance, node);
 	rcu_read_unlock();
 	if (old != NULL) {
-		uld__lfht_added(&inst_ht, -1);
+		inst_added(-1);
 		retire(old);
 		uld__pageidx_del(addr);
 	}
@@ -269,7 +305,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 			retire(uld__container_of(got, struct uld__instance,
 			    node));
 		} else {
-			uld__lfht_added(&inst_ht, 1);
+			inst_added(1);
 			uld__pageidx_add(addr);
 		}
 		return inst;
@@ -283,7 +319,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 		retire(inst);
 		return uld__container_of(got, struct uld__instance, node);
 	}
-	uld__lfht_added(&inst_ht, 1);
+	inst_added(1);
 	uld__pageidx_add(addr);
 	return inst;
 }
