@@ -23,6 +23,36 @@
 #include "validate.h"
 #include "ulockdep/ulockdep.h"
 
+/*
+ * The class of the init site this thread last initialised a lock at: a
+ * program creates its locks by the thousand at one site (a constructor,
+ * a loop), and each class lookup is an RCU read-side section and a hash
+ * table walk.  Classes are never freed; a retired one (its module was
+ * closed) is looked up again, and so is a lock constructor's (classed
+ * by its caller, initwrap.h).
+ */
+static ULD_TLS struct {
+	const void *site;
+	struct uld__class *class;
+} init_last;
+
+static struct uld__class *
+init_class(void *lock, enum uld_lock_type type, const void *site)
+{
+	struct uld__class *c = init_last.class;
+
+	if (c != NULL && init_last.site == site &&
+	    !__atomic_load_n(&c->retired, __ATOMIC_RELAXED))
+		return c;
+	c = uld__class_get(ULD_CLASS_INIT_SITE, site, type, NULL, lock);
+	if (c != NULL && c->kind == ULD_CLASS_INIT_SITE && c->key == site &&
+	    !c->wrapper) {
+		init_last.site = site;
+		init_last.class = c;
+	}
+	return c;
+}
+
 ULD_API void
 uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 {
@@ -38,10 +68,9 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 	sigset_t old;
 	uld__sig_block(&old);
 	if (!uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
-		struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site,
-		    type, NULL, lock);
+		struct uld__class *c = init_class(lock, type, site);
 		if (c != NULL)
-			uld__lockmap_init_lock(lock, type, c, c->own);
+			uld__lockmap_init_lock(t, lock, type, c, c->own);
 	}
 	uld__sig_restore(&old);
 	uld__api_leave(t);
@@ -245,7 +274,7 @@ uld_module_unload(void *p, size_t len, const void *ip)
 ULD_API int
 uld_mem_tracked(void)
 {
-	return __atomic_load_n(&uld__pageidx_count, __ATOMIC_RELAXED) != 0;
+	return __atomic_load_n(&uld__pageidx_used, __ATOMIC_RELAXED);
 }
 
 ULD_API void

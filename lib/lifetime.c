@@ -149,7 +149,7 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		if (i >= 0)
 			uld__held_remove(t, (uint32_t)i);
 	}
-	uld__lockmap_forget(lock);
+	uld__lockmap_forget(t, lock);
 }
 
 void
@@ -178,6 +178,7 @@ uld__mem_free(struct uld__thread *t, void *p, size_t len, const void *ip)
 void
 uld__thread_exiting(struct uld__thread *t)
 {
+	uld__lockmap_thread_exit();
 	if (t->depth == 0)
 		return;
 

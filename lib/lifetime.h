@@ -19,7 +19,8 @@ void uld__destroy(struct uld__thread *t, void *lock, const void *ip);
  * by any thread) and forgotten. */
 void uld__mem_free(struct uld__thread *t, void *p, size_t len,
     const void *ip);
-/* The thread is ending (or main is returning): report locks still held. */
+/* The thread is ending (or main is returning): report locks still held,
+ * and give back its lists of instances (lockmap.h). */
 void uld__thread_exiting(struct uld__thread *t);
 
 /* A kernel-style lock's magic is wrong in operation `op`; `type` is

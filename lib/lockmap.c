@@ -17,16 +17,67 @@ static struct uld__lfht inst_ht;
 /*
  * Retired instances wait for a grace period before reuse.  Protected by
  * retire_lock (rank 2, mutex.h; never held across synchronize_rcu()).
+ * One grace period per RETIRE_BATCH: urcu-bp's synchronize_rcu() is four
+ * system calls (two membarrier, two sigprocmask), which at one per 256
+ * destroys were a tenth of a lock's life in the churn benchmark; 2,048
+ * instances waiting are some 120 KB.
  */
 static uld__mutex_t retire_lock = ULD_MUTEX_INIT(ULD_RANK_RETIRE);
 static struct uld__instance *retired, *free_list;
 static unsigned nretired;
-#define RETIRE_BATCH 256
+#define RETIRE_BATCH 2048
+
+/*
+ * Each thread takes free instances from free_list and gives retired ones
+ * to `retired` MINE_BATCH at a time, through lists of its own: a program
+ * that creates and destroys locks all the time took retire_lock twice
+ * per lock (two atomic pairs on one shared line, a tenth of the time of
+ * a lock's life).  Its retired ones wait in its list before they join
+ * `retired`, which only delays their grace period; they join at thread
+ * exit (uld__lockmap_thread_exit), and so do its free ones.  A fork
+ * child loses other threads' lists: MINE_BATCH instances each, at most.
+ */
+#define MINE_BATCH 32
+static ULD_TLS struct {
+	struct uld__instance *free, *retired, *retired_last;
+	unsigned nretired;
+} mine;
 
 void
 uld__lockmap_init(void)
 {
 	uld__lfht_create(&inst_ht, ULD_LFHT_INIT_BUCKETS, 1UL << 26);
+}
+
+/*
+ * The table's node count (lfht.h: it decides when to grow) moves by
+ * INST_BATCH at a time: each init and destroy of every thread wrote that
+ * one shared word.  A thread's own count runs ahead by less than
+ * INST_BATCH either way; a thread that destroys what others made brings
+ * the shared one down, never below 0 (a wrapped count would grow the
+ * table to its maximum).  Called outside any RCU read-side section, as
+ * uld__lfht_added.
+ */
+#define INST_BATCH 64
+static ULD_TLS long mine_added;
+
+static void
+inst_added(long delta)
+{
+	long d = mine_added += delta;
+
+	if (d > -INST_BATCH && d < INST_BATCH)
+		return;
+	mine_added = 0;
+	if (d > 0) {
+		uld__lfht_added(&inst_ht, d);
+		return;
+	}
+	unsigned long c = __atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED);
+	while (!__atomic_compare_exchange_n(&inst_ht.count, &c,
+	    c > (unsigned long)-d ? c + d : 0, 0, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED))
+		;
 }
 
 static inline unsigned long
@@ -82,35 +133,54 @@ uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 static struct uld__instance *
 alloc_instance(void)
 {
-	struct uld__instance *inst = NULL;
+	struct uld__instance *inst = mine.free;
 
-	uld__mutex_lock(&retire_lock);
-	if (free_list != NULL) {
+	if (inst == NULL) {
+		/* Up to MINE_BATCH of the free ones, in one hold. */
+		uld__mutex_lock(&retire_lock);
 		inst = free_list;
-		free_list = inst->next_free;
+		struct uld__instance *last = inst;
+		for (unsigned n = 1; last && n < MINE_BATCH && last->next_free;
+		    n++)
+			last = last->next_free;
+		if (last != NULL) {
+			free_list = last->next_free;
+			last->next_free = NULL;
+		}
+		uld__mutex_unlock(&retire_lock);
+		if (inst == NULL)
+			return uld__calloc(1, sizeof(*inst));
 	}
-	uld__mutex_unlock(&retire_lock);
-	if (inst == NULL)
-		inst = uld__calloc(1, sizeof(*inst));
+	mine.free = inst->next_free;
 	return inst;
 }
 
-/* Unhash `old` and queue it for reuse after a grace period. */
+/* Queue `old` (unhashed) for reuse after a grace period. */
 static void
 retire(struct uld__instance *old)
 {
 	struct uld__instance *batch = NULL;
 
-	__atomic_fetch_add(&old->seq, 1, __ATOMIC_RELEASE);
+	/* Only the thread that unhashed it retires it: no locked add. */
+	__atomic_store_n(&old->seq, old->seq + 1, __ATOMIC_RELEASE);
+	old->next_free = mine.retired;
+	if (mine.retired == NULL)
+		mine.retired_last = old;
+	mine.retired = old;
+	if (++mine.nretired < MINE_BATCH)
+		return;
 	uld__mutex_lock(&retire_lock);
-	old->next_free = retired;
-	retired = old;
-	if (++nretired >= RETIRE_BATCH) {
+	mine.retired_last->next_free = retired;
+	retired = mine.retired;
+	nretired += mine.nretired;
+	if (nretired >= RETIRE_BATCH) {
 		batch = retired;
 		retired = NULL;
 		nretired = 0;
 	}
 	uld__mutex_unlock(&retire_lock);
+	mine.retired = NULL;
+	mine.nretired = 0;
 	if (batch == NULL)
 		return;
 	/* Readers that found these before they were unhashed are done after
@@ -125,8 +195,33 @@ retire(struct uld__instance *old)
 	uld__mutex_unlock(&retire_lock);
 }
 
+void
+uld__lockmap_thread_exit(void)
+{
+	sigset_t old;
+
+	uld__sig_block(&old); /* as insert() */
+	uld__mutex_lock(&retire_lock);
+	if (mine.retired != NULL) {
+		mine.retired_last->next_free = retired;
+		retired = mine.retired;
+		nretired += mine.nretired;
+	}
+	if (mine.free != NULL) {
+		struct uld__instance *last = mine.free;
+		while (last->next_free)
+			last = last->next_free;
+		last->next_free = free_list;
+		free_list = mine.free;
+	}
+	uld__mutex_unlock(&retire_lock);
+	uld__sig_restore(&old);
+	mine.retired = mine.free = NULL;
+	mine.nretired = 0;
+}
+
 static void
-remove_addr(void *addr)
+remove_addr(struct uld__thread *t, void *addr)
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
@@ -135,13 +230,25 @@ remove_addr(void *addr)
 
 	uld__sig_block(&mask); /* as insert() */
 	rcu_read_lock();
-	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
-	node = cds_lfht_iter_get_node(&iter);
+	/*
+	 * The thread that destroys a lock has nearly always just used it:
+	 * its cache has the node, and a lookup would find the same.  Checked
+	 * inside the read-side section: an instance still at addr with the
+	 * cached seq is not retired yet, so not recycled before we leave.
+	 */
+	struct uld__instance *inst = uld__lockmap_cached(t, addr);
+	if (inst != NULL) {
+		node = &inst->node;
+	} else {
+		cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr,
+		    &iter);
+		node = cds_lfht_iter_get_node(&iter);
+	}
 	if (node != NULL && cds_lfht_del(inst_ht.ht, node) == 0)
 		old = uld__container_of(node, struct uld__instance, node);
 	rcu_read_unlock();
 	if (old != NULL) {
-		uld__lfht_added(&inst_ht, -1);
+		inst_added(-1);
 		retire(old);
 		uld__pageidx_del(addr);
 	}
@@ -198,7 +305,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 			retire(uld__container_of(got, struct uld__instance,
 			    node));
 		} else {
-			uld__lfht_added(&inst_ht, 1);
+			inst_added(1);
 			uld__pageidx_add(addr);
 		}
 		return inst;
@@ -212,7 +319,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 		retire(inst);
 		return uld__container_of(got, struct uld__instance, node);
 	}
-	uld__lfht_added(&inst_ht, 1);
+	inst_added(1);
 	uld__pageidx_add(addr);
 	return inst;
 }
@@ -260,16 +367,25 @@ first_sight(struct uld__thread *t, void *addr, enum uld_lock_type type,
 }
 
 void
-uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
-    struct uld__class *class, int ignored)
+uld__lockmap_init_lock(struct uld__thread *t, void *addr,
+    enum uld_lock_type type, struct uld__class *class, int ignored)
 {
-	insert(addr, type, class, ignored, 1);
+	struct uld__instance *inst = insert(addr, type, class, ignored, 1);
+
+	/* The first acquisition comes next, nearly always on this thread:
+	 * it finds the instance here instead of in the table. */
+	if (inst != NULL) {
+		struct uld__icache_entry *e = uld__icache_slot(t, addr);
+		e->addr = addr;
+		e->inst = inst;
+		e->seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
+	}
 }
 
 void
-uld__lockmap_forget(void *addr)
+uld__lockmap_forget(struct uld__thread *t, void *addr)
 {
-	remove_addr(addr);
+	remove_addr(t, addr);
 }
 
 void

@@ -76,12 +76,17 @@ struct uld__instance *uld__lockmap_find(struct uld__thread *t, void *addr,
 struct uld__instance *uld__lockmap_get(struct uld__thread *t, void *addr,
     enum uld_lock_type type, const void *ip);
 
-/* A lock is (re)initialised at `site`: a fresh instance replaces the old. */
-void uld__lockmap_init_lock(void *addr, enum uld_lock_type type,
-    struct uld__class *class, int ignored);
+/* A lock is (re)initialised by thread t: a fresh instance replaces the
+ * old, and goes into t's cache. */
+void uld__lockmap_init_lock(struct uld__thread *t, void *addr,
+    enum uld_lock_type type, struct uld__class *class, int ignored);
 
-/* Forget the instance at addr (destroy, or memory freed). */
-void uld__lockmap_forget(void *addr);
+/* Forget the instance at addr (destroy, or memory freed by thread t). */
+void uld__lockmap_forget(struct uld__thread *t, void *addr);
+
+/* The thread is ending: its own lists of free and retired instances go
+ * back to the shared ones.  With the re-entry guard set. */
+void uld__lockmap_thread_exit(void);
 
 /* fork(): hold retire_lock across it; release (parent) or reset (child). */
 void uld__lockmap_prefork(void);

@@ -5,10 +5,11 @@
  * give back (a new lock at the same address is a new instance, with no
  * class inherited from the dead one) and report the ones still held.  The
  * lock map is keyed by address and cannot answer "which locks lie in
- * [p, p+len)"; this index can.  A radix table maps each page to the
- * addresses of the instances that start on it, so a free of memory with
- * no lock on its pages costs a page-table walk of two loads per page, and
- * a process with no instance at all one load.
+ * [p, p+len)"; this index can.  A radix table maps each page to a bitmap
+ * of where instances start on it, so adding or removing one is a bit
+ * operation without a lock, a free of memory with no lock in it costs a
+ * page-table walk of two loads and a bitmap test per page, and a process
+ * with no instance at all one load.
  */
 #ifndef ULD_PAGEIDX_H
 #define ULD_PAGEIDX_H
@@ -16,10 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Instances indexed (0: free() has nothing to look at). */
-extern unsigned long uld__pageidx_count;
+/*
+ * Some instance has been indexed (0: free() has nothing to look at).  It
+ * stays 1: a count would be one cache line that every init and destroy
+ * of every thread writes, and a program's static locks keep it above 0
+ * anyway; the filter (uld__pageidx_hits) answers the rest.
+ */
+extern int uld__pageidx_used;
 
-/* An instance now lives at addr / no longer does. */
+/* An instance now lives at addr / no longer does.  Lock-free for a
+ * 4-aligned addr (every lock type); any other takes the index lock. */
 void uld__pageidx_add(void *addr);
 void uld__pageidx_del(void *addr);
 /* Might an instance lie within [p, p + len)?  Lock-free, no syscall: the

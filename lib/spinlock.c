@@ -67,7 +67,7 @@ uld__klock_init(void *lock, enum uld_lock_type type, const char *name,
 	struct uld__class *c = uld__class_get(ULD_CLASS_INIT_SITE, site, type,
 	    cname, lock);
 	if (c != NULL)
-		uld__lockmap_init_lock(lock, type, c, c->own);
+		uld__lockmap_init_lock(t, lock, type, c, c->own);
 	uld__api_leave(t);
 	uld__keep_errno(saved);
 }

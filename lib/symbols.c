@@ -673,12 +673,54 @@ uld__sym_in_module(const void *ip, const char *const *needles)
  * allocating: the first lock events can come from jemalloc's constructor
  * while it holds its init lock, and anything that allocates then (our
  * module cache does) would deadlock on it.
+ *
+ * One range per module, from its first PT_LOAD segment to the end of its
+ * last, sorted and merged: uld__sym_is_own is asked on every lock init,
+ * destroy and first sight, and per stack frame.  The holes between a
+ * module's segments stay part of its reservation (ld.so maps the whole
+ * span, then makes the gaps PROT_NONE), so no lock or code of anyone
+ * else can lie there.  [own_lo, own_hi) spans them all: most addresses
+ * asked about (the heap, the program) are rejected by it alone.
  */
-#define OWN_MAX 64
-static struct {
+#define OWN_MAX 32
+static struct own_range {
 	uintptr_t lo, hi;
 } own[OWN_MAX];
 static int nown;
+static uintptr_t own_lo = UINTPTR_MAX, own_hi;
+
+/* Insert [lo, hi) into the sorted own[], merging what overlaps. */
+static void
+own_insert(uintptr_t lo, uintptr_t hi)
+{
+	int i = 0, j;
+
+	while (i < nown && own[i].hi < lo)
+		i++;
+	if (i < nown && own[i].lo <= hi) { /* overlaps or touches own[i] */
+		if (lo < own[i].lo)
+			own[i].lo = lo;
+		if (hi > own[i].hi)
+			own[i].hi = hi;
+		/* It may now reach the ones after it. */
+		for (j = i + 1; j < nown && own[j].lo <= own[i].hi; j++)
+			if (own[j].hi > own[i].hi)
+				own[i].hi = own[j].hi;
+		memmove(&own[i + 1], &own[j], (size_t)(nown - j) *
+		    sizeof(own[0]));
+		nown -= j - i - 1;
+	} else {
+		if (nown == OWN_MAX)
+			return;
+		memmove(&own[i + 1], &own[i], (size_t)(nown - i) *
+		    sizeof(own[0]));
+		own[i].lo = lo;
+		own[i].hi = hi;
+		nown++;
+	}
+	own_lo = own[0].lo;
+	own_hi = own[nown - 1].hi;
+}
 
 static int
 add_own(struct dl_phdr_info *info, size_t size, void *arg)
@@ -688,18 +730,23 @@ add_own(struct dl_phdr_info *info, size_t size, void *arg)
 	const char *base = info->dlpi_name ? strrchr(info->dlpi_name, '/')
 					   : NULL;
 	int match = 0;
+	uintptr_t lo = UINTPTR_MAX, hi = 0;
 
 	base = base ? base + 1 : info->dlpi_name;
 	for (size_t i = 0; base && i < ULD_ARRAY_SIZE(names); i++)
 		match |= strncmp(base, names[i], strlen(names[i])) == 0;
-	for (int i = 0; match && i < info->dlpi_phnum && nown < OWN_MAX; i++) {
+	for (int i = 0; match && i < info->dlpi_phnum; i++) {
 		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
 		if (ph->p_type != PT_LOAD)
 			continue;
-		own[nown].lo = info->dlpi_addr + ph->p_vaddr;
-		own[nown].hi = own[nown].lo + ph->p_memsz;
-		nown++;
+		uintptr_t s = info->dlpi_addr + ph->p_vaddr;
+		if (s < lo)
+			lo = s;
+		if (s + ph->p_memsz > hi)
+			hi = s + ph->p_memsz;
 	}
+	if (lo < hi)
+		own_insert(lo, hi);
 	(void)size;
 	(void)arg;
 	return 0;
@@ -709,6 +756,8 @@ void
 uld__sym_init_own(void)
 {
 	nown = 0;
+	own_lo = UINTPTR_MAX;
+	own_hi = 0;
 	dl_iterate_phdr(add_own, NULL);
 }
 
@@ -717,10 +766,18 @@ uld__sym_is_own(const void *addr)
 {
 	uintptr_t a = (uintptr_t)addr;
 
-	for (int i = 0; i < nown; i++)
-		if (a >= own[i].lo && a < own[i].hi)
-			return 1;
-	return 0;
+	if (uld__likely(a < own_lo || a >= own_hi))
+		return 0;
+	/* The last range starting at or below a, by bisection. */
+	int lo = 0, hi = nown;
+	while (hi - lo > 1) {
+		int mid = (lo + hi) / 2;
+		if (own[mid].lo <= a)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return a >= own[lo].lo && a < own[lo].hi;
 }
 
 void

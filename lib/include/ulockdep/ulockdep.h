@@ -159,9 +159,10 @@ ULD_API void uld_might_sleep(const char *what, const void *ip);
  * Memory [p, p + len) is being given back (free, realloc, munmap): every
  * lock in it that a thread holds is reported (held_lock_freed), and every
  * lock in it is forgotten, so that a new lock at the same address starts
- * afresh.  Call it before the memory goes.  Cheap when no lock lives on
- * the pages of the range; uld_mem_tracked() says whether any lock lives
- * anywhere, before the caller pays for finding the length.
+ * afresh.  Call it before the memory goes.  Cheap when no lock lives in
+ * the range; uld_mem_tracked() says whether any lock may live anywhere
+ * (0 until the first is known, then 1), before the caller pays for
+ * finding the length.
  */
 ULD_API void uld_mem_free(void *p, size_t len, const void *ip);
 
