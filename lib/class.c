@@ -103,11 +103,11 @@ uld__name_code(const void *ip, char *buf, size_t len)
 	uld__buf_str(&b);
 }
 
-/* "%u" without the formatter: names are made for every new class. */
+/* "%lu" without the formatter: names are made for every new class. */
 static void
-put_uint(struct uld__buf *b, unsigned v)
+put_uint(struct uld__buf *b, unsigned long v)
 {
-	char d[16];
+	char d[24];
 	size_t i = sizeof(d);
 
 	do
@@ -158,14 +158,15 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 	}
 	if (s.size > lsz && s.size % lsz == 0 && s.offset % lsz == 0) {
 		/* An array of locks: one class for all its elements. */
+		uld__buf_puts(&b, s.name);
+		uld__buf_putc(&b, '[');
 		if (element) {
-			uld__buf_printf(&b, "%s[]", s.name);
 			if (class_key)
 				*class_key = (const void *)s.start;
 		} else {
-			uld__buf_printf(&b, "%s[%lu]", s.name,
-			    (unsigned long)(s.offset / lsz));
+			put_uint(&b, s.offset / lsz);
 		}
+		uld__buf_putc(&b, ']');
 	} else if (s.offset != 0) {
 		/* A lock inside a static structure. */
 		uld__buf_printf(&b, "%s+0x%lx", s.name,

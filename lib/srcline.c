@@ -272,10 +272,12 @@ uld__srcline_pos(uintptr_t pc, const char *module, uintptr_t base,
 	uld__mutex_lock(&srcline_lock);
 	struct dwmod *d = module_of(module, base, debug_file);
 	opening = d;
-	/* No comp_dir from the CU: the caller keeps the basename only, and
-	 * looking the CU up is most of the cost this path avoids. */
-	const char *comp_dir = NULL;
-	*file = d ? line_of(d, pc, &comp_dir, &l) : NULL;
+	/* No CU lookup, no compilation directory: what the name keeps is
+	 * the basename, and the two cost more than the line itself. */
+	Dwfl_Line *dl = d ? dw->dwfl_module_getsrc(d->mod, pc) : NULL;
+	*file = dl ? dw->dwfl_lineinfo(dl, NULL, &l, NULL, NULL, NULL) : NULL;
+	if (l <= 0)
+		*file = NULL;
 	if (*file != NULL)
 		*line = (unsigned)l;
 	opening = NULL;
