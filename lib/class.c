@@ -103,17 +103,30 @@ uld__name_code(const void *ip, char *buf, size_t len)
 	uld__buf_str(&b);
 }
 
+/* "%lu" without the formatter: names are made for every new class. */
+static void
+put_uint(struct uld__buf *b, unsigned long v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+
+	do
+		d[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	uld__buf_putn(b, d + i, sizeof(d) - i);
+}
+
 void
 uld__name_site(const void *ip, char *buf, size_t len)
 {
-	struct uld__frame f;
 	struct uld__buf b;
+	const char *file;
+	unsigned line;
 
-	uld__sym_frame(ip, &f);
 	/* The innermost position: the lock call itself, even inside an
-	 * inlined helper. */
-	const char *file = f.ninline ? f.inl[0].file : f.file;
-	unsigned line = f.ninline ? f.inl[0].line : f.line;
+	 * inlined helper.  Not the whole frame: every new class pays for
+	 * its name, and the inlined scopes cost 100 times the line. */
+	uld__sym_site(ip, &file, &line);
 	if (file == NULL || line == 0) {
 		uld__name_code(ip, buf, len);
 		return;
@@ -122,7 +135,9 @@ uld__name_site(const void *ip, char *buf, size_t len)
 	 * on every machine (signatures hash class names). */
 	const char *base = strrchr(file, '/');
 	uld__buf_init(&b, buf, len);
-	uld__buf_printf(&b, "%s:%u", base ? base + 1 : file, line);
+	uld__buf_puts(&b, base ? base + 1 : file);
+	uld__buf_putc(&b, ':');
+	put_uint(&b, line);
 	uld__buf_str(&b);
 }
 
@@ -143,14 +158,15 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 	}
 	if (s.size > lsz && s.size % lsz == 0 && s.offset % lsz == 0) {
 		/* An array of locks: one class for all its elements. */
+		uld__buf_puts(&b, s.name);
+		uld__buf_putc(&b, '[');
 		if (element) {
-			uld__buf_printf(&b, "%s[]", s.name);
 			if (class_key)
 				*class_key = (const void *)s.start;
 		} else {
-			uld__buf_printf(&b, "%s[%lu]", s.name,
-			    (unsigned long)(s.offset / lsz));
+			put_uint(&b, s.offset / lsz);
 		}
+		uld__buf_putc(&b, ']');
 	} else if (s.offset != 0) {
 		/* A lock inside a static structure. */
 		uld__buf_printf(&b, "%s+0x%lx", s.name,
@@ -186,7 +202,9 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 			 * lock, and through what. */
 			size_t n = strlen(site);
 			uld__buf_init(&b, site + n, sizeof(site) - n);
-			uld__buf_printf(&b, " (via %s)", via);
+			uld__buf_puts(&b, " (via ");
+			uld__buf_puts(&b, via);
+			uld__buf_putc(&b, ')');
 			uld__buf_str(&b);
 		}
 		var[0] = '\0';
@@ -194,9 +212,12 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 			uld__name_variable(lock, type, 0, var, sizeof(var),
 			    NULL);
 		uld__buf_init(&b, buf, sizeof(buf));
-		if (var[0])
-			uld__buf_printf(&b, "%s [%s]", var, site);
-		else
+		if (var[0]) {
+			uld__buf_puts(&b, var);
+			uld__buf_puts(&b, " [");
+			uld__buf_puts(&b, site);
+			uld__buf_putc(&b, ']');
+		} else
 			uld__buf_puts(&b, site);
 		uld__buf_str(&b);
 		break;

@@ -195,6 +195,34 @@ inlined(Dwfl_Module *mod, Dwarf_Die *cu, Dwarf_Addr bias, Dwarf_Addr pc,
 	out->line = line;
 }
 
+/* The module's Dwfl, opened at its first lookup; NULL without DWARF.
+ * Under srcline_lock. */
+static struct dwmod *
+module_of(const char *module, uintptr_t base, const char *debug_file)
+{
+	dw = uld__dw_load();
+	struct dwmod *d = dw ? get_dwmod(module, base, debug_file) : NULL;
+	return d != NULL && d->dwfl != NULL ? d : NULL;
+}
+
+/* The line table's row for pc: the innermost position, relative to
+ * *comp_dir (the line's own when NULL: then set to it).  Under
+ * srcline_lock. */
+static const char *
+line_of(struct dwmod *d, Dwarf_Addr pc, const char **comp_dir, int *line)
+{
+	Dwfl_Line *l = dw->dwfl_module_getsrc(d->mod, pc);
+	const char *file = l ? dw->dwfl_lineinfo(l, NULL, line, NULL, NULL,
+					NULL)
+			     : NULL;
+
+	if (file == NULL || *line <= 0)
+		return NULL;
+	if (*comp_dir == NULL)
+		*comp_dir = dw->dwfl_line_comp_dir(l);
+	return relative(file, *comp_dir);
+}
+
 int
 uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
 {
@@ -205,26 +233,18 @@ uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
 		return -1;
 	uld__sig_block(&old);
 	uld__mutex_lock(&srcline_lock);
-	dw = uld__dw_load();
-	struct dwmod *d = dw ? get_dwmod(out->module, out->module_base,
-				   debug_file)
-			     : NULL;
+	struct dwmod *d = module_of(out->module, out->module_base, debug_file);
 	opening = d;
-	if (d != NULL && d->dwfl != NULL) {
+	if (d != NULL) {
 		Dwarf_Addr bias = 0;
 		Dwarf_Die *cu = dw->dwfl_module_addrdie(d->mod, pc, &bias);
-		Dwfl_Line *l = dw->dwfl_module_getsrc(d->mod, pc);
 		Dwarf_Attribute a;
 		const char *comp_dir = cu
 		    ? dw->dwarf_formstring(dw->dwarf_attr(cu, DW_AT_comp_dir, &a)) : NULL;
 		int line = 0;
-		const char *file = l ? dw->dwfl_lineinfo(l, NULL, &line, NULL, NULL,
-						NULL)
-				     : NULL;
-		if (file != NULL && line > 0) {
-			if (comp_dir == NULL)
-				comp_dir = dw->dwfl_line_comp_dir(l);
-			out->file = relative(file, comp_dir);
+		const char *file = line_of(d, pc, &comp_dir, &line);
+		if (file != NULL) {
+			out->file = file;
 			out->line = (unsigned)line;
 			found = 0;
 		}
@@ -235,6 +255,35 @@ uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
 	uld__mutex_unlock(&srcline_lock);
 	uld__sig_restore(&old);
 	return found;
+}
+
+int
+uld__srcline_pos(uintptr_t pc, const char *module, uintptr_t base,
+    const char *debug_file, const char **file, unsigned *line)
+{
+	sigset_t old;
+	int l = 0;
+
+	*file = NULL;
+	*line = 0;
+	if (module == NULL)
+		return -1;
+	uld__sig_block(&old);
+	uld__mutex_lock(&srcline_lock);
+	struct dwmod *d = module_of(module, base, debug_file);
+	opening = d;
+	/* No CU lookup, no compilation directory: what the name keeps is
+	 * the basename, and the two cost more than the line itself. */
+	Dwfl_Line *dl = d ? dw->dwfl_module_getsrc(d->mod, pc) : NULL;
+	*file = dl ? dw->dwfl_lineinfo(dl, NULL, &l, NULL, NULL, NULL) : NULL;
+	if (l <= 0)
+		*file = NULL;
+	if (*file != NULL)
+		*line = (unsigned)l;
+	opening = NULL;
+	uld__mutex_unlock(&srcline_lock);
+	uld__sig_restore(&old);
+	return *file != NULL ? 0 : -1;
 }
 
 void
@@ -257,6 +306,15 @@ uld__srcline_postfork(int child)
 int
 uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
 {
+	return -1;
+}
+
+int
+uld__srcline_pos(uintptr_t pc, const char *module, uintptr_t base,
+    const char *debug_file, const char **file, unsigned *line)
+{
+	*file = NULL;
+	*line = 0;
 	return -1;
 }
 

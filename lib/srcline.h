@@ -28,6 +28,17 @@
  */
 int uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out);
 
+/*
+ * Only the line table's position for pc (the innermost one, inside an
+ * inlined function too): *file, as the line table spells it (absolute
+ * or relative to some directory: use its basename), and *line.  No scopes: after the first lookup in a CU (its line table
+ * is parsed once and kept by libdw) a binary search, against the
+ * hundreds of thousands of instructions of walking the CU's DIEs for
+ * the inlined calls.  0 if found.
+ */
+int uld__srcline_pos(uintptr_t pc, const char *module, uintptr_t base,
+    const char *debug_file, const char **file, unsigned *line);
+
 /* fork(): hold srcline_lock across it; release (parent) or reset. */
 void uld__srcline_prefork(void);
 void uld__srcline_postfork(int child);

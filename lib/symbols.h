@@ -74,6 +74,15 @@ struct uld__frame {
 int uld__sym_frame(const void *ip, struct uld__frame *out);
 
 /*
+ * The innermost source position of the return address ip (inl[0] of its
+ * frame when inlined, else the frame's own file:line): what
+ * uld__sym_frame gives, for a fraction of its cost, since it skips the
+ * inlined scopes (a class name needs only this, symframe.c).  Only the
+ * basename of *file is the frame's; *file NULL and *line 0 when unknown.
+ */
+void uld__sym_site(const void *ip, const char **file, unsigned *line);
+
+/*
  * dlclose: a stack saved while a module was loaded keeps the names it had
  * then.  When the module goes (uld_module_unload), each stored ip in it is
  * symbolized at once and replaced by a "frozen" ip: bit 63 set (no user

@@ -319,11 +319,57 @@ uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
 	return 0;
 }
 
+/*
+ * The symbol of the return address ip (ip != NULL), and the code address
+ * to look its line up at: ip - 1, or ip itself at the start of a signal
+ * trampoline (__restore_rt), where a handler "returns".  1 if a function
+ * was found; s->module is set as far as known either way.
+ */
+static int
+symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
+{
+	*pc = (const char *)ip - 1;
+	if (uld__sym_function(*pc, s) == 0)
+		return 1;
+	if (uld__sym_function(ip, s) == 0 && s->offset == 0) {
+		*pc = ip;
+		return 1;
+	}
+	return 0;
+}
+
+void
+uld__sym_site(const void *ip, const char **file, unsigned *line)
+{
+	struct uld__symbol s;
+	const char *pc;
+
+	*file = NULL;
+	*line = 0;
+	if (ip == NULL)
+		return;
+	/* Where uld__sym_frame does no DWARF of its own or has the frame
+	 * already (frozen), its answer: the same rules, the same name. */
+	if (uld__sym_frozen(ip) || uld__stack_in_handler()) {
+		struct uld__frame f;
+		uld__sym_frame(ip, &f);
+		*file = f.ninline ? f.inl[0].file : f.file;
+		*line = f.ninline ? f.inl[0].line : f.line;
+		return;
+	}
+	symbol_of(ip, &s, &pc);
+	/* uld__srcline's line table row, which is inl[0] of an inlined
+	 * frame and the frame's own position otherwise. */
+	if (s.module != NULL)
+		uld__srcline_pos((uintptr_t)pc, s.module, s.module_base,
+		    s.debug_file, file, line);
+}
+
 int
 uld__sym_frame(const void *ip, struct uld__frame *out)
 {
 	struct uld__symbol s;
-	const char *pc = (const char *)ip - (ip ? 1 : 0);
+	const char *pc;
 
 	if (uld__sym_frozen(ip)) {
 		const struct frozen *z = frozen_find(ip);
@@ -341,14 +387,7 @@ uld__sym_frame(const void *ip, struct uld__frame *out)
 	out->ip = ip;
 	if (ip == NULL)
 		return -1;
-	int found = uld__sym_function(pc, &s) == 0;
-	/* Not found at ip - 1: ip may be no return address but the start of
-	 * a signal trampoline (__restore_rt), where a handler "returns". */
-	if (!found && uld__sym_function(ip, &s) == 0 && s.offset == 0) {
-		found = 1;
-		pc = ip;
-	}
-	if (found) {
+	if (symbol_of(ip, &s, &pc)) {
 		out->function = s.name;
 		out->offset = (uintptr_t)ip - s.start;
 		out->size = s.size;
