@@ -171,6 +171,40 @@ uld__free(void *p)
 		dallocx(p, flags());
 }
 
+/*
+ * A mallocx() costs ~500 instructions here, as the arena has no thread
+ * cache: each call takes jemalloc's arena mutex (through the preload's
+ * pthread_mutex_trylock).  One per new chain was the largest cost of a
+ * chain's first sight after the unwinder; records that are never freed
+ * need none of it, so they are cut from 64 KB blocks instead.  Each
+ * record still counts as one allocation for the test hook, so that
+ * ULOCKDEP_TEST_ALLOC_FAIL fails where it did.
+ */
+#define PERM_BLOCK (64 * 1024)
+static char *perm_next, *perm_end;
+
+void *
+uld__perm_alloc(size_t size)
+{
+	if (hook_fails())
+		return checked(NULL);
+	size = (size + 7) & ~(size_t)7;
+	if (size == 0)
+		size = 8;
+	if (size > PERM_BLOCK / 16)
+		return checked(mallocx(size, flags()));
+	if ((size_t)(perm_end - perm_next) < size) {
+		char *b = mallocx(PERM_BLOCK, flags());
+		if (b == NULL)
+			return checked(NULL);
+		perm_next = b;
+		perm_end = b + PERM_BLOCK;
+	}
+	void *p = perm_next;
+	perm_next += size;
+	return p;
+}
+
 char *
 uld__strdup(const char *s)
 {

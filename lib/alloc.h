@@ -18,5 +18,11 @@ void uld__free(void *p);
 /* Start jemalloc and our arena now (see init.c's fork handlers). */
 void uld__alloc_init(void);
 char *uld__strdup(const char *s);
+/*
+ * Memory for a record kept until the process ends (a validated chain, a
+ * stored stack): never freed, 8-byte aligned, carved from large blocks.
+ * Under uld__graph_lock.  NULL when memory ran out, as uld__malloc.
+ */
+void *uld__perm_alloc(size_t size);
 
 #endif /* ULD_ALLOC_H */
