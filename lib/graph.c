@@ -66,8 +66,10 @@ edge_idx_grow(struct uld__class *from)
 	uint32_t cap = from->edge_idx_cap ? from->edge_idx_cap * 2 : 32;
 	while (2 * n > cap)
 		cap *= 2;
-	uint32_t *idx = uld__calloc(cap, sizeof(*idx));
-	uld__free(from->edge_idx);
+	uint32_t *idx = uld__pool_realloc(NULL, 0, cap * sizeof(*idx));
+	if (idx != NULL)
+		memset(idx, 0, cap * sizeof(*idx));
+	uld__pool_free(from->edge_idx, from->edge_idx_cap * sizeof(*idx));
 	from->edge_idx = idx;
 	from->edge_idx_cap = idx ? cap : 0;
 	if (idx == NULL)
@@ -247,8 +249,8 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	}
 	if (from->nedges == from->edges_cap) {
 		uint32_t ncap = from->edges_cap ? from->edges_cap * 2 : 4;
-		struct uld__edge *n = uld__realloc(from->edges,
-		    ncap * sizeof(*n));
+		struct uld__edge *n = uld__pool_realloc(from->edges,
+		    from->edges_cap * sizeof(*n), ncap * sizeof(*n));
 		if (n == NULL)
 			return NULL;
 		from->edges = n;
@@ -256,8 +258,8 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	}
 	if (to->npreds == to->preds_cap) {
 		uint32_t ncap = to->preds_cap ? to->preds_cap * 2 : 4;
-		struct uld__pred *n = uld__realloc(to->preds,
-		    ncap * sizeof(*n));
+		struct uld__pred *n = uld__pool_realloc(to->preds,
+		    to->preds_cap * sizeof(*n), ncap * sizeof(*n));
 		if (n == NULL)
 			return NULL;
 		to->preds = n;
