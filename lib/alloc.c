@@ -171,6 +171,124 @@ uld__free(void *p)
 		dallocx(p, flags());
 }
 
+/*
+ * A mallocx() costs ~500 instructions here, as the arena has no thread
+ * cache: each call takes jemalloc's arena mutex (through the preload's
+ * pthread_mutex_trylock).  One per new chain was the largest cost of a
+ * chain's first sight after the unwinder; records that are never freed
+ * need none of it, so they are cut from 64 KB blocks instead.  Each
+ * record still counts as one allocation for the test hook, so that
+ * ULOCKDEP_TEST_ALLOC_FAIL fails where it did.
+ */
+#define PERM_BLOCK (64 * 1024)
+static char *perm_next, *perm_end;
+
+static void *
+perm_alloc(size_t size)
+{
+	size = (size + 7) & ~(size_t)7;
+	if (size == 0)
+		size = 8;
+	if (size > PERM_BLOCK / 16)
+		return checked(mallocx(size, flags()));
+	if ((size_t)(perm_end - perm_next) < size) {
+		char *b = mallocx(PERM_BLOCK, flags());
+		if (b == NULL)
+			return checked(NULL);
+		perm_next = b;
+		perm_end = b + PERM_BLOCK;
+	}
+	void *p = perm_next;
+	perm_next += size;
+	return p;
+}
+
+void *
+uld__perm_alloc(size_t size)
+{
+	if (hook_fails())
+		return checked(NULL);
+	return perm_alloc(size);
+}
+
+/*
+ * The pool: blocks of 32 bytes to 4 KB, powers of two, cut from the
+ * permanent blocks and kept on a free list per size when an array moves
+ * to a larger one (another class's array takes it next).  A rallocx()
+ * cost ~1,400 instructions, and a class's edges and predecessors grow
+ * four or five times each: a third of a new edge's cost.  Larger arrays,
+ * rarer, go to jemalloc.
+ */
+#define POOL_MIN_SHIFT 5
+#define POOL_MAX_SHIFT 12
+static void *pool_head[POOL_MAX_SHIFT + 1];
+
+static unsigned
+pool_shift(size_t size)
+{
+	unsigned s = POOL_MIN_SHIFT;
+
+	while (((size_t)1 << s) < size)
+		s++;
+	return s;
+}
+
+static void *
+pool_get(size_t size)
+{
+	if (size > ((size_t)1 << POOL_MAX_SHIFT))
+		return mallocx(size, flags());
+	unsigned s = pool_shift(size);
+	void *p = pool_head[s];
+
+	if (p != NULL) {
+		pool_head[s] = *(void **)p;
+		return p;
+	}
+	return perm_alloc((size_t)1 << s);
+}
+
+void
+uld__pool_free(void *p, size_t size)
+{
+	if (p == NULL)
+		return;
+	if (size > ((size_t)1 << POOL_MAX_SHIFT)) {
+		dallocx(p, flags());
+		return;
+	}
+	unsigned s = pool_shift(size);
+
+	*(void **)p = pool_head[s];
+	pool_head[s] = p;
+}
+
+void *
+uld__pool_realloc(void *p, size_t old_size, size_t size)
+{
+	if (hook_fails())
+		return checked(NULL);
+	if (size == 0)
+		size = 1;
+	if (p != NULL && size <= old_size)
+		return p;
+	if (p != NULL && old_size > ((size_t)1 << POOL_MAX_SHIFT))
+		return checked(rallocx(p, size, flags()));
+	/* The same block still has room (its size is a power of two). */
+	if (p != NULL && size <= ((size_t)1 << POOL_MAX_SHIFT) &&
+	    pool_shift(size) == pool_shift(old_size))
+		return p;
+	void *n = pool_get(size);
+
+	if (n == NULL)
+		return checked(NULL);
+	if (p != NULL) {
+		memcpy(n, p, old_size);
+		uld__pool_free(p, old_size);
+	}
+	return n;
+}
+
 char *
 uld__strdup(const char *s)
 {

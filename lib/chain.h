@@ -35,8 +35,9 @@ uld__chain_cached(struct uld__thread *t, uint64_t key)
 	return uld__chain_lookup(t, key);
 }
 
-/* Record a validated chain (under uld__graph_lock). */
-void uld__chain_add(struct uld__thread *t, uint64_t key);
+/* Record a chain as validated (under uld__graph_lock): 0 if it already
+ * was, 1 if it is new (or could not be recorded, memory having run out). */
+int uld__chain_add(struct uld__thread *t, uint64_t key);
 uint64_t uld__chain_count(void);
 
 #endif /* ULD_CHAIN_H */

@@ -66,8 +66,10 @@ edge_idx_grow(struct uld__class *from)
 	uint32_t cap = from->edge_idx_cap ? from->edge_idx_cap * 2 : 32;
 	while (2 * n > cap)
 		cap *= 2;
-	uint32_t *idx = uld__calloc(cap, sizeof(*idx));
-	uld__free(from->edge_idx);
+	uint32_t *idx = uld__pool_realloc(NULL, 0, cap * sizeof(*idx));
+	if (idx != NULL)
+		memset(idx, 0, cap * sizeof(*idx));
+	uld__pool_free(from->edge_idx, from->edge_idx_cap * sizeof(*idx));
 	from->edge_idx = idx;
 	from->edge_idx_cap = idx ? cap : 0;
 	if (idx == NULL)
@@ -100,12 +102,12 @@ uld__graph_find(struct uld__class *from, struct uld__class *to)
 
 /*
  * Every class has a distinct `topo`, and while `topo_broken` is 0 every
- * edge goes from a lower one to a higher: then a path from a to b needs
- * a->topo < b->topo, and a new dependency that agrees with the order
+ * edge goes from a lower rank (graph.h) to a higher: then a path from a
+ * to b needs rank(a) < rank(b), and a new dependency that agrees with the order
  * needs no cycle search at all.  One that does not is searched as before
  * and, once added, the order is repaired over the classes between the
- * two ends only: those reachable from its head with a lower topo than its
- * tail, which move after those reaching its tail with a higher topo than
+ * two ends only: those reachable from its head with a lower rank than its
+ * tail, which move after those reaching its tail with a higher rank than
  * its head, each keeping its own relative order.
  *
  * The graph of a lock order is acyclic, but not always as a plain graph:
@@ -120,11 +122,67 @@ static struct uld__class **topo_work, **topo_fwd, **topo_back;
 static uint32_t *topo_pool;
 static size_t topo_cap;
 
+static inline void
+set_rank(struct uld__class *c, uint32_t r)
+{
+	c->topo = r ^ ULD_TOPO_FLIP;
+}
+
+/*
+ * A class in no edge yet has no place in the order to keep.  When its
+ * first edge disagrees with the order, it moves above every class if it
+ * is the edge's taker, below every class if it is the holder, rather
+ * than having the order repaired around it: without this, a program that
+ * first meets its classes against its lock order (B alone, then A alone,
+ * then A -> B, for many) repaired the order at each new edge over all
+ * the classes before the holder, O(classes) per edge.  Ids are below
+ * 2^30, so ranks [2^31, 2^31 + 2^30) are theirs, the moves go from there
+ * outwards; when a side runs out, the order is given up, as when memory
+ * runs out.  Placing every class at its first edge would be simpler, but
+ * would throw away the order in which classes were made, which programs
+ * that initialise their locks in their lock order make the right one.
+ */
+static uint32_t topo_top = ULD_TOPO_FLIP + (1u << 30);
+static uint32_t topo_bottom = ULD_TOPO_FLIP - 1;
+
+static int
+topo_unplaced(const struct uld__class *c)
+{
+	return c->nedges == 0 && c->npreds == 0;
+}
+
+static void
+topo_place(struct uld__class *from, struct uld__class *to)
+{
+	const uint32_t ids = 1u << 30;
+
+	if (topo_broken)
+		return;
+	if ((topo_unplaced(from) && from->id >= ids) ||
+	    (topo_unplaced(to) && to->id >= ids)) {
+		topo_broken = 1; /* its rank would be a moved class's */
+		return;
+	}
+	if (uld__topo_rank(from) < uld__topo_rank(to))
+		return;
+	if (topo_unplaced(to)) {
+		if (topo_top == UINT32_MAX)
+			topo_broken = 1;
+		else
+			set_rank(to, topo_top++);
+	} else if (topo_unplaced(from)) {
+		if (topo_bottom == 0)
+			topo_broken = 1;
+		else
+			set_rank(from, topo_bottom--);
+	}
+}
+
 int
 uld__graph_may_reach(const struct uld__class *from,
     const struct uld__class *to)
 {
-	return topo_broken || from->topo < to->topo;
+	return topo_broken || uld__topo_rank(from) < uld__topo_rank(to);
 }
 
 static int
@@ -156,8 +214,8 @@ topo_room(size_t n)
 static int
 by_topo(const void *a, const void *b)
 {
-	uint32_t x = (*(struct uld__class *const *)a)->topo;
-	uint32_t y = (*(struct uld__class *const *)b)->topo;
+	uint32_t x = uld__topo_rank(*(struct uld__class *const *)a);
+	uint32_t y = uld__topo_rank(*(struct uld__class *const *)b);
 
 	return x < y ? -1 : x > y;
 }
@@ -196,7 +254,8 @@ topo_visit(struct uld__class *start, int forwards, uint32_t bound,
 			if (w == stop)
 				return -1;
 			if (w->topo_gen == gen ||
-			    (forwards ? w->topo >= bound : w->topo <= bound))
+			    (forwards ? uld__topo_rank(w) >= bound
+				      : uld__topo_rank(w) <= bound))
 				continue;
 			w->topo_gen = gen;
 			topo_work[sp++] = w;
@@ -213,8 +272,9 @@ topo_repair(struct uld__class *from, struct uld__class *to)
 
 	if (gen == 0) /* wrapped: 0 is what a new class carries */
 		gen = ++topo_gen;
-	long nf = topo_visit(to, 1, from->topo, from, gen);
-	long nb = nf < 0 ? -1 : topo_visit(from, 0, to->topo, NULL, gen);
+	long nf = topo_visit(to, 1, uld__topo_rank(from), from, gen);
+	long nb = nf < 0 ? -1
+			 : topo_visit(from, 0, uld__topo_rank(to), NULL, gen);
 	if (nf < 0 || nb < 0) {
 		topo_broken = 1;
 		return;
@@ -225,15 +285,15 @@ topo_repair(struct uld__class *from, struct uld__class *to)
 	qsort(topo_fwd, (size_t)nf, sizeof(*topo_fwd), by_topo);
 	size_t n = 0;
 	for (long i = 0; i < nb; i++)
-		topo_pool[n++] = topo_back[i]->topo;
+		topo_pool[n++] = uld__topo_rank(topo_back[i]);
 	for (long i = 0; i < nf; i++)
-		topo_pool[n++] = topo_fwd[i]->topo;
+		topo_pool[n++] = uld__topo_rank(topo_fwd[i]);
 	qsort(topo_pool, n, sizeof(*topo_pool), by_value);
 	n = 0;
 	for (long i = 0; i < nb; i++)
-		topo_back[i]->topo = topo_pool[n++];
+		set_rank(topo_back[i], topo_pool[n++]);
 	for (long i = 0; i < nf; i++)
-		topo_fwd[i]->topo = topo_pool[n++];
+		set_rank(topo_fwd[i], topo_pool[n++]);
 }
 
 struct uld__edge *
@@ -247,8 +307,8 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	}
 	if (from->nedges == from->edges_cap) {
 		uint32_t ncap = from->edges_cap ? from->edges_cap * 2 : 4;
-		struct uld__edge *n = uld__realloc(from->edges,
-		    ncap * sizeof(*n));
+		struct uld__edge *n = uld__pool_realloc(from->edges,
+		    from->edges_cap * sizeof(*n), ncap * sizeof(*n));
 		if (n == NULL)
 			return NULL;
 		from->edges = n;
@@ -256,8 +316,8 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	}
 	if (to->npreds == to->preds_cap) {
 		uint32_t ncap = to->preds_cap ? to->preds_cap * 2 : 4;
-		struct uld__pred *n = uld__realloc(to->preds,
-		    ncap * sizeof(*n));
+		struct uld__pred *n = uld__pool_realloc(to->preds,
+		    to->preds_cap * sizeof(*n), ncap * sizeof(*n));
 		if (n == NULL)
 			return NULL;
 		to->preds = n;
@@ -265,6 +325,7 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	}
 	/* Before the edge counts: a failed index is simply not used. */
 	(void)edge_idx_grow(from);
+	topo_place(from, to);
 	to->preds[to->npreds++] = (struct uld__pred){ from, from->nedges };
 	e = &from->edges[from->nedges++];
 	memset(e, 0, sizeof(*e));
@@ -273,7 +334,7 @@ uld__graph_add(struct uld__class *from, struct uld__class *to, uint8_t dep)
 	if (from->edge_idx != NULL)
 		edge_idx_put(from, from->nedges - 1);
 	nedges_total++;
-	if (!topo_broken && from->topo > to->topo)
+	if (!topo_broken && uld__topo_rank(from) > uld__topo_rank(to))
 		topo_repair(from, to);
 	return e;
 }

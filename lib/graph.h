@@ -61,6 +61,20 @@ int uld__graph_may_reach(const struct uld__class *from,
     const struct uld__class *to);
 
 /*
+ * The order compares ranks: topo with its top bit flipped, so that there
+ * is room below the ids new classes start with (class.c: topo = id) for
+ * classes moved before all others (graph.c).  Every edge goes from a
+ * lower rank to a higher one while the order holds.
+ */
+#define ULD_TOPO_FLIP 0x80000000u
+
+static inline uint32_t
+uld__topo_rank(const struct uld__class *c)
+{
+	return c->topo ^ ULD_TOPO_FLIP;
+}
+
+/*
  * Would adding holder -> taker (type `dep`) close a cycle that can
  * deadlock?  Searches taker -> ... -> holder breadth-first, so the shortest
  * such path is found.  Returns 1 and fills `path` (its arrays are valid

@@ -152,25 +152,21 @@ add_dependency(struct uld__thread *t, struct uld__held *prev,
 }
 
 /*
- * A chain seen for the first time: the new entry `next` sits at
- * t->held[t->depth], not yet counted in depth.
+ * Does `next` join a held lock of its own class (lockdep's check_deadlock)?
+ * The index of the first such holder to report, or -1; *by_instance is set
+ * when a nearer one is another instance under same_class=order, which the
+ * instances decide.  Looks only, so that it may run before the chain is
+ * recorded.
  */
-static void
-validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
+static int
+find_recursive(const struct uld__thread *t, const struct uld__held *next,
+    int *by_instance)
 {
-	struct uld__cur_stack cs = ULD_CUR_STACK(next->ip);
-	sigset_t old;
-	int by_instance = 0; /* same_class=order nesting: not cached */
-
-	uld__graph_enter(&old);
-	if (uld__chain_lookup(t, key))
-		goto out;
-
 	/* Only the locks of this context: an interrupted context's locks
 	 * are the irq rules' business (lockdep: no dependencies across irq
 	 * context boundaries). */
 	for (int i = (int)t->depth - 1; i >= 0; i--) {
-		struct uld__held *prev = &t->held[i];
+		const struct uld__held *prev = &t->held[i];
 		if (prev->irq_ctx != next->irq_ctx)
 			break;
 		if (prev->class != next->class)
@@ -181,11 +177,45 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 		if (prev->lock != next->lock && uld__iorder_enabled()) {
 			/* Another instance: the second loop's business, once
 			 * no held lock turns out to be this very one. */
-			by_instance = 1;
+			*by_instance = 1;
 			continue;
 		}
-		report_recursive(t, next, prev, &cs);
-		goto done;
+		return i;
+	}
+	return -1;
+}
+
+/*
+ * A chain seen for the first time: the new entry `next` sits at
+ * t->held[t->depth], not yet counted in depth.
+ */
+static void
+validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
+{
+	/* Not ULD_CUR_STACK: its initialiser zeroes the 48 frames, a sixth
+	 * of this function's own cost; they are written before any read. */
+	struct uld__cur_stack cs;
+	sigset_t old;
+	int by_instance = 0; /* same_class=order nesting: not cached */
+
+	cs.from = next->ip;
+	cs.n = -1;
+
+	uld__graph_enter(&old);
+	int rec = find_recursive(t, next, &by_instance);
+	/*
+	 * Another thread may have validated this chain since the lookup
+	 * that sent us here.  Recording it now asks the table that question
+	 * and records the answer in one step (one lookup less per new
+	 * chain).  Other threads may then pass this chain before its edges
+	 * are in: they would add the same ones, which this thread adds
+	 * before any other can validate anything (the graph lock).
+	 */
+	if (by_instance ? uld__chain_lookup(t, key) : !uld__chain_add(t, key))
+		goto out;
+	if (rec >= 0) {
+		report_recursive(t, next, &t->held[rec], &cs);
+		goto out;
 	}
 	/*
 	 * same_class=order: the instances decide.  The chain key (classes
@@ -214,9 +244,6 @@ validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 		if (!prev->trylock)
 			break;
 	}
-done:
-	if (!by_instance)
-		uld__chain_add(t, key);
 out:
 	uld__graph_leave(&old);
 }
