@@ -5,15 +5,21 @@
 
 kinds() { printf '%s\n' "$json" | "$JQ" -r .kind 2>/dev/null | sort | tr '\n' ' '; }
 
-# A spin of 1.2 s with spin_timeout_ms=300: one spin_timeout, naming the
-# owner (the other thread) and sampling where the owner is now (busy_ms).
+# The long waits below last until their report is out (bounded; see
+# hold() in cases.c), not a fixed time: on a loaded machine a fixed hold
+# can end before the watchdog, short of CPU, has written its report.
+
+# A spin longer than spin_timeout_ms=300: one spin_timeout, naming the
+# owner (the other thread), sampling where the owner is now (hold), and
+# saying it waited at least the threshold.
 run_case spin_wait_long spin "spin_timeout_ms=300"
 why="kinds: $(kinds); $(printf '%s' "$json" | "$JQ" -c '{owner_tid, owner_thread, tid, locks: [.locks[].class], roles: [.stacks[].role], owner_now: [.stacks[1].frames[0:4][].function]}' 2>/dev/null)"
 printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="spin_timeout" and
     .[0].locks[0].class=="spin_A" and .[0].owner_tid > 0 and
+    .[0].waited_ms >= 300 and
     .[0].owner_tid != .[0].tid and .[0].owner_signals_blocked==false and
     (.[0].stacks[1].role=="owner") and
-    ([.[0].stacks[1].frames[0:6][].function] | index("busy_ms") != null or index("t_hold_spin") != null)' >/dev/null &&
+    ([.[0].stacks[1].frames[0:6][].function] | index("hold") != null or index("t_hold_spin") != null)' >/dev/null &&
     [ "$status" -eq 66 ]
 check $? "spin_timeout: one report, owner named and sampled"
 
@@ -27,7 +33,7 @@ check $? "spin_timeout text: headline, waiter, owner tid $owner, where it is now
 
 # One wait, both thresholds: a spin_timeout, then a soft_lockup (sampling
 # the spinner must not end its wait).
-run_case spin_wait_long spin "spin_timeout_ms=300:lockup_s=1"
+run_case spin_wait_lockup spin "spin_timeout_ms=300:lockup_s=1"
 why="kinds: $(kinds)"
 [ "$(kinds)" = "soft_lockup spin_timeout " ] &&
     [ "$(printf '%s\n' "$json" | "$JQ" -r .owner_tid | sort -u | grep -c .)" -eq 1 ]
@@ -48,7 +54,7 @@ printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="spin_timeout" and
     printf '%s' "$text" | grep -q 'it blocks the sampling signal'
 check $? "spin_timeout: owner with signals blocked is said to be"
 
-# A thread blocked 2.5 s in pthread_mutex_lock with lockup_s=1.
+# A thread blocked in pthread_mutex_lock longer than lockup_s=1.
 run_case mutex_wait_long mutex "lockup_s=1"
 why="kinds: $(kinds); $(printf '%s' "$json" | "$JQ" -c '{owner_tid, waited_ms, owner_now: [.stacks[1].frames[0:5][].function]}' 2>/dev/null)"
 printf '%s' "$json" | "$JQ" -e -s 'length==1 and .[0].kind=="soft_lockup" and
