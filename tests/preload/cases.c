@@ -711,6 +711,87 @@ static void spin_wait_lockup(void) { spin_wait(2, 0); }
 static void spin_wait_short(void) { spin_wait_for(50, 0, 0); }
 static void spin_wait_owner_blocked(void) { spin_wait(1, 1); }
 
+/*
+ * The process exits while the watchdog is writing its report: the report
+ * must still come out.  Run with log_path=stdout on a pipe the test does
+ * not read yet: this fills the pipe, so the watchdog's write of the text
+ * report blocks; the owner releases spin_A once the watchdog is seen in
+ * that write (its /proc syscall line), main says "released" on stderr and
+ * exits.  The test drains the pipe only then.
+ */
+static int
+wdog_writing_stdout(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d)) != NULL) {
+		char path[300], buf[128];
+		int fd;
+		ssize_t n;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0 || strncmp(buf, "ulockdep-wdog", 13) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/syscall",
+		    e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		/* "1 0x1 ...": write(2) (x86-64 number 1) to fd 1. */
+		found = strncmp(buf, "1 0x1 ", 6) == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+static void *
+t_hold_spin_until_writing(void *arg)
+{
+	struct timespec t0, now;
+
+	pthread_spin_lock(&spin_A);
+	pthread_barrier_wait(&bar);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while (!wdog_writing_stdout() && ms_between(&t0, &now) < HOLD_MAX_MS);
+	pthread_spin_unlock(&spin_A);
+	return arg;
+}
+static void exit_mid_report(void)
+{
+	static char fill[1 << 16];
+	int size = fcntl(STDOUT_FILENO, F_GETPIPE_SZ);
+	pthread_t t;
+
+	if (size <= 0 || size > (int)sizeof(fill)) {
+		fprintf(stderr, "stdout is not a pipe of at most 64 KiB\n");
+		exit(3);
+	}
+	memset(fill, '#', sizeof(fill));
+	fill[size - 1] = '\n';
+	if (write(STDOUT_FILENO, fill, size) != size)
+		exit(3);
+	if (type != SPIN)
+		pthread_spin_init(&spin_A, 0);
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_spin_until_writing, NULL);
+	pthread_barrier_wait(&bar);
+	pthread_spin_lock(&spin_A);
+	pthread_spin_unlock(&spin_A);
+	pthread_join(t, NULL);
+	if (write(STDERR_FILENO, "released\n", 9) != 9)
+		exit(3);
+	exit(0);
+}
+
 /* Holds mutex_A, sleeping (legal under a mutex). */
 static void *
 t_hold_mutex(void *arg)
@@ -1241,7 +1322,7 @@ static const struct {
 	S(spin_futex_wait), S(spin_futex_wake),
 	S(spin_nested_sleep),
 	S(spin_wait_long), S(spin_wait_lockup), S(spin_wait_short),
-	S(spin_wait_owner_blocked),
+	S(spin_wait_owner_blocked), S(exit_mid_report),
 	S(mutex_wait_long), S(mutex_wait_short),
 	S(no_locks_threads), S(one_lock_threads),
 	S(same_class_nested), S(same_class_nested_annotated),

@@ -73,6 +73,38 @@ why="out: $(cat "$dir/out"); kinds: $(kinds)"
 grep -q '^child_status=66$' "$dir/out" && [ "$(kinds)" = "spin_timeout " ]
 check $? "fork: the child's long spin is reported by its own watchdog"
 
+# exit() while the watchdog is writing its report: exit waits for it
+# (bounded), the report is out and the status says so.  Deterministic: the
+# text report goes to stdout, a pipe the program filled and that is read
+# only once the program said "released" (the wait over, exit next); the
+# owner released the lock once the watchdog was blocked writing to it
+# (exit_mid_report in cases.c).  Its silent twin is spin_wait_short.
+dir=$workdir/exit_mid_report.$tap_n
+mkdir -p "$dir"
+mkfifo "$dir/pipe"
+ULD_OPTS="json_path=$dir/r:log_path=stdout:spin_timeout_ms=300" \
+    timeout -s KILL 30 sh -c \
+    'LD_PRELOAD="$ULD_PRELOAD" ULOCKDEP_OPTIONS="$ULD_OPTS" exec "$0" "$@"' \
+    "$CASES" exit_mid_report spin >"$dir/pipe" 2>"$dir/err" &
+pid=$!
+exec 3<"$dir/pipe"
+i=0
+while ! grep -q '^released$' "$dir/err" && [ $i -lt 250 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+cat <&3 >"$dir/out"
+exec 3<&-
+wait $pid
+status=$?
+json=$(cat "$dir"/r.* 2>/dev/null)
+n=$(printf '%s' "$json" | grep -c .)
+why="status $status; $n report(s): $(kinds); stdout: $(grep -v '^#*$' "$dir/out" | head -3)"
+[ "$n" -eq 1 ] && [ "$(classes_of "$json")" = spin_A ] &&
+    [ "$(kinds)" = "spin_timeout " ] && [ "$status" -eq 66 ] &&
+    grep -q 'BUG: spinlock lockup suspected' "$dir/out"
+check $? "exit during the watchdog's report: exit waits, the report is out"
+
 # No lock, no watchdog thread; one lock, one watchdog thread.
 run_case no_locks_threads mutex
 why=$(cat "$dir/out")
