@@ -136,11 +136,7 @@ scan_stack(uintptr_t sp, uintptr_t pc, void **ips, int max)
 	    k < max; i++) {
 		struct uld__symbol s;
 		uintptr_t w = words[i];
-		/* Inside the function found (unsigned: not before it, nor
-		 * past it): a stale word into a module's ELF header was
-		 * once named "_init" (module offset 256) in a report. */
 		if (w < 4096 || uld__sym_function((void *)(w - 1), &s) != 0 ||
-		    s.size == 0 || w - 1 - s.start >= s.size ||
 		    !after_call(w) || uld__sym_in_module((void *)w, self))
 			continue;
 		ips[k++] = (void *)w;
