@@ -16,6 +16,7 @@
 #include "options.h"
 #include "out.h"
 #include "report.h"
+#include "watchdog.h"
 #include "ulockdep/ulockdep.h"
 
 /* The summary is said once: exit()'s handler ends with _exit, which the
@@ -56,6 +57,8 @@ summary(void)
 ULD_API int
 uld_exit_status(int status)
 {
+	/* A report still being written counts: let it finish. */
+	uld__watchdog_quiesce();
 	summary();
 	/* A non-zero status of the program's own is kept: a test that fails
 	 * for its own reasons still says so. */

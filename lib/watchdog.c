@@ -269,8 +269,23 @@ sweep(void)
 
 /* ---- the report ---- */
 
+/* A report is being written: exit waits for it (uld__watchdog_quiesce). */
+static int reporting;
+
+static void report_wait(enum uld__report_kind kind, const struct uld__wait *w,
+    long waited_ms);
+
 static void
 report(enum uld__report_kind kind, const struct uld__wait *w, long waited_ms)
+{
+	__atomic_store_n(&reporting, 1, __ATOMIC_RELEASE);
+	report_wait(kind, w, waited_ms);
+	__atomic_store_n(&reporting, 0, __ATOMIC_RELEASE);
+}
+
+static void
+report_wait(enum uld__report_kind kind, const struct uld__wait *w,
+    long waited_ms)
 {
 	struct uld__thread shadow;
 	void *waiter_ips[ULD_STACK_MAX], *owner_ips[ULD_STACK_MAX];
@@ -436,4 +451,20 @@ uld__watchdog_atfork_child(void)
 {
 	uld__watchdog_running = 0;
 	ntracked = 0;
+	reporting = 0; /* the parent's, if it forked mid-report */
+}
+
+void
+uld__watchdog_quiesce(void)
+{
+	/* Not from inside the validator: the watchdog may need a lock this
+	 * thread holds.  (The watchdog itself runs inside it.) */
+	if (uld__self.in_uld)
+		return;
+	/* Bounded: ten seconds at most, then exit goes on without it. */
+	for (int i = 0; i < 10000 &&
+	    __atomic_load_n(&reporting, __ATOMIC_ACQUIRE); i++) {
+		struct timespec ts = { 0, 1000000 };
+		syscall(SYS_nanosleep, &ts, NULL);
+	}
 }

@@ -37,4 +37,12 @@ uld__watchdog_start(void)
 /* In a fork child: the watchdog thread is gone; start again when needed. */
 void uld__watchdog_atfork_child(void);
 
+/*
+ * At exit: wait (bounded) for a report the watchdog is writing.  exit
+ * would end the watchdog mid-report, and a wait it found too long, often
+ * the one that just ended, would go unreported: on a loaded machine a
+ * report (sampling, symbolizing) can take longer than the rest of the run.
+ */
+void uld__watchdog_quiesce(void);
+
 #endif /* ULD_WATCHDOG_H */

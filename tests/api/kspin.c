@@ -125,14 +125,32 @@ busy_ms(long ms)
 static long hold_ms;
 static int holder_tid;
 
-/* Holds rw_lock for write for hold_ms, then releases it. */
+/*
+ * Holds rw_lock for write for hold_ms (0: until the validator has written
+ * a report, bounded), then releases it.  A long wait ends with its report,
+ * not after a fixed time: on a loaded machine the watchdog gets the CPU
+ * late and writes slowly, and a fixed hold can end, and the process exit,
+ * before the report is out.
+ */
 static void *
 t_hold_rw(void *arg)
 {
 	write_lock(&rw_lock);
 	holder_tid = rw_lock.owner;
 	pthread_barrier_wait(&bar);
-	busy_ms(hold_ms);
+	if (hold_ms > 0) {
+		busy_ms(hold_ms);
+	} else {
+		struct timespec t0, now;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		do
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		while (
+#ifndef ULOCKDEP_DISABLE
+		    uld_report_count() == 0 &&
+#endif
+		    now.tv_sec - t0.tv_sec < 20);
+	}
 	write_unlock(&rw_lock);
 	return arg;
 }
@@ -308,7 +326,7 @@ rw_scenario(const char *s)
 	} else if (strcmp(s, "rw_wait_long") == 0 ||
 	    strcmp(s, "rw_read_wait_long") == 0 ||
 	    strcmp(s, "rw_wait_short") == 0) {
-		hold_ms = strcmp(s, "rw_wait_short") == 0 ? 50 : 1200;
+		hold_ms = strcmp(s, "rw_wait_short") == 0 ? 50 : 0;
 		pthread_barrier_init(&bar, NULL, 2);
 		pthread_create(&t, NULL, t_hold_rw, NULL);
 		pthread_barrier_wait(&bar);

@@ -90,16 +90,17 @@ printf '%s' "$json" | "$JQ" -e '[.locks[].mode] | sort == ["rwlock-read", "rwloc
 check $? "rwlock_t: read_lock then write_lock names both modes"
 
 # The waiter spins (a spin wait, not only soft_lockup), on the writer.
+# (jq -s and length: jq -e on no input at all exits 0.)
 run_k rw_read_wait_long spin_timeout_ms=300
 holder=$(sed -n 's/^holder=//p' "$dir/out")
 why="holder $holder; $(printf '%s' "$json" | "$JQ" -c '{kind, owner_tid, modes: [.locks[].mode]}' | tr '\n' ' ')"
-printf '%s' "$json" | "$JQ" -e "select(.kind==\"spin_timeout\") | .owner_tid == $holder and .locks[0].mode == \"rwlock-read\"" >/dev/null
+printf '%s' "$json" | "$JQ" -e -s "length == 1 and .[0].kind == \"spin_timeout\" and .[0].owner_tid == $holder and .[0].locks[0].mode == \"rwlock-read\"" >/dev/null
 check $? "rwlock_t: a reader spinning on a writer: spin_timeout names the writer"
 
 run_k rw_unlock_other
 owner=$(sed -n 's/^owner=//p' "$dir/out")
 why="owner $owner; $(printf '%s' "$json" | "$JQ" -c '{kind, owner_tid}' | tr '\n' ' ')"
-printf '%s\n' "$json" | "$JQ" -e "select(.kind==\"bad_unlock\") | .owner_tid == $owner" >/dev/null
+printf '%s' "$json" | "$JQ" -e -s "length == 1 and .[0].kind == \"bad_unlock\" and .[0].owner_tid == $owner" >/dev/null
 check $? "rwlock_t: bad_unlock names the writer"
 
 check_out rw_unlock_own 'owner_set=1 owner_after=-1 cpu_after=-1 cnt=0' \
@@ -147,7 +148,7 @@ check_out trylock 'again=0 locked=0' \
 run_k unlock_other
 owner=$(sed -n 's/^owner=//p' "$dir/out")
 why="owner $owner; $(printf '%s' "$json" | "$JQ" -c '{kind, owner_tid}' | tr '\n' ' ')"
-printf '%s\n' "$json" | "$JQ" -e "select(.kind==\"bad_unlock\") | .owner_tid == $owner" >/dev/null
+printf '%s' "$json" | "$JQ" -e -s "length == 1 and .[0].kind == \"bad_unlock\" and .[0].owner_tid == $owner" >/dev/null
 check $? "spinlock.h: bad_unlock names the owner thread"
 
 run_k destroyed

@@ -444,14 +444,14 @@ static void fork_child_inverts(void)
 
 /* The parent's watchdog does not survive fork(): the child, which spins
  * on a lock its own thread holds, still gets its spin_timeout. */
-static void spin_wait(long ms, int blocked);
+static void spin_wait(unsigned long reports, int blocked);
 static void fork_child_spins(void)
 {
 	L(A); /* the parent waits once: its watchdog runs */
 	U(A);
 	pid_t pid = fork();
 	if (pid == 0) {
-		spin_wait(900, 0);
+		spin_wait(1, 0); /* until the child's watchdog reports it */
 		exit(0);
 	}
 	int st = 0;
@@ -625,20 +625,44 @@ static void spin_nested_sleep(void)
 
 /* ---- waits that last: spin_timeout, soft_lockup ---- */
 
-static void
-busy_ms(long ms)
-{
-	struct timespec t0, now;
+/*
+ * How long an owner holds its lock: hold_ms, for the waits that must stay
+ * shorter than the threshold (a fixed, short hold), or, when hold_reports
+ * is set, until the validator has written that many reports.  The long
+ * waits end when the report is out, not after a fixed time: on a loaded
+ * machine the watchdog may get the CPU late, and a report takes long to
+ * write (symbolizing with libdw at a fraction of a CPU), so any fixed hold
+ * can end (and the process exit) before the watchdog has reported.
+ * Bounded: a validator that never reports fails the test, never hangs it.
+ */
+static long hold_ms;
+static unsigned long hold_reports;
+static int hold_signals_blocked;
+#define HOLD_MAX_MS 20000L
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	do
-		clock_gettime(CLOCK_MONOTONIC, &now);
-	while ((now.tv_sec - t0.tv_sec) * 1000L +
-	    (now.tv_nsec - t0.tv_nsec) / 1000000L < ms);
+static long
+ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) * 1000L +
+	    (b->tv_nsec - a->tv_nsec) / 1000000L;
 }
 
-static long hold_ms;
-static int hold_signals_blocked;
+/* Hold, busy (sleep: 0) or sleeping 10 ms at a time (sleep: 1). */
+static void
+hold(int sleep)
+{
+	struct timespec t0, now;
+	long limit = hold_reports ? HOLD_MAX_MS : hold_ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (hold_reports && uld_report_count() >= hold_reports)
+			break;
+		if (sleep)
+			usleep(10000);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	} while (ms_between(&t0, &now) < limit);
+}
 
 /* Holds spin_A (busy: sleeping under a spinlock is a bug of its own). */
 static void *
@@ -651,12 +675,14 @@ t_hold_spin(void *arg)
 	}
 	pthread_spin_lock(&spin_A);
 	pthread_barrier_wait(&bar);
-	busy_ms(hold_ms);
+	hold(0);
 	pthread_spin_unlock(&spin_A);
 	return arg;
 }
+/* spin_A held by another thread for `ms`, or (ms 0) until `reports`
+ * reports are out; this thread spins on it meanwhile. */
 static void
-spin_wait(long ms, int blocked)
+spin_wait_for(long ms, unsigned long reports, int blocked)
 {
 	/* Static spinlocks need their init (glibc: unlocked is 1). */
 	if (type != SPIN)
@@ -664,6 +690,7 @@ spin_wait(long ms, int blocked)
 	pthread_t t;
 
 	hold_ms = ms;
+	hold_reports = reports;
 	hold_signals_blocked = blocked;
 	pthread_barrier_init(&bar, NULL, 2);
 	pthread_create(&t, NULL, t_hold_spin, NULL);
@@ -672,9 +699,98 @@ spin_wait(long ms, int blocked)
 	pthread_spin_unlock(&spin_A);
 	pthread_join(t, NULL);
 }
-static void spin_wait_long(void) { spin_wait(1200, 0); }
-static void spin_wait_short(void) { spin_wait(50, 0); }
-static void spin_wait_owner_blocked(void) { spin_wait(1200, 1); }
+static void
+spin_wait(unsigned long reports, int blocked)
+{
+	spin_wait_for(0, reports, blocked);
+}
+/* spin_timeout: one report. */
+static void spin_wait_long(void) { spin_wait(1, 0); }
+/* spin_timeout, then soft_lockup: two reports of one wait. */
+static void spin_wait_lockup(void) { spin_wait(2, 0); }
+static void spin_wait_short(void) { spin_wait_for(50, 0, 0); }
+static void spin_wait_owner_blocked(void) { spin_wait(1, 1); }
+
+/*
+ * The process exits while the watchdog is writing its report: the report
+ * must still come out.  Run with log_path=stdout on a pipe the test does
+ * not read yet: this fills the pipe, so the watchdog's write of the text
+ * report blocks; the owner releases spin_A once the watchdog is seen in
+ * that write (its /proc syscall line), main says "released" on stderr and
+ * exits.  The test drains the pipe only then.
+ */
+static int
+wdog_writing_stdout(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d)) != NULL) {
+		char path[300], buf[128];
+		int fd;
+		ssize_t n;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0 || strncmp(buf, "ulockdep-wdog", 13) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/syscall",
+		    e->d_name);
+		if ((fd = open(path, O_RDONLY)) < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		buf[n > 0 ? n : 0] = '\0';
+		/* "1 0x1 ...": write(2) (x86-64 number 1) to fd 1. */
+		found = strncmp(buf, "1 0x1 ", 6) == 0;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+static void *
+t_hold_spin_until_writing(void *arg)
+{
+	struct timespec t0, now;
+
+	pthread_spin_lock(&spin_A);
+	pthread_barrier_wait(&bar);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do
+		clock_gettime(CLOCK_MONOTONIC, &now);
+	while (!wdog_writing_stdout() && ms_between(&t0, &now) < HOLD_MAX_MS);
+	pthread_spin_unlock(&spin_A);
+	return arg;
+}
+static void exit_mid_report(void)
+{
+	static char fill[1 << 16];
+	int size = fcntl(STDOUT_FILENO, F_GETPIPE_SZ);
+	pthread_t t;
+
+	if (size <= 0 || size > (int)sizeof(fill)) {
+		fprintf(stderr, "stdout is not a pipe of at most 64 KiB\n");
+		exit(3);
+	}
+	memset(fill, '#', sizeof(fill));
+	fill[size - 1] = '\n';
+	if (write(STDOUT_FILENO, fill, size) != size)
+		exit(3);
+	if (type != SPIN)
+		pthread_spin_init(&spin_A, 0);
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_hold_spin_until_writing, NULL);
+	pthread_barrier_wait(&bar);
+	pthread_spin_lock(&spin_A);
+	pthread_spin_unlock(&spin_A);
+	pthread_join(t, NULL);
+	if (write(STDERR_FILENO, "released\n", 9) != 9)
+		exit(3);
+	exit(0);
+}
 
 /* Holds mutex_A, sleeping (legal under a mutex). */
 static void *
@@ -682,16 +798,17 @@ t_hold_mutex(void *arg)
 {
 	pthread_mutex_lock(&mutex_A);
 	pthread_barrier_wait(&bar);
-	usleep(hold_ms * 1000);
+	hold(1);
 	pthread_mutex_unlock(&mutex_A);
 	return arg;
 }
 static void
-mutex_wait(long ms)
+mutex_wait(long ms, unsigned long reports)
 {
 	pthread_t t;
 
 	hold_ms = ms;
+	hold_reports = reports;
 	pthread_barrier_init(&bar, NULL, 2);
 	pthread_create(&t, NULL, t_hold_mutex, NULL);
 	pthread_barrier_wait(&bar);
@@ -699,8 +816,8 @@ mutex_wait(long ms)
 	pthread_mutex_unlock(&mutex_A);
 	pthread_join(t, NULL);
 }
-static void mutex_wait_long(void) { mutex_wait(2500); }
-static void mutex_wait_short(void) { mutex_wait(100); }
+static void mutex_wait_long(void) { mutex_wait(0, 1); }
+static void mutex_wait_short(void) { mutex_wait(100, 0); }
 
 /* How many threads the process has: the watchdog starts only when needed. */
 static void
@@ -1204,7 +1321,8 @@ static const struct {
 	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),
 	S(spin_futex_wait), S(spin_futex_wake),
 	S(spin_nested_sleep),
-	S(spin_wait_long), S(spin_wait_short), S(spin_wait_owner_blocked),
+	S(spin_wait_long), S(spin_wait_lockup), S(spin_wait_short),
+	S(spin_wait_owner_blocked), S(exit_mid_report),
 	S(mutex_wait_long), S(mutex_wait_short),
 	S(no_locks_threads), S(one_lock_threads),
 	S(same_class_nested), S(same_class_nested_annotated),
