@@ -69,9 +69,20 @@ check $? "mutex wait shorter than lockup_s: silent"
 
 # fork(): the child starts its own watchdog (the parent's did not follow).
 run_case fork_child_spins spin "spin_timeout_ms=300"
-why="out: $(cat "$dir/out"); kinds: $(kinds)"
-grep -q '^child_status=66$' "$dir/out" && [ "$(kinds)" = "spin_timeout " ]
-check $? "fork: the child's long spin is reported by its own watchdog"
+t="fork: the child's long spin is reported by its own watchdog"
+if [ "${ULD_ASAN:-no}" = yes ] && [ "$status" -eq 137 ] && [ ! -s "$dir/out" ]; then
+	# GCC 12's ASan does not lock its allocator across fork() (life.sh):
+	# under load the parent's watchdog can be inside ASan's malloc when
+	# the parent forks, and the child's first thread then waits for ever
+	# on that lock (gdb: SizeClassAllocator64::GetFromAllocator, from
+	# pthread_attr_setaffinity_np's calloc).  Not ours to fix; without
+	# ASan this checks the child.
+	ok "$t # SKIP the child hung in ASan's own allocator lock, inherited across fork"
+else
+	why="out: $(cat "$dir/out"); kinds: $(kinds)"
+	grep -q '^child_status=66$' "$dir/out" && [ "$(kinds)" = "spin_timeout " ]
+	check $? "$t"
+fi
 
 # exit() while the watchdog is writing its report: exit waits for it
 # (bounded), the report is out and the status says so.  Deterministic: the
