@@ -82,11 +82,18 @@ check $? "fork: the child releases the lock the forking thread held: silent"
 life_run "" fork_held_relock
 kid=$(printf '%s\n' "$out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
 why="out: $out; $(summary "$json")"
-[ "$(summary "$(jfile "$kid")")" = "recursive_locking mutex_A" ] &&
-    [ "$(nfiles)" -eq 1 ] && [ "$status" -eq 0 ] &&
-    printf '%s\n' "$out" | grep -q "^child=$kid exit=66$" &&
-    printf '%s\n' "$out" | grep -q '^timedlock=ETIMEDOUT$'
-check $? "fork: the child retaking the lock held across fork: recursive_locking"
+t="fork: the child retaking the lock held across fork: recursive_locking"
+if [ "${ULD_ASAN:-no}" = yes ] && printf '%s\n' "$out" | grep -q "^child=$kid signal=14$"; then
+	# The fork storm's ASan bug, above: gdb shows this child's report
+	# waiting in libdw's malloc on ASan's inherited allocator lock.
+	ok "$t # SKIP the child hung in ASan's own allocator lock, inherited across fork"
+else
+	[ "$(summary "$(jfile "$kid")")" = "recursive_locking mutex_A" ] &&
+	    [ "$(nfiles)" -eq 1 ] && [ "$status" -eq 0 ] &&
+	    printf '%s\n' "$out" | grep -q "^child=$kid exit=66$" &&
+	    printf '%s\n' "$out" | grep -q '^timedlock=ETIMEDOUT$'
+	check $? "$t"
+fi
 
 # Locks another parent thread held at fork() are held by nobody the child
 # knows: a trylock fails silently; a spin on it is reported by the child's
