@@ -425,7 +425,8 @@ uld__irq_acquire(struct uld__thread *t, struct uld__held *h)
 	    (c->usage[usage_kind(0, read)] & en) == en)
 		return;
 
-	struct uld__cur_stack cs = ULD_CUR_STACK(h->ip);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, h->ip);
 	sigset_t old;
 	uld__graph_enter(&old);
 	if (!mark(t, h, usage_kind(1, read), in, 0, &cs))
@@ -436,7 +437,8 @@ uld__irq_acquire(struct uld__thread *t, struct uld__held *h)
 void
 uld__irq_mark_held(struct uld__thread *t, uint64_t sigs, const void *ip)
 {
-	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, ip);
 	sigset_t old;
 
 	uld__graph_enter(&old);

@@ -53,7 +53,8 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	if (t->spins_held == 0 && t->irqs_off == 0 && t->irq_depth == 0)
 		return;
 
-	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, ip);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;
@@ -111,7 +112,8 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		    sizeof(holder_name), &holder_ip);
 	if (i >= 0 || holder != 0) {
 		struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
-		struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+		struct uld__cur_stack cs;
+		uld__cur_stack_init(&cs, ip);
 		struct uld__report r;
 		struct uld__buf m;
 		sigset_t old;
@@ -182,7 +184,8 @@ uld__thread_exiting(struct uld__thread *t)
 	if (t->depth == 0)
 		return;
 
-	struct uld__cur_stack cs = ULD_CUR_STACK(NULL);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, NULL);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;
@@ -206,7 +209,8 @@ uld__bad_magic(struct uld__thread *t, void *lock, enum uld_lock_type type,
     uint32_t magic, const char *op, const void *ip)
 {
 	struct uld__instance *inst = uld__lockmap_get(t, lock, type, ip);
-	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, ip);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;

@@ -33,14 +33,21 @@ struct uld__stack {
 int uld__stack_capture(void **ips, int max, const void *from);
 /*
  * The current stack of a slow path, captured at most once, when first
- * needed: ULD_CUR_STACK(ip) then uld__cur_stack_get().
+ * needed: uld__cur_stack_init() then uld__cur_stack_get().
  */
 struct uld__cur_stack {
 	const void *from;
 	int n; /* -1: not captured yet */
 	void *ips[ULD_STACK_MAX];
 };
-#define ULD_CUR_STACK(ip) { .from = (ip), .n = -1 }
+static inline void
+uld__cur_stack_init(struct uld__cur_stack *cs, const void *from)
+{
+	/* Not an initialiser: that would zero the 48 frames, on every slow
+	 * path, and they are written before any read (n < 0 until then). */
+	cs->from = from;
+	cs->n = -1;
+}
 
 static inline void
 uld__cur_stack_get(struct uld__cur_stack *cs)

@@ -192,14 +192,11 @@ find_recursive(const struct uld__thread *t, const struct uld__held *next,
 static void
 validate_chain(struct uld__thread *t, struct uld__held *next, uint64_t key)
 {
-	/* Not ULD_CUR_STACK: its initialiser zeroes the 48 frames, a sixth
-	 * of this function's own cost; they are written before any read. */
 	struct uld__cur_stack cs;
 	sigset_t old;
 	int by_instance = 0; /* same_class=order nesting: not cached */
 
-	cs.from = next->ip;
-	cs.n = -1;
+	uld__cur_stack_init(&cs, next->ip);
 
 	uld__graph_enter(&old);
 	int rec = find_recursive(t, next, &by_instance);
@@ -426,7 +423,8 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 		return;
 	c = inst->class;
 
-	struct uld__cur_stack cs = ULD_CUR_STACK(ip);
+	struct uld__cur_stack cs;
+	uld__cur_stack_init(&cs, ip);
 	struct uld__report r;
 	struct uld__buf m;
 	sigset_t old;
