@@ -92,10 +92,21 @@ match(struct cds_lfht_node *node, const void *key)
 	return uld__container_of(node, struct uld__instance, node)->addr == key;
 }
 
+/* Remember inst (at addr, with sequence seq) in t's instance cache. */
+static inline void
+icache_fill(struct uld__thread *t, void *addr, struct uld__instance *inst,
+    uint32_t seq)
+{
+	struct uld__icache_entry *e = uld__icache_slot(t, addr);
+
+	e->addr = addr;
+	e->inst = inst;
+	e->seq = seq;
+}
+
 struct uld__instance *
 uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 {
-	struct uld__icache_entry *e = uld__icache_slot(t, addr);
 	struct uld__instance *inst = uld__lockmap_cached(t, addr);
 
 	if (inst != NULL)
@@ -122,11 +133,8 @@ uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 	if (inst)
 		seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
 	rcu_read_unlock();
-	if (inst != NULL) {
-		e->addr = addr;
-		e->inst = inst;
-		e->seq = seq;
-	}
+	if (inst != NULL)
+		icache_fill(t, addr, inst, seq);
 	return inst;
 }
 
@@ -155,6 +163,18 @@ alloc_instance(void)
 	return inst;
 }
 
+/* This thread's retired instances join the shared list.  Under
+ * retire_lock. */
+static void
+give_retired(void)
+{
+	mine.retired_last->next_free = retired;
+	retired = mine.retired;
+	nretired += mine.nretired;
+	mine.retired = NULL;
+	mine.nretired = 0;
+}
+
 /* Queue `old` (unhashed) for reuse after a grace period. */
 static void
 retire(struct uld__instance *old)
@@ -170,17 +190,13 @@ retire(struct uld__instance *old)
 	if (++mine.nretired < MINE_BATCH)
 		return;
 	uld__mutex_lock(&retire_lock);
-	mine.retired_last->next_free = retired;
-	retired = mine.retired;
-	nretired += mine.nretired;
+	give_retired();
 	if (nretired >= RETIRE_BATCH) {
 		batch = retired;
 		retired = NULL;
 		nretired = 0;
 	}
 	uld__mutex_unlock(&retire_lock);
-	mine.retired = NULL;
-	mine.nretired = 0;
 	if (batch == NULL)
 		return;
 	/* Readers that found these before they were unhashed are done after
@@ -202,11 +218,8 @@ uld__lockmap_thread_exit(void)
 
 	uld__sig_block(&old); /* as insert() */
 	uld__mutex_lock(&retire_lock);
-	if (mine.retired != NULL) {
-		mine.retired_last->next_free = retired;
-		retired = mine.retired;
-		nretired += mine.nretired;
-	}
+	if (mine.retired != NULL)
+		give_retired();
 	if (mine.free != NULL) {
 		struct uld__instance *last = mine.free;
 		while (last->next_free)
@@ -216,8 +229,7 @@ uld__lockmap_thread_exit(void)
 	}
 	uld__mutex_unlock(&retire_lock);
 	uld__sig_restore(&old);
-	mine.retired = mine.free = NULL;
-	mine.nretired = 0;
+	mine.free = NULL;
 }
 
 static void
@@ -374,12 +386,9 @@ uld__lockmap_init_lock(struct uld__thread *t, void *addr,
 
 	/* The first acquisition comes next, nearly always on this thread:
 	 * it finds the instance here instead of in the table. */
-	if (inst != NULL) {
-		struct uld__icache_entry *e = uld__icache_slot(t, addr);
-		e->addr = addr;
-		e->inst = inst;
-		e->seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
-	}
+	if (inst != NULL)
+		icache_fill(t, addr, inst,
+		    __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE));
 }
 
 void
