@@ -59,10 +59,10 @@ map(size_t len)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* The slot of the page holding addr; NULL if there is none (and, with
- * `make`, none could be made: call it so with the lock held). */
+/* The slot of the page holding addr, its root and leaf made if need be;
+ * NULL if none could be made.  With the lock held (page_of reads). */
 static struct page **
-slot(uintptr_t addr, int make)
+slot(uintptr_t addr)
 {
 	uintptr_t pn = addr >> PAGE_SHIFT;
 	struct page ***r = __atomic_load_n(&root, __ATOMIC_ACQUIRE);
@@ -70,14 +70,14 @@ slot(uintptr_t addr, int make)
 	if (pn >> LEAF_BITS >= ROOT_N)
 		return NULL;
 	if (r == NULL) {
-		if (!make || (r = map(ROOT_N * sizeof(*r))) == NULL)
+		if ((r = map(ROOT_N * sizeof(*r))) == NULL)
 			return NULL;
 		__atomic_store_n(&root, r, __ATOMIC_RELEASE);
 	}
 	struct page **leaf = __atomic_load_n(&r[pn >> LEAF_BITS],
 	    __ATOMIC_ACQUIRE);
 	if (leaf == NULL) {
-		if (!make || (leaf = map(LEAF_N * sizeof(*leaf))) == NULL)
+		if ((leaf = map(LEAF_N * sizeof(*leaf))) == NULL)
 			return NULL;
 		__atomic_store_n(&r[pn >> LEAF_BITS], leaf, __ATOMIC_RELEASE);
 	}
@@ -105,7 +105,7 @@ page_of(uintptr_t addr)
 static struct page *
 page_make(uintptr_t addr)
 {
-	struct page **s = slot(addr, 1);
+	struct page **s = slot(addr);
 	struct page *p = s ? *s : NULL;
 
 	if (s != NULL && p == NULL) {
