@@ -28,6 +28,7 @@
 #include "mutex.h"
 #include "out.h"
 #include "srcline.h"
+#include "symplt.h"
 #include "util.h"
 
 /* Where separate debug files are installed (gdb's and libdw's default). */
@@ -335,6 +336,42 @@ find_debug_file(const struct module *m, const struct elf_map *e)
 	return NULL;
 }
 
+struct plt_add {
+	struct module *m;
+	size_t cap;
+};
+
+static void
+plt_add(void *arg, uintptr_t value, size_t size, const char *name)
+{
+	struct plt_add *a = arg;
+	struct module *m = a->m;
+
+	if (m->nfuncs == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 64;
+		struct sym *f = uld__realloc(m->funcs, cap * sizeof(*f));
+		if (f == NULL)
+			return;
+		m->funcs = f;
+		a->cap = cap;
+	}
+	/* Sized, so a stub outranks its section's head at one address;
+	 * the head (.plt) ranks below every stub. */
+	m->funcs[m->nfuncs++] = (struct sym){ value, size, name,
+		name[0] == '.' ? 1000 : 0 };
+}
+
+/* The PLT stubs of the module's own file (a debug file has no code):
+ * added to its functions, which are sorted again. */
+static void
+add_plt_symbols(struct module *m, const struct elf_map *e)
+{
+	struct plt_add a = { m, m->nfuncs };
+
+	if (uld__plt_symbols(e->map, e->size, plt_add, &a) != 0)
+		sort_syms(m->funcs, m->nfuncs);
+}
+
 /*
  * Map the module's file and read .symtab; a stripped module's from its
  * debug file, else its .dynsym.  The mappings are kept: symbol names
@@ -356,11 +393,14 @@ load_symbols(struct module *m)
 	if (!has_symtab || !has_dwarf)
 		m->debug_path = find_debug_file(m, &e);
 	if (!has_symtab && m->debug_path && map_elf(m->debug_path, &d) == 0) {
-		if (read_best_symtab(m, &d))
+		if (read_best_symtab(m, &d)) {
+			add_plt_symbols(m, &e);
 			return;
+		}
 		munmap((void *)d.map, d.size);
 	}
 	read_best_symtab(m, &e);
+	add_plt_symbols(m, &e);
 }
 
 /* The GNU build ID, from the module's loaded notes. */

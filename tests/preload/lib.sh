@@ -114,7 +114,9 @@ line_of() {
 # check_all_frames WHAT: every frame of every JSON report that this
 # script's runs left under $workdir has a function name, and every frame in
 # a program of this build tree (built with -g) has its file and line; the
-# one exception is _start, which crt1.o gives no debug info.
+# exceptions are _start, which crt1.o gives no debug info, and the PLT
+# stubs (pthread_mutex_lock@plt, where the watchdog may find a thread),
+# which the linker made without any.
 check_all_frames() {
 	local files n
 	files=$(find "$workdir" -type f -name 'r.[0-9]*' 2>/dev/null)
@@ -123,6 +125,7 @@ check_all_frames() {
 	    .stacks[]?.frames[]? |
 	    select(.function == null or
 		((.module // "" | startswith($b)) and .function != "_start" and
+		 (.function | test("@plt$|^[.]plt") | not) and
 		 ($ENV.ULD_LIBDW // "yes") == "yes" and .line == null)) |
 	    "\(.module)+\(.offset) \(.function // "(no name)") \(.file // "(no file)")"' |
 	    sort | uniq -c | sort -rn | head -5)
