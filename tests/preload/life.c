@@ -112,7 +112,10 @@ t_storm(void *arg)
 	int made = 0;
 	char name[32];
 
-	while (!__atomic_load_n(&storm_stop, __ATOMIC_RELAXED)) {
+	/* Until told to stop and every report is made: on a loaded machine
+	 * the forks may all be over before a thread has run 20 rounds. */
+	while (!__atomic_load_n(&storm_stop, __ATOMIC_RELAXED) ||
+	    made < STORM_REPORTS) {
 		pthread_mutex_lock(&storm_locks[id][0]);
 		pthread_mutex_lock(&storm_locks[id][1]);
 		pthread_mutex_unlock(&storm_locks[id][1]);

@@ -64,7 +64,7 @@ else
 fi
 
 pj=$(jfile "$parent")
-why="parent's records: $(summary "$pj" | uniq -c | head -5)"
+why="parent's records: $(printf '%s\n' "$pj" | grep -c .) lines, $(printf '%s\n' "$pj" | "$JQ" -c . 2>/dev/null | grep -c .) JSON; $(summary "$pj" | uniq -c | head -5)"
 [ "$(printf '%s\n' "$pj" | grep -c .)" -eq 80 ] &&
     [ "$(printf '%s\n' "$pj" | "$JQ" -e -s --argjson p "$parent" 'all(.[]; .pid == $p and .kind == "bad_unlock" and (.locks[0].class | startswith("storm_")))' 2>/dev/null)" = true ] &&
     [ "$(summary "$pj" | sort -u | grep -c .)" -eq 80 ]
