@@ -322,15 +322,38 @@ uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
 /*
  * The symbol of the return address ip (ip != NULL), and the code address
  * to look its line up at: ip - 1, or ip itself at the start of a signal
- * trampoline (__restore_rt), where a handler "returns".  1 if a function
+ * trampoline (__restore_rt), where a handler "returns", or of a PLT stub.  1 if a function
  * was found; s->module is set as far as known either way.
  */
 static int
+is_plt(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, ".plt", 4) == 0 ||
+	    (n > 4 && strcmp(name + n - 4, "@plt") == 0);
+}
+
+static int
 symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
 {
+	struct uld__symbol at;
+
 	*pc = (const char *)ip - 1;
-	if (uld__sym_function(*pc, s) == 0)
+	if (uld__sym_function(*pc, s) == 0) {
+		/* No stub calls anything, so no return address is the first
+		 * byte of a stub: such an ip is where a thread was stopped
+		 * (the watchdog's sample), on the stub's jump, which ip - 1
+		 * would give to the stub before it (or, for the head of .plt,
+		 * to the size-less _init before that). */
+		if ((s->size == 0 || is_plt(s->name)) &&
+		    uld__sym_function(ip, &at) == 0 &&
+		    at.offset == 0 && is_plt(at.name)) {
+			*s = at;
+			*pc = ip;
+		}
 		return 1;
+	}
 	if (uld__sym_function(ip, s) == 0 && s->offset == 0) {
 		*pc = ip;
 		return 1;

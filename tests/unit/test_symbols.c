@@ -130,6 +130,17 @@ check_module(const struct module *m, int *heads)
 				diag("  %s+%d: named %s", label, off,
 				    got ? got : "NULL");
 		}
+		/* As a frame: no return address is a stub's first byte, so
+		 * that ip is where the watchdog found a thread, in this stub
+		 * (not at the end of the one before). */
+		struct uld__frame f;
+		const char *want = head ? ".plt" : label;
+		uld__sym_frame((void *)(m->base + (uintptr_t)addr), &f);
+		if (!abs && (f.function == NULL || f.offset != 0 ||
+		    strcmp(f.function, want) != 0) && bad++ < 5)
+			diag("  %s as a frame: %s+%lu", label,
+			    f.function ? f.function : "NULL",
+			    (unsigned long)f.offset);
 	}
 	pclose(od);
 	*heads += h;
