@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "keysort.h"
 #include "mutex.h"
 #include "out.h"
 #include "srcline.h"
@@ -35,10 +36,11 @@
 #define ULD_DEBUG_DIR "/usr/lib/debug"
 
 struct sym {
-	uintptr_t value; /* link-time address (st_value) */
+	uint64_t value; /* link-time address (st_value); the sort key */
 	size_t size;
 	const char *name;
 	int rank; /* among aliases, the lowest is shown (alias_rank) */
+	int plt; /* a PLT stub or section (symplt.c) */
 };
 
 struct seg {
@@ -64,41 +66,6 @@ struct module {
 
 static uld__mutex_t uld__sym_lock = ULD_MUTEX_INIT(ULD_RANK_SYM);
 static struct module *modules;
-
-/*
- * Heapsort by address, in place.  Not qsort(): glibc's allocates its merge
- * buffer from the program's heap, while we may hold validator locks.
- */
-static void
-sift(struct sym *a, size_t root, size_t n)
-{
-	for (;;) {
-		size_t c = 2 * root + 1;
-		if (c >= n)
-			return;
-		if (c + 1 < n && a[c + 1].value > a[c].value)
-			c++;
-		if (a[root].value >= a[c].value)
-			return;
-		struct sym t = a[root];
-		a[root] = a[c];
-		a[c] = t;
-		root = c;
-	}
-}
-
-static void
-sort_syms(struct sym *a, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(a, i, n);
-	for (size_t end = n; end-- > 1;) {
-		struct sym t = a[0];
-		a[0] = a[end];
-		a[end] = t;
-		sift(a, 0, end);
-	}
-}
 
 /*
  * Which of several names of one address to show: the one with a size,
@@ -167,9 +134,10 @@ read_symtab(struct module *m, const char *map, size_t mapsz,
 				arr[k].name = bare;
 			}
 			arr[k].rank = alias_rank(s, arr[k].name);
+			arr[k].plt = 0;
 			k++;
 		}
-		sort_syms(arr, k);
+		uld__keysort(arr, k, sizeof(*arr));
 		if (pass == 0) {
 			m->funcs = arr;
 			m->nfuncs = k;
@@ -342,7 +310,8 @@ struct plt_add {
 };
 
 static void
-plt_add(void *arg, uintptr_t value, size_t size, const char *name)
+plt_add(void *arg, uintptr_t value, size_t size, const char *name,
+    int head)
 {
 	struct plt_add *a = arg;
 	struct module *m = a->m;
@@ -355,10 +324,9 @@ plt_add(void *arg, uintptr_t value, size_t size, const char *name)
 		m->funcs = f;
 		a->cap = cap;
 	}
-	/* Sized, so a stub outranks its section's head at one address;
-	 * the head (.plt) ranks below every stub. */
+	/* A section's range ranks below every stub at its address. */
 	m->funcs[m->nfuncs++] = (struct sym){ value, size, name,
-		name[0] == '.' ? 1000 : 0 };
+		head ? 1000 : 0, 1 };
 }
 
 /* The PLT stubs of the module's own file (a debug file has no code):
@@ -369,7 +337,7 @@ add_plt_symbols(struct module *m, const struct elf_map *e)
 	struct plt_add a = { m, m->nfuncs };
 
 	if (uld__plt_symbols(e->map, e->size, plt_add, &a) != 0)
-		sort_syms(m->funcs, m->nfuncs);
+		uld__keysort(m->funcs, m->nfuncs, sizeof(*m->funcs));
 }
 
 /*
@@ -660,6 +628,7 @@ resolve(const void *p, int want_obj, struct uld__symbol *out)
 			out->start = s->value + m->base;
 			out->size = s->size;
 			out->offset = a - out->start;
+			out->plt = s->plt;
 			found = 0;
 		}
 	}

@@ -25,6 +25,7 @@ struct uld__symbol {
 	uintptr_t start;	/* run-time address of the symbol */
 	size_t size;
 	uintptr_t offset;	/* queried address - start */
+	int plt;		/* a PLT stub (name@plt) or its section */
 };
 
 /*

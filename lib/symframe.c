@@ -322,18 +322,10 @@ uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
 /*
  * The symbol of the return address ip (ip != NULL), and the code address
  * to look its line up at: ip - 1, or ip itself at the start of a signal
- * trampoline (__restore_rt), where a handler "returns", or of a PLT stub.  1 if a function
- * was found; s->module is set as far as known either way.
+ * trampoline (__restore_rt), where a handler "returns", or of a PLT
+ * stub.  1 if a function was found; s->module is set as far as known
+ * either way.
  */
-static int
-is_plt(const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncmp(name, ".plt", 4) == 0 ||
-	    (n > 4 && strcmp(name + n - 4, "@plt") == 0);
-}
-
 static int
 symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
 {
@@ -346,9 +338,9 @@ symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
 		 * (the watchdog's sample), on the stub's jump, which ip - 1
 		 * would give to the stub before it (or, for the head of .plt,
 		 * to the size-less _init before that). */
-		if ((s->size == 0 || is_plt(s->name)) &&
+		if ((s->size == 0 || s->plt) &&
 		    uld__sym_function(ip, &at) == 0 &&
-		    at.offset == 0 && is_plt(at.name)) {
+		    at.offset == 0 && at.plt) {
 			*s = at;
 			*pc = ip;
 		}

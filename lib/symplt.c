@@ -7,9 +7,11 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "keysort.h"
 
 struct slot {
-	uint64_t got;	/* r_offset: the GOT slot's link-time address */
+	uint64_t got;	/* r_offset: the GOT slot's link-time address;
+			 * the sort key */
 	uint32_t sym;	/* its .dynsym index; 0: an IRELATIVE slot whose */
 	uint64_t ifunc;	/* ifunc resolver, here, has no dynamic symbol */
 };
@@ -48,38 +50,6 @@ section_name(const struct elf *e, const Elf64_Shdr *s)
 	const char *n = e->map + str->sh_offset + s->sh_name;
 	size_t room = str->sh_size - s->sh_name;
 	return strnlen(n, room) < room ? n : NULL;
-}
-
-/* Heapsort (no qsort: glibc's may take the program's heap). */
-static void
-sift(struct slot *a, size_t root, size_t n)
-{
-	for (;;) {
-		size_t c = 2 * root + 1;
-		if (c >= n)
-			return;
-		if (c + 1 < n && a[c + 1].got > a[c].got)
-			c++;
-		if (a[root].got >= a[c].got)
-			return;
-		struct slot t = a[root];
-		a[root] = a[c];
-		a[c] = t;
-		root = c;
-	}
-}
-
-static void
-sort_slots(struct slot *a, size_t n)
-{
-	for (size_t i = n / 2; i-- > 0;)
-		sift(a, i, n);
-	for (size_t end = n; end-- > 1;) {
-		struct slot t = a[0];
-		a[0] = a[end];
-		a[end] = t;
-		sift(a, 0, end);
-	}
 }
 
 static const char *
@@ -188,7 +158,7 @@ read_dynamic(struct elf *e)
 			n = 0;
 		}
 	}
-	sort_slots(e->slots, e->nslots);
+	uld__keysort(e->slots, e->nslots, sizeof(*e->slots));
 	return 0;
 }
 
@@ -276,7 +246,7 @@ name_stubs(struct elf *e, const Elf64_Shdr *s, const char *sect,
 		}
 		/* Unnamed (the head of .plt): its section's name, so that
 		 * it is not taken for the end of the stub before it. */
-		fn(arg, s->sh_addr + off, step, name ? name : sect);
+		fn(arg, s->sh_addr + off, step, name ? name : sect, 0);
 		calls++;
 	}
 	return calls;
@@ -297,7 +267,7 @@ uld__plt_symbols(const char *map, size_t size, uld__plt_fn *fn, void *arg)
 		if (name == NULL || strncmp(name, ".plt", 4) != 0 ||
 		    (name[4] != '\0' && name[4] != '.') || !in_file(&e, s))
 			continue;
-		fn(arg, s->sh_addr, s->sh_size, name);
+		fn(arg, s->sh_addr, s->sh_size, name, 1);
 		calls++;
 		if (decode)
 			calls += name_stubs(&e, s, name, fn, arg);

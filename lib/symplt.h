@@ -19,10 +19,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One stub, or one section's head: link-time address, size, name (lives
- * as long as the mapping, or in the validator's arena). */
+/* One stub, or (head != 0) a section's whole range, named after the
+ * section: link-time address, size, name (lives as long as the mapping,
+ * or in the validator's arena). */
 typedef void uld__plt_fn(void *arg, uintptr_t value, size_t size,
-    const char *name);
+    const char *name, int head);
 
 /* Call fn for each PLT stub of the ELF file mapped at map (size bytes,
  * section headers checked to lie inside it); the number of calls. */
