@@ -388,7 +388,8 @@ watchdog_main(void *arg)
 	sigset_t all;
 
 	(void)arg;
-	/* Never validated, never interrupted by the program's signals. */
+	/* Never validated; every signal blocked since it was created
+	 * (uld__watchdog_start_slow), this only says so once more. */
 	uld__self.in_uld = 1;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
@@ -438,12 +439,25 @@ uld__watchdog_start_slow(void)
 	 * sigaction (ours does, to see handlers) must not wrap this one. */
 	__sigaction(ULD_SAMPLE_SIGNAL, &sa, NULL);
 
+	/*
+	 * Created with every signal blocked, as it must stay: a thread
+	 * starts with its creator's mask, and until it blocked them itself
+	 * a process-directed signal could be given to it.  The program's
+	 * handler then ran on our thread, and a main thread waiting for it
+	 * in sigsuspend() waited for ever (examples/sles_softirq, once, on a
+	 * loaded machine).  The raw system call: the creator's mask changes
+	 * for an instant that its validated irq state need not see.
+	 */
+	sigset_t all, old;
+	sigfillset(&all);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, &old, _NSIG / 8);
 	/* Detached, and it never holds the process up: exit ends it. */
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	if (pthread_create(&t, &attr, watchdog_main, NULL) != 0)
 		__atomic_store_n(&uld__watchdog_running, 0, __ATOMIC_RELAXED);
 	pthread_attr_destroy(&attr);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, _NSIG / 8);
 }
 
 void
