@@ -172,7 +172,8 @@ release_full(void *lock, const void *ip)
 	uld__errno_keep(t, saved);
 }
 
-void
+/* Not inlined into the entries: called last there, it is a jump. */
+__attribute__((noinline)) void
 uld__fast_deferred(struct uld__thread *t)
 {
 	int saved = *t->errno_loc; /* the program's, as the fast path keeps */
@@ -187,9 +188,19 @@ uld_lock_acquire(void *lock, enum uld_lock_type type, unsigned flags,
 {
 	if (ip == NULL)
 		ip = ULD_RET_IP();
-	if (uld__unlikely(!uld__acquire_fast(&uld__self, lock, type, flags,
-		subclass, ip)))
+	/* Checked first, so that past it the fast path and its fallback need
+	 * no subclass kept: one register fewer, none saved. */
+	if (uld__unlikely((subclass | (flags & ~ULD_FAST_FLAGS)) != 0)) {
 		acquire_full(lock, type, flags, subclass, ip);
+		return;
+	}
+	int r = uld__acquire_fast(&uld__self, lock, type, flags, ip);
+	if (uld__likely(r == ULD_FAST_DONE))
+		return;
+	if (r == ULD_FAST_DEFERRED)
+		uld__fast_deferred(&uld__self);
+	else
+		acquire_full(lock, type, flags, 0, ip);
 }
 
 ULD_API void
@@ -220,7 +231,12 @@ uld_lock_acquire_failed(void *lock)
 ULD_API void
 uld_lock_release(void *lock, const void *ip)
 {
-	if (uld__unlikely(!uld__release_fast(&uld__self, lock)))
+	int r = uld__release_fast(&uld__self, lock);
+	if (uld__likely(r == ULD_FAST_DONE))
+		return;
+	if (r == ULD_FAST_DEFERRED)
+		uld__fast_deferred(&uld__self);
+	else
 		release_full(lock, ip ? ip : ULD_RET_IP());
 }
 

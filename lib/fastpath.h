@@ -39,9 +39,15 @@ uld__fast_enter(struct uld__thread *t)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
-/* A handler deferred while we ran (defer_signals=1): run it now, as
- * uld__api_leave would.  Out of line, so that the fast path makes no call
- * and keeps its values in scratch registers (saves and restores none). */
+/*
+ * What the fast paths return: 0, take the full path; ULD_FAST_DONE, done;
+ * ULD_FAST_DEFERRED, done, and a handler deferred while we ran
+ * (defer_signals=1) must run now, as uld__api_leave would run it: the
+ * entry calls uld__fast_deferred() last, a tail call, so that the fast
+ * path itself makes no call and needs no register saved for after one.
+ */
+#define ULD_FAST_DONE 1
+#define ULD_FAST_DEFERRED 2
 void uld__fast_deferred(struct uld__thread *t);
 
 static inline void
@@ -51,14 +57,14 @@ uld__fast_leave(struct uld__thread *t)
 	t->in_uld = 0;
 }
 
-/* 1 when `lock` was pushed (or is ignored), 0: take the full path. */
+/* `lock` was pushed (or is ignored): ULD_FAST_*; 0: take the full path.
+ * No subclass, and only ULD_FAST_FLAGS: the caller has checked. */
 static inline int
 uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
-    unsigned flags, unsigned subclass, const void *ip)
+    unsigned flags, const void *ip)
 {
-	if (uld__unlikely((t->in_uld | t->irq_depth | subclass |
-			      (flags & ~ULD_FAST_FLAGS)) != 0 ||
-		!t->ready || !uld__is_ready()))
+	if (uld__unlikely((t->in_uld | t->irq_depth) != 0 || !t->ready ||
+		!uld__is_ready()))
 		return 0;
 	uld__fast_enter(t);
 
@@ -83,10 +89,13 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		!__atomic_load_n(&uld__watchdog_running, __ATOMIC_RELAXED)))
 		goto full;
 
-	/* One literal: the compiler merges the small fields into one store. */
-	t->held[t->depth] = (struct uld__held){ .lock = lock, .class = class,
-		.ip = ip, .prev_chain_key = t->chain_key, .read = read,
-		.trylock = (uint8_t)try, .type = (uint8_t)type };
+	struct uld__held *h = &t->held[t->depth];
+	uint64_t tail = uld__held_tail(read, (unsigned)try, type);
+	h->lock = lock;
+	h->class = class;
+	h->ip = ip;
+	h->prev_chain_key = t->chain_key;
+	memcpy(&h->references, &tail, sizeof(tail)); /* one store */
 	t->chain_key = key;
 	t->spins_held += (uint32_t)spin;
 	/* The wait before the count, as on the full path (validate.c): a
@@ -100,16 +109,15 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		uld__debug_check_chain(t);
 done:
 	uld__fast_leave(t);
-	if (uld__unlikely(t->defer_pending))
-		uld__fast_deferred(t);
-	return 1;
+	return ULD_FAST_DONE + (t->defer_pending != 0);
 full:
 	/* A deferred handler runs when the full path's guard drops. */
 	uld__fast_leave(t);
 	return 0;
 }
 
-/* 1 when `lock`, the top of the held stack, was popped; 0: full path. */
+/* `lock`, the top of the held stack, was popped: ULD_FAST_*; 0: full
+ * path. */
 static inline int
 uld__release_fast(struct uld__thread *t, const void *lock)
 {
@@ -127,9 +135,7 @@ uld__release_fast(struct uld__thread *t, const void *lock)
 	}
 	uld__held_pop(t, h);
 	uld__fast_leave(t);
-	if (uld__unlikely(t->defer_pending))
-		uld__fast_deferred(t);
-	return 1;
+	return ULD_FAST_DONE + (t->defer_pending != 0);
 }
 
 #endif /* ULD_FASTPATH_H */

@@ -13,7 +13,9 @@
 #ifndef ULD_THREAD_H
 #define ULD_THREAD_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include "util.h"
@@ -47,6 +49,36 @@ struct uld__held {
 	uint8_t type;			/* enum uld_lock_type */
 	uint8_t irq_ctx;		/* irq nesting it was taken at */
 };
+
+/*
+ * A held entry's last 8 bytes (references 0, read, trylock, type,
+ * irq_ctx 0) as one word, for the fast path to store at once: the release
+ * that follows soon after loads them as one word, and a load is forwarded
+ * from one wider store, while from several narrower ones it waits until
+ * they all reach the cache (a store-forwarding stall, ~15 cycles).
+ */
+_Static_assert(offsetof(struct uld__held, read) ==
+	    offsetof(struct uld__held, references) + 4 &&
+	offsetof(struct uld__held, trylock) ==
+	    offsetof(struct uld__held, read) + 1 &&
+	offsetof(struct uld__held, type) ==
+	    offsetof(struct uld__held, read) + 2 &&
+	offsetof(struct uld__held, irq_ctx) ==
+	    offsetof(struct uld__held, read) + 3 &&
+	sizeof(struct uld__held) == offsetof(struct uld__held, references) + 8,
+    "uld__held_tail: the entry's tail must be references, then 4 bytes");
+
+static inline uint64_t
+uld__held_tail(unsigned read, unsigned trylock, unsigned type)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	return (uint64_t)read << 32 | (uint64_t)trylock << 40 |
+	    (uint64_t)type << 48;
+#else
+	return (uint64_t)read << 24 | (uint64_t)trylock << 16 |
+	    (uint64_t)type << 8;
+#endif
+}
 
 #define ULD_HELD_INLINE 16
 /* Per-thread caches (powers of two): a lock or chain seen recently by this
