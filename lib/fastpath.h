@@ -74,6 +74,11 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		goto full;
 	if (inst->ignored)
 		goto done;
+	/* Another thread's lock, taken here for the first time: say so on
+	 * the full path (uld__instance_taken). */
+	if (uld__unlikely(inst->tid != t->tid) &&
+	    uld__unlikely(!__atomic_load_n(&inst->shared, __ATOMIC_RELAXED)))
+		goto full;
 	/* A sleeping lock under a spinlock is might_sleep's business. */
 	if (uld__unlikely(inst->subclass != 0 || t->depth == t->cap ||
 		(t->spins_held != 0 && !spin && !try)))

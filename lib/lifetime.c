@@ -107,7 +107,11 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 	const void *holder_ip = NULL;
 	char holder_name[16] = "";
 
-	if (i < 0)
+	/* Only a lock some other thread has taken can be held by one: no
+	 * scan of every thread's held locks for the rest. */
+	struct uld__instance *known = NULL;
+	if (i < 0 && (known = uld__lockmap_find(t, lock, ip)) != NULL &&
+	    uld__instance_maybe_shared(t, known))
 		holder = uld__thread_find_holder(lock, holder_name,
 		    sizeof(holder_name), &holder_ip);
 	if (i >= 0 || holder != 0) {

@@ -304,6 +304,8 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 	inst->type = type;
 	inst->ignored = ignored;
 	inst->subclass = 0;
+	inst->shared = 0;
+	inst->tid = uld__self.tid; /* the thread creating it (thread.h) */
 	inst->next_free = NULL;
 	cds_lfht_node_init(&inst->node);
 	__atomic_store_n(&inst->addr, addr, __ATOMIC_RELEASE);

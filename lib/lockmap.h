@@ -32,8 +32,37 @@ struct uld__instance {
 	uint8_t type;
 	uint8_t ignored;	/* a lock of the validator's own libraries */
 	uint8_t subclass;	/* default subclass (uld_lock_set_subclass) */
+	/*
+	 * Taken by a thread other than `tid`, the one that created the
+	 * instance: set once, by that thread's first acquisition, so that
+	 * the fast path only reads it after.  A lock its creator destroys
+	 * that no other thread has taken is held by no other thread, and
+	 * destroy need not look through every thread's held locks (with
+	 * 1,000 threads that scan cost 33 us per destroy).
+	 */
+	uint8_t shared;
+	pid_t tid;
 	struct uld__instance *next_free;
 };
+
+/* Note that thread t takes inst (the full path; the fast path leaves any
+ * first acquisition by another thread to it). */
+static inline void
+uld__instance_taken(const struct uld__thread *t, struct uld__instance *inst)
+{
+	if (inst->tid != t->tid &&
+	    !__atomic_load_n(&inst->shared, __ATOMIC_RELAXED))
+		__atomic_store_n(&inst->shared, 1, __ATOMIC_RELAXED);
+}
+
+/* Could a thread other than t hold the lock of inst? */
+static inline int
+uld__instance_maybe_shared(const struct uld__thread *t,
+    const struct uld__instance *inst)
+{
+	return inst->tid != t->tid ||
+	    __atomic_load_n(&inst->shared, __ATOMIC_RELAXED);
+}
 
 void uld__lockmap_init(void);
 

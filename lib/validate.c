@@ -286,6 +286,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		return;
 	if (inst->ignored)
 		return;
+	uld__instance_taken(t, inst);
 	/* In a handler: drop the ones a jump has left, and a mutex or rwlock
 	 * may sleep, which it must not there, nor under a spinlock. */
 	ULD_IRQ_UNWIND(t);

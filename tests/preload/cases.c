@@ -511,6 +511,55 @@ static void destroy_held_by_other(void)
 	pthread_barrier_wait(&bar);
 	pthread_join(t, NULL);
 }
+/*
+ * The same, the lock created by the thread that holds it: the destroyer
+ * is not its creator, so it is looked for in other threads' held locks
+ * (lockmap.h, `shared`).  And the twin: created, taken and released by
+ * main while another thread lives, then destroyed by main: nothing to
+ * look for, and nothing held.
+ */
+static void *
+t_init_hold_x(void *arg)
+{
+	init_pair();
+	lock_p(x_of(0));
+	pthread_barrier_wait(&bar); /* main destroys it now */
+	pthread_barrier_wait(&bar);
+	unlock_p(x_of(0));
+	return arg;
+}
+static void destroy_held_by_creator(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_init_hold_x, NULL);
+	pthread_barrier_wait(&bar);
+	destroy_p(x_of(0)); /* glibc may refuse (EBUSY): the bug is ours */
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
+static void *
+t_idle(void *arg)
+{
+	pthread_barrier_wait(&bar);
+	pthread_barrier_wait(&bar);
+	return arg;
+}
+static void destroy_own_others_alive(void)
+{
+	pthread_t t;
+
+	pthread_barrier_init(&bar, NULL, 2);
+	pthread_create(&t, NULL, t_idle, NULL);
+	pthread_barrier_wait(&bar);
+	init_pair();
+	lock_p(x_of(0));
+	unlock_p(x_of(0));
+	destroy_p(x_of(0));
+	pthread_barrier_wait(&bar);
+	pthread_join(t, NULL);
+}
 
 static void *t_exit_holding(void *a) { L(A); return a; }
 static void *t_exit_clean(void *a) { L(A); U(A); return a; }
@@ -1314,6 +1363,7 @@ static const struct {
 	S(robust_owner_died),
 	S(fork_child_inverts), S(fork_child_spins),
 	S(destroy_held), S(destroy_unheld), S(destroy_held_by_other),
+	S(destroy_held_by_creator), S(destroy_own_others_alive),
 	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
 	S(main_returns_holding),
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),

@@ -60,6 +60,8 @@ robust_owner_died mutex			locks_held_at_exit:robust?[cases.c:@init_robust]
 destroy_held	spin,mutex,rlock,wlock	held_lock_freed:cases.c:@init_one_%
 destroy_unheld	spin,mutex,rlock,wlock	silent
 destroy_held_by_other spin,mutex,wlock	held_lock_freed:cases.c:@init_one_%
+destroy_held_by_creator spin,mutex,wlock held_lock_freed:cases.c:@init_one_%
+destroy_own_others_alive spin,mutex,rlock,wlock silent
 exit_holding	spin,mutex,rlock,wlock	locks_held_at_exit:%A
 pthread_exit_holding spin,mutex,rlock,wlock locks_held_at_exit:%A
 exit_clean	spin,mutex,rlock,wlock	silent
