@@ -18,6 +18,11 @@
  *              own (two classes, one order) while all N meet at a barrier.
  *   depth N    one thread takes N mutexes nested ("d<i>", in order), then
  *              releases them, twice (the second time every chain is known).
+ *   destroy N  N threads alive and idle while the main thread creates,
+ *              takes, releases and destroys 100,000 heap mutexes: a lock's
+ *              whole life, with many threads whose held locks a destroy
+ *              might have to look through (ns per lifetime; the time
+ *              is the loop's, without starting and ending the threads).
  *
  * With "invert", the program then takes the last edge's two locks the
  * other way round, which must be reported as a circular dependency of
@@ -195,6 +200,63 @@ depth(long n)
 	return 2 * n;
 }
 
+static pthread_barrier_t idle_start, idle_stop;
+
+/* The workload's own time, when it must leave its set-up out (> 0). */
+static double loop_s;
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void *
+idler(void *arg)
+{
+	/* Known to the validator, as a thread of a real program is. */
+	pthread_mutex_lock(&idle_lock);
+	pthread_mutex_unlock(&idle_lock);
+	pthread_barrier_wait(&idle_start);
+	pthread_barrier_wait(&idle_stop);
+	return arg;
+}
+
+#define LIFETIMES 100000
+
+static long
+destroy(long n)
+{
+	pthread_t *th = calloc(n, sizeof(*th));
+	pthread_attr_t attr;
+
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	pthread_barrier_init(&idle_start, NULL, (unsigned)n + 1);
+	pthread_barrier_init(&idle_stop, NULL, (unsigned)n + 1);
+	for (long i = 0; i < n; i++)
+		if (pthread_create(&th[i], &attr, idler, NULL) != 0) {
+			perror("scale: pthread_create");
+			exit(2);
+		}
+	pthread_barrier_wait(&idle_start);
+	double t0 = now_s();
+	for (long i = 0; i < LIFETIMES; i++) {
+		pthread_mutex_t *m = malloc(sizeof(*m));
+
+		pthread_mutex_init(m, NULL);
+		pthread_mutex_lock(m);
+		pthread_mutex_unlock(m);
+		pthread_mutex_destroy(m);
+		free(m);
+	}
+	loop_s = now_s() - t0; /* without the threads' start and end */
+	pthread_barrier_wait(&idle_stop);
+	for (long i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+	/* One edge for "invert", outside the measured loop's classes. */
+	pthread_mutex_t *m = make_locks(2, "x");
+	pair(&m[0], &m[1]);
+	last_from = first = &m[0];
+	last_to = &m[1];
+	return LIFETIMES;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -202,14 +264,15 @@ main(int argc, char **argv)
 		const char *name;
 		long (*fn)(long);
 	} w[] = { { "classes", classes }, { "edges", edges },
-		  { "threads", threads }, { "depth", depth } };
+		  { "threads", threads }, { "depth", depth },
+		  { "destroy", destroy } };
 	long n = argc > 2 ? atol(argv[2]) : 0;
 	int k;
 
-	for (k = 0; k < 4 && argc > 1 && strcmp(argv[1], w[k].name) != 0; k++)
+	for (k = 0; k < 5 && argc > 1 && strcmp(argv[1], w[k].name) != 0; k++)
 		;
-	if (k == 4 || n < 2) {
-		fprintf(stderr, "usage: scale_locks classes|edges|threads|depth "
+	if (k == 5 || n < 2) {
+		fprintf(stderr, "usage: scale_locks classes|edges|threads|depth|destroy "
 				"N [invert|invert-far]   (N >= 2)\n");
 		return 2;
 	}
@@ -221,6 +284,8 @@ main(int argc, char **argv)
 	double t0 = now_s();
 	long ops = w[k].fn(n);
 	double t = now_s() - t0;
+	if (loop_s > 0)
+		t = loop_s;
 
 	printf("workload=%s n=%ld time_s=%.3f ns_per_op=%.0f vmhwm_kb=%ld "
 	       "reports=%lu\n",

@@ -11,7 +11,7 @@
 set -u
 prog=$1 preload=$2 out=$3
 sizes=${4:-"classes:1000,10000,100000 edges:10000,100000,1000000
-threads:10,100,1000 depth:10,100,1000"}
+threads:10,100,1000 depth:10,100,1000 destroy:2,100,1000"}
 : >"$out"
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 printf '%-8s %8s | %9s %10s %10s | %9s %9s %9s | %s\n' workload n \
