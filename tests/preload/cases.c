@@ -490,27 +490,34 @@ static void destroy_unheld(void)
 	unlock_p(x_of(0));
 	destroy_p(x_of(0));
 }
+/* Takes x (creating it first if `init` is not NULL), holds it while
+ * main destroys it, then lets it go. */
 static void *
-t_hold_x(void *arg)
+t_hold_x(void *init)
 {
+	if (init != NULL)
+		init_pair();
 	lock_p(x_of(0));
 	pthread_barrier_wait(&bar); /* main destroys it now */
 	pthread_barrier_wait(&bar);
 	unlock_p(x_of(0));
-	return arg;
+	return NULL;
 }
-static void destroy_held_by_other(void)
+static void
+destroy_while_held(int init_in_holder)
 {
 	pthread_t t;
 
-	init_pair();
+	if (!init_in_holder)
+		init_pair();
 	pthread_barrier_init(&bar, NULL, 2);
-	pthread_create(&t, NULL, t_hold_x, NULL);
+	pthread_create(&t, NULL, t_hold_x, init_in_holder ? &bar : NULL);
 	pthread_barrier_wait(&bar);
 	destroy_p(x_of(0)); /* glibc may refuse (EBUSY): the bug is ours */
 	pthread_barrier_wait(&bar);
 	pthread_join(t, NULL);
 }
+static void destroy_held_by_other(void) { destroy_while_held(0); }
 /*
  * The same, the lock created by the thread that holds it: the destroyer
  * is not its creator, so it is looked for in other threads' held locks
@@ -518,27 +525,7 @@ static void destroy_held_by_other(void)
  * main while another thread lives, then destroyed by main: nothing to
  * look for, and nothing held.
  */
-static void *
-t_init_hold_x(void *arg)
-{
-	init_pair();
-	lock_p(x_of(0));
-	pthread_barrier_wait(&bar); /* main destroys it now */
-	pthread_barrier_wait(&bar);
-	unlock_p(x_of(0));
-	return arg;
-}
-static void destroy_held_by_creator(void)
-{
-	pthread_t t;
-
-	pthread_barrier_init(&bar, NULL, 2);
-	pthread_create(&t, NULL, t_init_hold_x, NULL);
-	pthread_barrier_wait(&bar);
-	destroy_p(x_of(0)); /* glibc may refuse (EBUSY): the bug is ours */
-	pthread_barrier_wait(&bar);
-	pthread_join(t, NULL);
-}
+static void destroy_held_by_creator(void) { destroy_while_held(1); }
 static void *
 t_idle(void *arg)
 {
