@@ -18,6 +18,8 @@
 #ifndef ULD_FASTPATH_H
 #define ULD_FASTPATH_H
 
+#include <string.h>
+
 #include "api.h"
 #include "chain.h"
 #include "class.h"
@@ -76,8 +78,7 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		goto done;
 	/* Another thread's lock, taken here for the first time: say so on
 	 * the full path (uld__instance_taken). */
-	if (uld__unlikely(inst->tid != t->tid) &&
-	    uld__unlikely(!__atomic_load_n(&inst->shared, __ATOMIC_RELAXED)))
+	if (uld__instance_new_taker(t, inst))
 		goto full;
 	/* A sleeping lock under a spinlock is might_sleep's business. */
 	if (uld__unlikely(inst->subclass != 0 || t->depth == t->cap ||

@@ -109,13 +109,13 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 
 	/* Only a lock some other thread has taken can be held by one: no
 	 * scan of every thread's held locks for the rest. */
-	struct uld__instance *known = NULL;
-	if (i < 0 && (known = uld__lockmap_find(t, lock, ip)) != NULL &&
-	    uld__instance_maybe_shared(t, known))
+	struct uld__instance *inst = NULL;
+	if (i < 0 && (inst = uld__lockmap_find(t, lock, ip)) != NULL &&
+	    uld__instance_maybe_shared(t, inst))
 		holder = uld__thread_find_holder(lock, holder_name,
 		    sizeof(holder_name), &holder_ip);
 	if (i >= 0 || holder != 0) {
-		struct uld__instance *inst = uld__lockmap_find(t, lock, ip);
+		/* inst: looked up above, the one case it is shown (i < 0) */
 		struct uld__cur_stack cs;
 		uld__cur_stack_init(&cs, ip);
 		struct uld__report r;

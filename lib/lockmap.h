@@ -45,13 +45,21 @@ struct uld__instance {
 	struct uld__instance *next_free;
 };
 
-/* Note that thread t takes inst (the full path; the fast path leaves any
- * first acquisition by another thread to it). */
+/* Is this t's first acquisition of another thread's lock (shared not
+ * set yet)?  The fast path leaves it to the full path. */
+static inline int
+uld__instance_new_taker(const struct uld__thread *t,
+    const struct uld__instance *inst)
+{
+	return uld__unlikely(inst->tid != t->tid) &&
+	    uld__unlikely(!__atomic_load_n(&inst->shared, __ATOMIC_RELAXED));
+}
+
+/* Note that thread t takes inst (the full path). */
 static inline void
 uld__instance_taken(const struct uld__thread *t, struct uld__instance *inst)
 {
-	if (inst->tid != t->tid &&
-	    !__atomic_load_n(&inst->shared, __ATOMIC_RELAXED))
+	if (uld__instance_new_taker(t, inst))
 		__atomic_store_n(&inst->shared, 1, __ATOMIC_RELAXED);
 }
 
