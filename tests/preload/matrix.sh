@@ -137,10 +137,18 @@ at_lines() {
 	printf '%s' "$t"
 }
 
+# ULD_MATRIX_SHARD=K/N runs only every Nth case from the Kth (counting
+# from 0): make check-valgrind splits the matrix, minutes under memcheck,
+# over two tests so both cores share it (matrix-vg0.sh, matrix-vg1.sh).
+shard=${ULD_MATRIX_SHARD:-0/1}
+shard_k=${shard%/*} shard_n=${shard#*/}
+case_i=-1
 echo "$rows" | while read -r scen types expect opts want_status; do
 	[ -z "$scen" ] && continue
 	[ "$opts" = "-" ] && opts=
 	for type in $(echo "$types" | tr , ' '); do
+		case_i=$((case_i + 1))
+		[ $((case_i % shard_n)) -eq "$shard_k" ] || continue
 		# valgrind puts its own malloc, free and realloc in place of
 		# every other, ours included: nothing to see there.
 		case ${ULD_VALGRIND:+vg}$scen in
