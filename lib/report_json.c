@@ -38,7 +38,8 @@ static void
 frame_obj(struct uld__buf *b, const struct uld__frame *f, const char *function,
     const char *file, unsigned line, int inl)
 {
-	uld__buf_printf(b, "{\"ip\":\"%p\",\"function\":", f->ip);
+	uld__buf_printf(b, "{\"ip\":\"%p\",\"function\":",
+	    uld__sym_addr(f->ip));
 	if (function)
 		uld__buf_json_str(b, function);
 	else

@@ -51,7 +51,7 @@ frame_label(struct uld__buf *b, const struct uld__frame *f)
 		    (unsigned long)f->offset);
 		src_pos(b, f->file, f->line);
 	} else {
-		uld__buf_printf(b, "%p", f->ip);
+		uld__buf_printf(b, "%p", uld__sym_addr(f->ip));
 	}
 }
 

@@ -14,10 +14,38 @@
 #include "util.h"
 
 int
+uld__stack_unwind(void **ips, int max)
+{
+	unw_context_t uc;
+	unw_cursor_t c;
+	int n = 0;
+
+	if (unw_getcontext(&uc) != 0 || unw_init_local(&c, &uc) != 0)
+		return 0;
+	do {
+		unw_word_t ip;
+		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0 || ip == 0)
+			break;
+		/* libunwind flags the frame whose registers it took from the
+		 * signal context (the one after __restore_rt), not the
+		 * trampoline: frames.sh's "fault" case holds it to that. */
+		ips[n++] = unw_is_signal_frame(&c) > 0
+		    ? uld__sym_exact((void *)ip) : (void *)ip;
+	} while (n < max && unw_step(&c) > 0);
+	return n;
+}
+
+int
 uld__stack_capture(void **ips, int max, const void *from)
 {
 	void *raw[ULD_STACK_MAX + 16];
-	int n = unw_backtrace(raw, (int)ULD_ARRAY_SIZE(raw));
+	/* In a handler, the frame it interrupted is marked exact; the walk
+	 * that can tell is slower than unw_backtrace's, which serves the
+	 * rest.  A handler the validator does not track (no preload) shows
+	 * that frame as a return address. */
+	int n = uld__self.irq_depth != 0 || uld__self.handler_depth != 0
+	    ? uld__stack_unwind(raw, (int)ULD_ARRAY_SIZE(raw))
+	    : unw_backtrace(raw, (int)ULD_ARRAY_SIZE(raw));
 	int start = -1;
 
 	for (int i = 0; i < n; i++)
@@ -39,7 +67,7 @@ uld__stack_capture(void **ips, int max, const void *from)
 	 * is the frame to show. */
 	int k = 0;
 	for (int i = start; i < n && k < max; i++)
-		if (!uld__sym_is_own(raw[i]))
+		if (!uld__sym_is_own(uld__sym_addr(raw[i])))
 			ips[k++] = raw[i];
 	return k;
 }
@@ -111,7 +139,7 @@ uld__stack_freeze_range(uintptr_t lo, uintptr_t hi)
 	for (size_t b = 0; b < STACK_BUCKETS; b++)
 		for (struct uld__stack *s = buckets[b]; s; s = s->next)
 			for (uint32_t i = 0; i < s->n; i++)
-				if ((uintptr_t)s->ips[i] >= lo &&
-				    (uintptr_t)s->ips[i] < hi)
+				if ((uintptr_t)uld__sym_addr(s->ips[i]) >= lo &&
+				    (uintptr_t)uld__sym_addr(s->ips[i]) < hi)
 					s->ips[i] = uld__sym_freeze(s->ips[i]);
 }

@@ -32,6 +32,13 @@ struct uld__stack {
  */
 int uld__stack_capture(void **ips, int max, const void *from);
 /*
+ * The stack from the caller up, as unw_backtrace() gives it, but with the
+ * frame a signal interrupted marked exact (symbols.h): the one after each
+ * signal trampoline.  Async-signal-safe, as libunwind's local unwinding is.
+ */
+int uld__stack_unwind(void **ips, int max);
+
+/*
  * The current stack of a slow path, captured at most once, when first
  * needed: uld__cur_stack_init() then uld__cur_stack_get().
  */

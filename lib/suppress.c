@@ -371,8 +371,8 @@ match_frames(int kind, void *const *ips, uint32_t n, const char **what)
 	for (uint32_t i = 0; i < n && s == NULL; i++) {
 		struct uld__symbol sym;
 		/* A return address: the call is the byte before it, as the
-		 * renderers look it up. */
-		if (uld__sym_function((const char *)ips[i] - 1, &sym) == 0)
+		 * renderers look it up (an exact ip: itself). */
+		if (uld__sym_function(uld__sym_code(ips[i]), &sym) == 0)
 			s = match_name(kind, sym.name, what);
 		if (s == NULL && sym.module != NULL) {
 			const char *base = strrchr(sym.module, '/');

@@ -604,7 +604,7 @@ lookup(const struct sym *arr, size_t n, uintptr_t v, int contain)
 static int
 resolve(const void *p, int want_obj, struct uld__symbol *out)
 {
-	uintptr_t a = (uintptr_t)p;
+	uintptr_t a = (uintptr_t)uld__sym_addr(p);
 	int found = -1;
 
 	if (uld__sym_frozen(p))
@@ -666,7 +666,7 @@ uld__sym_in_module(const void *ip, const char *const *needles)
 	int r = 0;
 
 	uld__mutex_lock(&uld__sym_lock);
-	struct module *m = find_module((uintptr_t)ip, NULL);
+	struct module *m = find_module((uintptr_t)uld__sym_addr(ip), NULL);
 	if (m != NULL) {
 		const char *base = strrchr(m->path, '/');
 		base = base ? base + 1 : m->path;

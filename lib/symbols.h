@@ -32,7 +32,8 @@ struct uld__symbol {
  * One frame of a stack, symbolized: what reports and the saved graph show
  * (contract.md: {ip, function, offset, module, file, line}).  `ip` is a
  * return address, as stacks hold them: it is looked up at ip - 1, so a call
- * at the very end of a function is not named after the next one.
+ * at the very end of a function is not named after the next one; or an
+ * exact ip (uld__sym_exact, below), looked up where it is.
  *
  * When the call was inlined, inl[0..ninline) are the inlined functions,
  * innermost first, each shown as an extra frame (same ip) before the real
@@ -51,8 +52,9 @@ struct uld__frame_inline {
 };
 
 struct uld__frame {
-	const void *ip;		/* as given */
-	const char *function;	/* ELF symbol containing ip - 1, or NULL */
+	const void *ip;		/* as given (uld__sym_addr: the address) */
+	const char *function;	/* ELF symbol containing ip - 1 (or ip,
+				 * exact), or NULL */
 	uintptr_t offset;	/* ip - function start; ip - module base
 				 * when function is NULL */
 	size_t size;		/* the function's size (0: unknown) */
@@ -100,6 +102,50 @@ static inline int
 uld__sym_frozen(const void *ip)
 {
 	return ((uintptr_t)ip & ULD_SYM_FROZEN_BIT) != 0;
+}
+
+/*
+ * A stack's ips are return addresses: the code they stand for is the call
+ * just before (a call that ends a function returns to the first byte of
+ * the next one).  Not the frame a signal interrupted: its ip is the
+ * instruction it was about to run, which can be a function's first byte
+ * or a line's first instruction, and ip - 1 would name the function or
+ * line before.  Capture marks such an ip "exact" with bit 62 (no user
+ * address has it, nor a frozen ip); it stays marked in stored stacks and
+ * frames, so that it never shares a cache entry with a return address of
+ * the same value, and is shown without the mark (uld__sym_addr).  gdb
+ * treats a signal frame's caller the same way.
+ */
+#define ULD_SYM_EXACT_BIT ((uintptr_t)1 << 62)
+
+static inline void *
+uld__sym_exact(const void *ip)
+{
+	return (void *)((uintptr_t)ip | ULD_SYM_EXACT_BIT);
+}
+
+static inline int
+uld__sym_is_exact(const void *ip)
+{
+	return ((uintptr_t)ip & (ULD_SYM_FROZEN_BIT | ULD_SYM_EXACT_BIT)) ==
+	    ULD_SYM_EXACT_BIT;
+}
+
+/* The address an ip stands for: without the exact mark. */
+static inline const void *
+uld__sym_addr(const void *ip)
+{
+	return uld__sym_is_exact(ip)
+	    ? (const void *)((uintptr_t)ip & ~ULD_SYM_EXACT_BIT) : ip;
+}
+
+/* The code address to name ip by: the call before a return address, an
+ * exact ip itself.  A frozen ip less one still finds its record. */
+static inline const void *
+uld__sym_code(const void *ip)
+{
+	return uld__sym_is_exact(ip) ? uld__sym_addr(ip)
+				     : (const void *)((const char *)ip - 1);
 }
 
 /* The frozen ip for ip, symbolized now; ip itself when out of memory. */

@@ -321,9 +321,9 @@ uld__sym_frozen_symbol(const void *ip, struct uld__symbol *out)
 
 /*
  * The symbol of the return address ip (ip != NULL), and the code address
- * to look its line up at: ip - 1, or ip itself at the start of a signal
- * trampoline (__restore_rt), where a handler "returns", or of a PLT
- * stub.  1 if a function was found; s->module is set as far as known
+ * to look its line up at: ip - 1, or ip itself when exact (symbols.h), at
+ * the start of a signal trampoline (__restore_rt), where a handler
+ * "returns", or of a PLT stub.  1 if a function was found; s->module is set as far as known
  * either way.
  */
 static int
@@ -331,6 +331,10 @@ symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
 {
 	struct uld__symbol at;
 
+	if (uld__sym_is_exact(ip)) { /* where a signal stopped it */
+		*pc = uld__sym_addr(ip);
+		return uld__sym_function(*pc, s) == 0;
+	}
 	*pc = (const char *)ip - 1;
 	if (uld__sym_function(*pc, s) == 0) {
 		/* No stub calls anything, so no return address is the first
@@ -404,10 +408,10 @@ uld__sym_frame(const void *ip, struct uld__frame *out)
 		return -1;
 	if (symbol_of(ip, &s, &pc)) {
 		out->function = s.name;
-		out->offset = (uintptr_t)ip - s.start;
+		out->offset = (uintptr_t)uld__sym_addr(ip) - s.start;
 		out->size = s.size;
 	} else {
-		out->offset = (uintptr_t)ip - s.module_base;
+		out->offset = (uintptr_t)uld__sym_addr(ip) - s.module_base;
 	}
 	out->module = s.module;
 	out->module_base = s.module_base;

@@ -1,12 +1,10 @@
 /*
  * watchdog.c: the thread that finds waits that last too long.
  */
-#define UNW_LOCAL_ONLY
 #include "watchdog.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libunwind.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -47,7 +45,7 @@ sample_handler(int sig, siginfo_t *si, void *uc)
 	if (uld__gettid() == sample_tid && !sample_done) {
 		/* libunwind takes pthread locks: not the program's. */
 		uld__self.in_uld++;
-		sample_n = unw_backtrace(sample_ips,
+		sample_n = uld__stack_unwind(sample_ips,
 		    (int)(sizeof(sample_ips) / sizeof(sample_ips[0])));
 		uld__self.in_uld--;
 		__atomic_store_n(&sample_done, 1, __ATOMIC_RELEASE);

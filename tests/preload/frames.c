@@ -12,12 +12,19 @@
  * signal trampoline into the code the signal interrupted.  A lock taken
  * first starts the watchdog thread, which runs libdw for the handler.
  *
+ * frames fault: trap_first's first instruction faults (ud2, SIGILL) while
+ * a spinlock is held, and the handler sleeps: one sleep_in_atomic, whose stack names the
+ * interrupted frame trap_first+0x0, where the thread stopped, not
+ * before_trap, the function that ends at the byte before it (the byte a
+ * return address would be looked up at).
+ *
  * The lines frames.sh checks are marked with comments it greps for.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <ucontext.h>
 #include <unistd.h>
 
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
@@ -61,6 +68,40 @@ interrupted(void)
 	__asm__ volatile("" ::: "memory"); /* not a tail call */
 }
 
+#if defined(__x86_64__)
+/* Two functions back to back: before_trap ends where trap_first begins. */
+void before_trap(void);
+void trap_first(void);
+__asm__(".text\n"
+	".p2align 4\n"
+	".globl before_trap\n"
+	".type before_trap, @function\n"
+	"before_trap:\n"
+	".cfi_startproc\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size before_trap, .-before_trap\n"
+	".globl trap_first\n"
+	".type trap_first, @function\n"
+	"trap_first:\n"
+	".cfi_startproc\n"
+	"ud2\n"
+	"ret\n"
+	".cfi_endproc\n"
+	".size trap_first, .-trap_first\n");
+
+static void
+on_ill(int sig, siginfo_t *si, void *ucv)
+{
+	ucontext_t *uc = ucv;
+
+	(void)sig;
+	(void)si;
+	usleep(1);
+	uc->uc_mcontext.gregs[REG_RIP] += 2; /* past the ud2 */
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -76,8 +117,23 @@ main(int argc, char **argv)
 		sa.sa_handler = on_usr1;
 		sigaction(SIGUSR1, &sa, NULL);
 		interrupted(); /* @main_interrupted */
+#if defined(__x86_64__)
+	} else if (argc > 1 && strcmp(argv[1], "fault") == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_ill;
+		sa.sa_flags = SA_SIGINFO;
+		sigaction(SIGILL, &sa, NULL);
+		pthread_spinlock_t spin;
+		pthread_spin_init(&spin, PTHREAD_PROCESS_PRIVATE);
+		before_trap();
+		pthread_spin_lock(&spin);
+		trap_first(); /* @main_trap_first */
+		pthread_spin_unlock(&spin);
+		pthread_spin_destroy(&spin);
+#endif
 	} else {
-		fprintf(stderr, "usage: frames inline|handler\n");
+		fprintf(stderr, "usage: frames inline|handler|fault\n");
 		return 2;
 	}
 	puts("done");

@@ -113,4 +113,36 @@ if ! skip_nodw "handler: file:line"; then
 	check $? "handler: on_usr1 ($SRC:$(at on_usr1)), interrupted ($SRC:$(at interrupted)), main ($SRC:$(at main_interrupted))"
 fi
 
+# ---- fault: the frame a signal interrupted, at its function's first byte ----
+if [ "$(uname -m)" != x86_64 ]; then
+	ok "fault # SKIP the case's ud2 is x86-64 code"
+	finish
+	exit
+fi
+run_one fault
+why="$(printf '%s\n' "$json" | "$JQ" -c '.kind' 2>&1 | tr '\n' ' ') exit $status, out $(cat "$dir/out")"
+[ "$(printf '%s\n' "$json" | grep -c .)" -eq 1 ] && [ "$status" -eq 66 ] &&
+    [ "$(cat "$dir/out")" = done ] && jqok '.kind=="sleep_in_atomic"'
+check $? "fault: one report, sleep_in_atomic, nothing else"
+
+# trap_first stopped at +0x0: named by where it is, not by the byte before
+# (before_trap's last), as a return address would be.
+f='[.stacks[0].frames[] | [.function, .offset]]'
+why="got $(printf '%s' "$json" | "$JQ" -c "$f")"
+jqok "$f as \$f | (\$f|map(.[0])) as \$n | \$f[0][0]==\"on_ill\" and
+    (\$n|index(\"__restore_rt\")) + 1 == (\$n|index(\"trap_first\")) and
+    \$f[\$n|index(\"trap_first\")][1] == 0 and
+    (\$n|index(\"trap_first\")) + 1 == (\$n|index(\"main\")) and
+    (\$n|index(\"before_trap\")) == null" &&
+    printf '%s' "$text" | grep -q '^       trap_first+0x0/0x3 \[frames\]$'
+check $? "fault: on_ill < __restore_rt < trap_first+0x0 < main, in JSON and text; no before_trap"
+
+# The frame above it is a return address again: main at its call.
+m='[.stacks[0].frames[] | select(.function=="main") | .line]'
+why="want main at $(at main_trap_first); got $(printf '%s' "$json" | "$JQ" -c "$m")"
+if ! skip_nodw "fault: main's line"; then
+	jqok "$m == [$(at main_trap_first)]"
+	check $? "fault: main at its call of trap_first ($SRC:$(at main_trap_first))"
+fi
+
 finish
