@@ -107,10 +107,12 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 	const void *holder_ip = NULL;
 	char holder_name[16] = "";
 
-	/* Only a lock some other thread has taken can be held by one: no
-	 * scan of every thread's held locks for the rest. */
-	struct uld__instance *inst = NULL;
-	if (i < 0 && (inst = uld__lockmap_find(t, lock, ip)) != NULL &&
+	/* Out of the map first: the lookup that finds it answers whether
+	 * another thread may hold it.  Only a lock some other thread has
+	 * taken can be held by one: no scan of every thread's held locks for
+	 * the rest. */
+	struct uld__instance *inst = uld__lockmap_unhash(t, lock);
+	if (i < 0 && inst != NULL && !inst->ignored &&
 	    uld__instance_maybe_shared(t, inst))
 		holder = uld__thread_find_holder(lock, holder_name,
 		    sizeof(holder_name), &holder_ip);
@@ -155,7 +157,8 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		if (i >= 0)
 			uld__held_remove(t, (uint32_t)i);
 	}
-	uld__lockmap_forget(t, lock);
+	if (inst != NULL)
+		uld__lockmap_retire(inst);
 }
 
 void

@@ -232,8 +232,8 @@ uld__lockmap_thread_exit(void)
 	mine.free = NULL;
 }
 
-static void
-remove_addr(struct uld__thread *t, void *addr)
+struct uld__instance *
+uld__lockmap_unhash(struct uld__thread *t, void *addr)
 {
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
@@ -261,9 +261,19 @@ remove_addr(struct uld__thread *t, void *addr)
 	rcu_read_unlock();
 	if (old != NULL) {
 		inst_added(-1);
-		retire(old);
 		uld__pageidx_del(addr);
 	}
+	uld__sig_restore(&mask);
+	return old;
+}
+
+void
+uld__lockmap_retire(struct uld__instance *inst)
+{
+	sigset_t mask;
+
+	uld__sig_block(&mask); /* as insert() */
+	retire(inst);
 	uld__sig_restore(&mask);
 }
 
@@ -391,12 +401,6 @@ uld__lockmap_init_lock(struct uld__thread *t, void *addr,
 	if (inst != NULL)
 		icache_fill(t, addr, inst,
 		    __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE));
-}
-
-void
-uld__lockmap_forget(struct uld__thread *t, void *addr)
-{
-	remove_addr(t, addr);
 }
 
 void

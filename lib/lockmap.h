@@ -118,8 +118,15 @@ struct uld__instance *uld__lockmap_get(struct uld__thread *t, void *addr,
 void uld__lockmap_init_lock(struct uld__thread *t, void *addr,
     enum uld_lock_type type, struct uld__class *class, int ignored);
 
-/* Forget the instance at addr (destroy, or memory freed by thread t). */
-void uld__lockmap_forget(struct uld__thread *t, void *addr);
+/*
+ * Take the instance at addr out of the map (destroy, or memory freed by
+ * thread t); NULL if there is none.  It stays as it is, for the caller to
+ * read, until it gives it to uld__lockmap_retire(): one lookup for
+ * destroy's questions and the removal both.
+ */
+struct uld__instance *uld__lockmap_unhash(struct uld__thread *t, void *addr);
+/* Queue an unhashed instance for reuse after a grace period. */
+void uld__lockmap_retire(struct uld__instance *inst);
 
 /* The thread is ending: its own lists of free and retired instances go
  * back to the shared ones.  With the re-entry guard set. */
