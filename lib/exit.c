@@ -13,6 +13,7 @@
 #include "class.h"
 #include "chain.h"
 #include "graph.h"
+#include "lockmap.h"
 #include "options.h"
 #include "out.h"
 #include "report.h"
@@ -44,12 +45,15 @@ summary(void)
 	if (uld__opts.verbosity >= 1) {
 		char line[256];
 		struct uld__buf b;
+		unsigned long known, dead, sweeps;
+		uld__lockmap_stats(&known, &dead, &sweeps);
 		uld__buf_init(&b, line, sizeof(line));
 		uld__buf_printf(&b, "ulockdep: %lu report%s, %u classes, %lu "
-				    "dependencies, %lu chains\n",
+				    "dependencies, %lu chains, %lu locks (%lu "
+				    "destroyed), %lu sweeps\n",
 		    n, n == 1 ? "" : "s", uld__class_count(),
 		    (unsigned long)uld__graph_edges(),
-		    (unsigned long)uld__chain_count());
+		    (unsigned long)uld__chain_count(), known, dead, sweeps);
 		uld__write_all(2, b.p, b.len);
 	}
 }

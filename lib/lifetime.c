@@ -107,11 +107,11 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 	const void *holder_ip = NULL;
 	char holder_name[16] = "";
 
-	/* Out of the map first: the lookup that finds it answers whether
+	/* Forgotten first: the lookup that finds it answers whether
 	 * another thread may hold it.  Only a lock some other thread has
 	 * taken can be held by one: no scan of every thread's held locks for
 	 * the rest. */
-	struct uld__instance *inst = uld__lockmap_unhash(t, lock);
+	struct uld__instance *inst = uld__lockmap_forget(t, lock);
 	if (i < 0 && inst != NULL && !inst->ignored &&
 	    uld__instance_maybe_shared(t, inst))
 		holder = uld__thread_find_holder(lock, holder_name,
@@ -157,8 +157,6 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		if (i >= 0)
 			uld__held_remove(t, (uint32_t)i);
 	}
-	if (inst != NULL)
-		uld__lockmap_retire(inst);
 }
 
 void

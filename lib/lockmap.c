@@ -61,6 +61,19 @@ uld__lockmap_init(void)
 #define INST_BATCH 64
 static ULD_TLS long mine_added;
 
+/* *c += d, never below 0: a wrapped count would grow the table to its
+ * maximum, or sweep for ever. */
+static void
+count_add(unsigned long *c, long d)
+{
+	unsigned long v = __atomic_load_n(c, __ATOMIC_RELAXED);
+
+	while (!__atomic_compare_exchange_n(c, &v,
+	    d >= 0 || v > (unsigned long)-d ? v + d : 0, 0, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED))
+		;
+}
+
 static void
 inst_added(long delta)
 {
@@ -69,15 +82,10 @@ inst_added(long delta)
 	if (d > -INST_BATCH && d < INST_BATCH)
 		return;
 	mine_added = 0;
-	if (d > 0) {
+	if (d > 0)
 		uld__lfht_added(&inst_ht, d);
-		return;
-	}
-	unsigned long c = __atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED);
-	while (!__atomic_compare_exchange_n(&inst_ht.count, &c,
-	    c > (unsigned long)-d ? c + d : 0, 0, __ATOMIC_RELAXED,
-	    __ATOMIC_RELAXED))
-		;
+	else
+		count_add(&inst_ht.count, d);
 }
 
 static inline unsigned long
@@ -104,6 +112,19 @@ icache_fill(struct uld__thread *t, void *addr, struct uld__instance *inst,
 	e->seq = seq;
 }
 
+/* The table's instance at addr, live or not.  In a read-side section. */
+static struct uld__instance *
+lookup(void *addr)
+{
+	struct cds_lfht_iter iter;
+	struct cds_lfht_node *node;
+
+	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
+	node = cds_lfht_iter_get_node(&iter);
+	return node ? uld__container_of(node, struct uld__instance, node)
+		    : NULL;
+}
+
 struct uld__instance *
 uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 {
@@ -112,8 +133,6 @@ uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 	if (inst != NULL)
 		return inst;
 
-	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
 	uint32_t seq = 0;
 
 	/*
@@ -126,12 +145,15 @@ uld__lockmap_find(struct uld__thread *t, void *addr, const void *ip)
 	if (uld__sym_is_own(ip) || uld__sym_is_own(addr))
 		return NULL;
 	rcu_read_lock();
-	cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr, &iter);
-	node = cds_lfht_iter_get_node(&iter);
-	inst = node ? uld__container_of(node, struct uld__instance, node)
-		    : NULL;
-	if (inst)
+	inst = lookup(addr);
+	/* seq before state: the seq of a live instance, which its death
+	 * bumps (forget), so that a cache entry filled here goes stale. */
+	if (inst != NULL) {
 		seq = __atomic_load_n(&inst->seq, __ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&inst->state, __ATOMIC_ACQUIRE) !=
+		    ULD_INST_LIVE)
+			inst = NULL;
+	}
 	rcu_read_unlock();
 	if (inst != NULL)
 		icache_fill(t, addr, inst, seq);
@@ -175,14 +197,13 @@ give_retired(void)
 	mine.nretired = 0;
 }
 
-/* Queue `old` (unhashed) for reuse after a grace period. */
+/* Queue `old` (unhashed, its seq already bumped) for reuse after a
+ * grace period. */
 static void
-retire(struct uld__instance *old)
+queue_retired(struct uld__instance *old)
 {
 	struct uld__instance *batch = NULL;
 
-	/* Only the thread that unhashed it retires it: no locked add. */
-	__atomic_store_n(&old->seq, old->seq + 1, __ATOMIC_RELEASE);
 	old->next_free = mine.retired;
 	if (mine.retired == NULL)
 		mine.retired_last = old;
@@ -211,12 +232,25 @@ retire(struct uld__instance *old)
 	uld__mutex_unlock(&retire_lock);
 }
 
+/* Queue `old`, a live instance just unhashed, for reuse: its cache
+ * entries go stale first.  Only the thread that unhashed it retires it:
+ * no locked add. */
+static void
+retire(struct uld__instance *old)
+{
+	__atomic_store_n(&old->seq, old->seq + 1, __ATOMIC_RELEASE);
+	queue_retired(old);
+}
+
+static void flush_counts(void);
+
 void
 uld__lockmap_thread_exit(void)
 {
 	sigset_t old;
 
 	uld__sig_block(&old); /* as insert() */
+	flush_counts();
 	uld__mutex_lock(&retire_lock);
 	if (mine.retired != NULL)
 		give_retired();
@@ -232,12 +266,113 @@ uld__lockmap_thread_exit(void)
 	mine.free = NULL;
 }
 
-struct uld__instance *
-uld__lockmap_unhash(struct uld__thread *t, void *addr)
+/*
+ * Dead instances (forget) stay in the table for the next lock at their
+ * address: malloc hands a freed block back soon, and a revival is a
+ * store or two where a removal and an insertion were two table updates.
+ * The ones no lock comes back to are swept out once there are
+ * SWEEP_MIN of them and they are half the table or more: a sweep walks
+ * the whole table, so it comes at most once per that many deaths.
+ * dead_count moves by DEAD_BATCH at a time, as the table's count does
+ * (inst_added); it is an estimate, never below 0.
+ */
+#define SWEEP_MIN 4096
+#define DEAD_BATCH 64
+static unsigned long dead_count;
+static int sweeping;
+static unsigned long sweeps; /* for the summary (uld__lockmap_stats) */
+static ULD_TLS long mine_dead;
+
+static void sweep(void);
+
+static void
+dead_added(long delta)
 {
+	long d = mine_dead += delta;
+
+	if (d > -DEAD_BATCH && d < DEAD_BATCH)
+		return;
+	mine_dead = 0;
+	count_add(&dead_count, d);
+	unsigned long n = __atomic_load_n(&dead_count, __ATOMIC_RELAXED);
+	if (d > 0 && n >= SWEEP_MIN &&
+	    n * 2 >= __atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED))
+		sweep();
+}
+
+/* A thread's counts not batched in yet, at its exit: in as they are (no
+ * resize, no sweep; a living thread's next batch sees them). */
+static void
+flush_counts(void)
+{
+	count_add(&inst_ht.count, mine_added);
+	count_add(&dead_count, mine_dead);
+	mine_added = mine_dead = 0;
+}
+
+/*
+ * Take the dead instances out of the table and retire them.  One thread
+ * at a time; called outside any read-side section, with signals blocked.
+ * Whoever takes a node out of the table retires it: a sweep that loses
+ * the node to an insertion's add_replace leaves it to that.
+ */
+static void
+sweep(void)
+{
+	int idle = 0;
+
+	if (!__atomic_compare_exchange_n(&sweeping, &idle, 1, 0,
+	    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	struct uld__instance *list = NULL, *inst;
 	struct cds_lfht_iter iter;
-	struct cds_lfht_node *node;
-	struct uld__instance *old = NULL;
+	long n = 0;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry(inst_ht.ht, &iter, inst, node) {
+		uint8_t dead = ULD_INST_DEAD;
+		if (__atomic_load_n(&inst->state, __ATOMIC_RELAXED) ==
+			ULD_INST_DEAD &&
+		    __atomic_compare_exchange_n(&inst->state, &dead,
+			ULD_INST_SWEPT, 0, __ATOMIC_ACQ_REL,
+			__ATOMIC_RELAXED) &&
+		    cds_lfht_del(inst_ht.ht, &inst->node) == 0) {
+			inst->next_free = list;
+			list = inst;
+			n++;
+		}
+	}
+	rcu_read_unlock();
+	/* Their seq was bumped when they died, and none has lived since. */
+	while (list != NULL) {
+		struct uld__instance *next = list->next_free;
+		queue_retired(list);
+		list = next;
+	}
+	count_add(&dead_count, -n);
+	inst_added(-n);
+	__atomic_add_fetch(&sweeps, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&sweeping, 0, __ATOMIC_RELEASE);
+}
+
+void
+uld__lockmap_stats(unsigned long *known, unsigned long *dead,
+    unsigned long *nsweeps)
+{
+	/* The batched counts, this thread's part added: no walk, no lock
+	 * (_exit may end the process from a signal handler). */
+	long k = (long)__atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED) +
+	    mine_added;
+	long d = (long)__atomic_load_n(&dead_count, __ATOMIC_RELAXED) +
+	    mine_dead;
+
+	*known = k > 0 ? (unsigned long)k : 0;
+	*dead = d < 0 ? 0 : d > k ? *known : (unsigned long)d;
+	*nsweeps = __atomic_load_n(&sweeps, __ATOMIC_RELAXED);
+}
+struct uld__instance *
+uld__lockmap_forget(struct uld__thread *t, void *addr)
+{
 	sigset_t mask;
 
 	uld__sig_block(&mask); /* as insert() */
@@ -249,32 +384,54 @@ uld__lockmap_unhash(struct uld__thread *t, void *addr)
 	 * cached seq is not retired yet, so not recycled before we leave.
 	 */
 	struct uld__instance *inst = uld__lockmap_cached(t, addr);
-	if (inst != NULL) {
-		node = &inst->node;
+	if (inst == NULL)
+		inst = lookup(addr);
+	uint8_t live = ULD_INST_LIVE;
+	if (inst != NULL && __atomic_compare_exchange_n(&inst->state, &live,
+	    ULD_INST_DEAD, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		/*
+		 * After the state, and before leaving the read-side section
+		 * (a sweep may retire it once we are out): every cache entry
+		 * of it goes stale, and a lookup that reads the new seq
+		 * reads the state after it.  Not a locked add: a sweep's
+		 * retire does not bump it again.
+		 */
+		__atomic_store_n(&inst->seq, inst->seq + 1, __ATOMIC_RELEASE);
 	} else {
-		cds_lfht_lookup(inst_ht.ht, addr_hash(addr), match, addr,
-		    &iter);
-		node = cds_lfht_iter_get_node(&iter);
+		inst = NULL; /* none, or destroyed already */
 	}
-	if (node != NULL && cds_lfht_del(inst_ht.ht, node) == 0)
-		old = uld__container_of(node, struct uld__instance, node);
 	rcu_read_unlock();
-	if (old != NULL) {
-		inst_added(-1);
+	if (inst != NULL) {
 		uld__pageidx_del(addr);
+		dead_added(1);
 	}
 	uld__sig_restore(&mask);
-	return old;
+	return inst;
 }
 
-void
-uld__lockmap_retire(struct uld__instance *inst)
+/*
+ * Bring the dead instance at addr back for a new lock there (init, or
+ * first sight after a destroy), in place: 1 if this thread did.  Fields
+ * first, then the state; of two threads reviving one lock at once (the
+ * program's race), one wins and the fields are someone's.  In a
+ * read-side section: a sweep cannot recycle it under us.
+ */
+static int
+revive(struct uld__instance *inst, enum uld_lock_type type,
+    struct uld__class *class, int ignored)
 {
-	sigset_t mask;
+	uint8_t dead = ULD_INST_DEAD;
 
-	uld__sig_block(&mask); /* as insert() */
-	retire(inst);
-	uld__sig_restore(&mask);
+	if (__atomic_load_n(&inst->state, __ATOMIC_RELAXED) != ULD_INST_DEAD)
+		return 0;
+	__atomic_store_n(&inst->class, class, __ATOMIC_RELAXED);
+	inst->type = type;
+	inst->ignored = ignored;
+	inst->subclass = 0;
+	inst->shared = 0;
+	inst->tid = uld__self.tid;
+	return __atomic_compare_exchange_n(&inst->state, &dead, ULD_INST_LIVE,
+	    0, __ATOMIC_RELEASE, __ATOMIC_RELAXED);
 }
 
 static struct uld__instance *
@@ -306,6 +463,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
     int ignored, int replace)
 {
 	struct uld__instance *inst = alloc_instance();
+	struct uld__instance *old;
 	struct cds_lfht_node *got;
 
 	if (inst == NULL)
@@ -316,35 +474,61 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 	inst->subclass = 0;
 	inst->shared = 0;
 	inst->tid = uld__self.tid; /* the thread creating it (thread.h) */
+	inst->state = ULD_INST_LIVE;
 	inst->next_free = NULL;
 	cds_lfht_node_init(&inst->node);
 	__atomic_store_n(&inst->addr, addr, __ATOMIC_RELEASE);
 
+	/*
+	 * A new address gets the new node at once; one the table has
+	 * already is revived if it is dead, kept if it is live and this is
+	 * a first sight, replaced otherwise (a lock initialised again).
+	 */
 	rcu_read_lock();
-	if (replace) {
-		got = cds_lfht_add_replace(inst_ht.ht, addr_hash(addr), match,
-		    addr, &inst->node);
-		rcu_read_unlock();
-		if (got != NULL) {
-			retire(uld__container_of(got, struct uld__instance,
-			    node));
-		} else {
-			inst_added(1);
-			uld__pageidx_add(addr);
-		}
-		return inst;
-	}
 	got = cds_lfht_add_unique(inst_ht.ht, addr_hash(addr), match, addr,
 	    &inst->node);
-	rcu_read_unlock();
-	if (got != &inst->node) {
-		/* Another thread saw this lock first; use its instance. */
-		inst->addr = NULL;
-		retire(inst);
-		return uld__container_of(got, struct uld__instance, node);
+	if (got == &inst->node) {
+		rcu_read_unlock();
+		inst_added(1);
+		uld__pageidx_add(addr);
+		return inst;
 	}
-	inst_added(1);
-	uld__pageidx_add(addr);
+	old = uld__container_of(got, struct uld__instance, node);
+	if (revive(old, type, class, ignored)) {
+		rcu_read_unlock();
+		/* Never in the table: no reader saw it, no grace period. */
+		inst->addr = NULL;
+		inst->next_free = mine.free;
+		mine.free = inst;
+		dead_added(-1);
+		uld__pageidx_add(addr);
+		return old;
+	}
+	if (!replace &&
+	    __atomic_load_n(&old->state, __ATOMIC_ACQUIRE) == ULD_INST_LIVE) {
+		/* Another thread saw this lock first; use its instance. */
+		rcu_read_unlock();
+		inst->addr = NULL;
+		inst->next_free = mine.free;
+		mine.free = inst;
+		return old;
+	}
+	got = cds_lfht_add_replace(inst_ht.ht, addr_hash(addr), match, addr,
+	    &inst->node);
+	old = got ? uld__container_of(got, struct uld__instance, node) : NULL;
+	int was_live = old != NULL &&
+	    __atomic_load_n(&old->state, __ATOMIC_ACQUIRE) == ULD_INST_LIVE;
+	rcu_read_unlock();
+	if (old == NULL)
+		inst_added(1);
+	else if (was_live)
+		retire(old);
+	else
+		queue_retired(old); /* dead or being swept: bumped already */
+	if (!was_live)
+		uld__pageidx_add(addr);
+	if (old != NULL && !was_live)
+		dead_added(-1);
 	return inst;
 }
 

@@ -7,11 +7,14 @@
  * in front of it (thread.h), so an acquisition of a known lock reads no
  * shared table at all.
  *
- * Instance memory is type-stable: a destroyed instance is unhashed, its
- * `seq` bumped, and after an RCU grace period it is recycled for another
- * lock, never given back to the allocator.  A stale cache entry therefore
- * points at a valid instance whose addr/seq no longer match, and is
- * ignored.
+ * A destroyed lock's instance stays in the table, dead, its `seq`
+ * bumped: the next lock made at that address (malloc reuses freed blocks
+ * soon) revives it in place, and dead ones no lock comes back to are
+ * swept out in bulk (lockmap.c).  Instance memory is type-stable: an
+ * instance taken out of the table is recycled for another lock after an
+ * RCU grace period, never given back to the allocator.  A stale cache
+ * entry therefore points at a valid instance whose addr/seq no longer
+ * match, and is ignored.
  */
 #ifndef ULD_LOCKMAP_H
 #define ULD_LOCKMAP_H
@@ -41,9 +44,14 @@ struct uld__instance {
 	 * 1,000 threads that scan cost 33 us per destroy).
 	 */
 	uint8_t shared;
+	uint8_t state;		/* ULD_INST_*, below */
 	pid_t tid;
 	struct uld__instance *next_free;
 };
+
+/* Instance states.  Live; dead (destroyed, still in the table for a new
+ * lock at its address); swept (being taken out of the table). */
+enum { ULD_INST_LIVE, ULD_INST_DEAD, ULD_INST_SWEPT };
 
 /* Is this t's first acquisition of another thread's lock (shared not
  * set yet)?  The fast path leaves it to the full path. */
@@ -119,17 +127,21 @@ void uld__lockmap_init_lock(struct uld__thread *t, void *addr,
     enum uld_lock_type type, struct uld__class *class, int ignored);
 
 /*
- * Take the instance at addr out of the map (destroy, or memory freed by
- * thread t); NULL if there is none.  It stays as it is, for the caller to
- * read, until it gives it to uld__lockmap_retire(): one lookup for
- * destroy's questions and the removal both.
+ * The lock at addr is gone (destroy, or memory freed by thread t): its
+ * instance dies.  Returned, NULL if there was none, for the caller to
+ * read (its fields stay until a new lock at addr revives it): one lookup
+ * for destroy's questions and the death both.
  */
-struct uld__instance *uld__lockmap_unhash(struct uld__thread *t, void *addr);
-/* Queue an unhashed instance for reuse after a grace period. */
-void uld__lockmap_retire(struct uld__instance *inst);
+struct uld__instance *uld__lockmap_forget(struct uld__thread *t, void *addr);
+
+/* For the exit summary: the instances in the table (live and dead) and
+ * the dead among them, each to within the batch other threads have not
+ * counted in yet (under 64 each), and the sweeps made.  Lock-free. */
+void uld__lockmap_stats(unsigned long *known, unsigned long *dead,
+    unsigned long *sweeps);
 
 /* The thread is ending: its own lists of free and retired instances go
- * back to the shared ones.  With the re-entry guard set. */
+ * back to the shared ones, and its counts not batched in yet go in.  With the re-entry guard set. */
 void uld__lockmap_thread_exit(void);
 
 /* fork(): hold retire_lock across it; release (parent) or reset (child). */

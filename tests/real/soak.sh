@@ -74,7 +74,7 @@ soak() {
 	# program's; the first one proves it ran.  A program that closes its
 	# stderr before exit (xz) loses the summary line.
 	sum=$(grep -E '^ulockdep: [0-9]+ reports?, ' "$pdir/err" | sed 's/^ulockdep: //')
-	grep -vxE 'ulockdep: validator started|ulockdep: [0-9]+ reports?, [0-9]+ classes, [0-9]+ dependencies, [0-9]+ chains' \
+	grep -vxE 'ulockdep: validator started|ulockdep: [0-9]+ reports?, [0-9]+ classes, [0-9]+ dependencies, [0-9]+ chains, [0-9]+ locks \([0-9]+ destroyed\), [0-9]+ sweeps' \
 	    "$pdir/err" >"$pdir/err.prog"
 	grep -qx 'ulockdep: validator started' "$pdir/err"
 	started=$?
