@@ -10,15 +10,9 @@ SRC=tests/preload/revive.c
 first=$(site "$SRC" '/* @init_first */')
 second=$(site "$SRC" '/* @init_second */')
 
-# run_one SCENARIO [abba]: sets $dir, $status, $json, $sum (the summary).
+# run_one SCENARIO [abba]: run_case with the summary on; also sets $sum.
 run_one() {
-	dir=$workdir/revive.$1.$tap_n
-	mkdir -p "$dir"
-	ULD_OPTS="json_path=$dir/r:log_path=$dir/log:verbosity=1" timeout -s KILL 60 sh -c \
-	    'LD_PRELOAD="$ULD_PRELOAD" ULOCKDEP_OPTIONS="$ULD_OPTS" exec $ULD_VALGRIND "$0" "$@"' \
-	    "$CASES" "$@" >"$dir/out" 2>"$dir/err"
-	status=$?
-	json=$(cat "$dir"/r.* 2>/dev/null)
+	run_case "$1" "${2:-}" verbosity=1 60
 	sum=$(grep '^ulockdep: [0-9]* reports\?, ' "$dir/err")
 }
 # count WORD: the number before WORD in the summary ("locks", "sweeps",
