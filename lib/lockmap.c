@@ -620,9 +620,13 @@ uld__lockmap_prefork(void)
 void
 uld__lockmap_postfork(int child)
 {
-	if (child)
+	if (child) {
 		uld__mutex_reset(&retire_lock);
-	else
+		/* A sweep another thread was making is not the child's: its
+		 * half-swept nodes are replaced when a lock comes back there
+		 * (insert_locked). */
+		sweeping = 0;
+	} else
 		uld__mutex_unlock(&retire_lock);
 }
 
