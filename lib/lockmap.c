@@ -1,5 +1,7 @@
 /*
- * lockmap.c: the address -> instance map and instance recycling.
+ * lockmap.c: the address -> instance map: instances made, killed by a
+ * destroy, revived by the next lock at their address, swept out when no
+ * lock comes back, and recycled after a grace period.
  */
 #include "lockmap.h"
 
