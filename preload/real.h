@@ -38,6 +38,7 @@
 	X(int, pthread_spin_lock, (pthread_spinlock_t *))                    \
 	X(int, pthread_spin_trylock, (pthread_spinlock_t *))                 \
 	X(int, pthread_spin_unlock, (pthread_spinlock_t *))                  \
+	X(int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
 	X(int, pthread_rwlock_init, (pthread_rwlock_t *, const pthread_rwlockattr_t *)) \
 	X(int, pthread_rwlock_destroy, (pthread_rwlock_t *))                 \
 	X(int, pthread_rwlock_rdlock, (pthread_rwlock_t *))                  \

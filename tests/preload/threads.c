@@ -25,8 +25,14 @@
  *   exit_nested    pthread_exit three calls deep, holding m_outer and
  *                  m_inner
  *   exit_nested_clean  the same calls, every lock released first
+ *   small_stack    a thread on a PTHREAD_STACK_MIN stack, and one on a
+ *                  256 KB stack that uses 232 KB of it: bare, both fit
+ *                  (glibc puts the static TLS on the stack too, and the
+ *                  validator's 40 KB of it must not take the program's
+ *                  room)
  */
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -320,6 +326,54 @@ exit_nested(int holding)
 	printf("pthread_exit: %ld\n", (long)ret);
 }
 
+/* depth frames of 4 KB on the stack, every page of them written. */
+static __attribute__((noinline)) long
+deep(int depth)
+{
+	volatile char buf[4096];
+
+	buf[0] = (char)depth;
+	buf[sizeof(buf) - 1] = 1;
+	if (depth == 0)
+		return buf[0];
+	return deep(depth - 1) + buf[sizeof(buf) - 1];
+}
+
+static void *
+small_worker(void *arg)
+{
+	pthread_mutex_lock(&m_cancel);
+	long r = deep(*(int *)arg);
+	pthread_mutex_unlock(&m_cancel);
+	return (void *)r;
+}
+
+static void
+small_stack(void)
+{
+	const struct { size_t size; int depth; } runs[] = {
+		{ PTHREAD_STACK_MIN, 0 },
+		{ 256 * 1024, 58 },	/* 58 x 4 KB and frames: 232 KB */
+	};
+	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
+		pthread_attr_t at;
+		pthread_t t;
+		void *ret;
+		int depth = runs[i].depth;
+		CHECK(pthread_attr_init(&at) == 0);
+		CHECK(pthread_attr_setstacksize(&at, runs[i].size) == 0);
+		int rc = pthread_create(&t, &at, small_worker, &depth);
+		if (rc != 0)
+			printf("FAIL: pthread_create with a %zu-byte stack: %s\n",
+			    runs[i].size, strerror(rc));
+		CHECK(rc == 0);
+		CHECK(pthread_join(t, &ret) == 0);
+		CHECK((long)ret == depth);
+		pthread_attr_destroy(&at);
+		printf("stack of %zu bytes: ok\n", runs[i].size);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -345,6 +399,8 @@ main(int argc, char **argv)
 		exit_nested(1);
 	else if (strcmp(s, "exit_nested_clean") == 0)
 		exit_nested(0);
+	else if (strcmp(s, "small_stack") == 0)
+		small_stack();
 	else {
 		fprintf(stderr, "usage: threads SCENARIO\n");
 		return 2;

@@ -45,4 +45,5 @@ expect cancel_cond_cleanup silent
 expect cancel_cond locks_held_at_exit:m_cancel
 expect exit_nested_clean silent
 expect exit_nested locks_held_at_exit:m_inner,m_outer
+expect small_stack silent
 finish
