@@ -64,16 +64,17 @@ uld__lockmap_init(void)
 static ULD_TLS long mine_added;
 
 /* *c += d, never below 0: a wrapped count would grow the table to its
- * maximum, or sweep for ever. */
-static void
+ * maximum, or sweep for ever.  Returns the new count. */
+static unsigned long
 count_add(unsigned long *c, long d)
 {
-	unsigned long v = __atomic_load_n(c, __ATOMIC_RELAXED);
+	unsigned long v = __atomic_load_n(c, __ATOMIC_RELAXED), n;
 
-	while (!__atomic_compare_exchange_n(c, &v,
-	    d >= 0 || v > (unsigned long)-d ? v + d : 0, 0, __ATOMIC_RELAXED,
-	    __ATOMIC_RELAXED))
-		;
+	do
+		n = d >= 0 || v > (unsigned long)-d ? v + d : 0;
+	while (!__atomic_compare_exchange_n(c, &v, n, 0, __ATOMIC_RELAXED,
+	    __ATOMIC_RELAXED));
+	return n;
 }
 
 static void
@@ -295,8 +296,7 @@ dead_added(long delta)
 	if (d > -DEAD_BATCH && d < DEAD_BATCH)
 		return;
 	mine_dead = 0;
-	count_add(&dead_count, d);
-	unsigned long n = __atomic_load_n(&dead_count, __ATOMIC_RELAXED);
+	unsigned long n = count_add(&dead_count, d);
 	if (d > 0 && n >= SWEEP_MIN &&
 	    n * 2 >= __atomic_load_n(&inst_ht.count, __ATOMIC_RELAXED))
 		sweep();
@@ -470,6 +470,25 @@ insert(void *addr, enum uld_lock_type type, struct uld__class *class,
  */
 static ULD_TLS uint8_t mine_reuse;
 
+/* old, at addr, was revived: indexed again, one dead fewer. */
+static struct uld__instance *
+revived(struct uld__instance *old, void *addr)
+{
+	dead_added(-1);
+	uld__pageidx_add(addr);
+	return old;
+}
+
+/* An instance made for insert_locked and not put in the table: no reader
+ * saw it, so it is free again at once, without a grace period. */
+static void
+unused(struct uld__instance *inst)
+{
+	inst->addr = NULL;
+	inst->next_free = mine.free;
+	mine.free = inst;
+}
+
 static struct uld__instance *
 insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
     int ignored, int replace)
@@ -483,9 +502,7 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 		if (old != NULL && revive(old, type, class, ignored)) {
 			rcu_read_unlock();
 			mine_reuse = 3;
-			dead_added(-1);
-			uld__pageidx_add(addr);
-			return old;
+			return revived(old, addr);
 		}
 		rcu_read_unlock();
 	}
@@ -522,21 +539,14 @@ insert_locked(void *addr, enum uld_lock_type type, struct uld__class *class,
 	if (revive(old, type, class, ignored)) {
 		rcu_read_unlock();
 		mine_reuse += mine_reuse < 3;
-		/* Never in the table: no reader saw it, no grace period. */
-		inst->addr = NULL;
-		inst->next_free = mine.free;
-		mine.free = inst;
-		dead_added(-1);
-		uld__pageidx_add(addr);
-		return old;
+		unused(inst);
+		return revived(old, addr);
 	}
 	if (!replace &&
 	    __atomic_load_n(&old->state, __ATOMIC_ACQUIRE) == ULD_INST_LIVE) {
 		/* Another thread saw this lock first; use its instance. */
 		rcu_read_unlock();
-		inst->addr = NULL;
-		inst->next_free = mine.free;
-		mine.free = inst;
+		unused(inst);
 		return old;
 	}
 	got = cds_lfht_add_replace(inst_ht.ht, addr_hash(addr), match, addr,

@@ -138,8 +138,9 @@ uld__stack_freeze_range(uintptr_t lo, uintptr_t hi)
 {
 	for (size_t b = 0; b < STACK_BUCKETS; b++)
 		for (struct uld__stack *s = buckets[b]; s; s = s->next)
-			for (uint32_t i = 0; i < s->n; i++)
-				if ((uintptr_t)uld__sym_addr(s->ips[i]) >= lo &&
-				    (uintptr_t)uld__sym_addr(s->ips[i]) < hi)
+			for (uint32_t i = 0; i < s->n; i++) {
+				uintptr_t a = (uintptr_t)uld__sym_addr(s->ips[i]);
+				if (a >= lo && a < hi)
 					s->ips[i] = uld__sym_freeze(s->ips[i]);
+			}
 }

@@ -23,9 +23,8 @@
 #include "ulockdep/ulockdep.h"
 
 /* The static TLS of the validator's own modules (libulockdep*), rounded
- * to their alignment; computed once. */
+ * to their alignment, and a page more; computed once (0: not yet). */
 static size_t own_tls;
-static int own_tls_known;
 
 static int
 add_tls(struct dl_phdr_info *info, size_t size, void *data)
@@ -50,14 +49,16 @@ add_tls(struct dl_phdr_info *info, size_t size, void *data)
 static size_t
 tls_room(void)
 {
-	if (!__atomic_load_n(&own_tls_known, __ATOMIC_ACQUIRE)) {
-		size_t sum = 0;
-		dl_iterate_phdr(add_tls, &sum);
-		/* A page more: glibc rounds the block and the stack to pages. */
-		__atomic_store_n(&own_tls, sum + 4096, __ATOMIC_RELAXED);
-		__atomic_store_n(&own_tls_known, 1, __ATOMIC_RELEASE);
+	size_t room = __atomic_load_n(&own_tls, __ATOMIC_RELAXED);
+
+	if (room == 0) {
+		dl_iterate_phdr(add_tls, &room);
+		/* A page more: glibc rounds the block and the stack to pages.
+		 * Two threads may both count: they store the same. */
+		room += 4096;
+		__atomic_store_n(&own_tls, room, __ATOMIC_RELAXED);
 	}
-	return __atomic_load_n(&own_tls, __ATOMIC_RELAXED);
+	return room;
 }
 
 ULD_INTERCEPTOR int
