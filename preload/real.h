@@ -22,6 +22,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,9 +57,20 @@
 	X(unsigned, sleep, (unsigned))                                       \
 	X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))     \
 	X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
+	X(int, pthread_cond_clockwait, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *)) \
 	X(int, sem_wait, (sem_t *))                                          \
 	X(int, sem_timedwait, (sem_t *, const struct timespec *))            \
+	X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *)) \
 	X(int, pthread_join, (pthread_t, void **))                           \
+	X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *)) \
+	X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
+	X(pid_t, wait, (int *))                                              \
+	X(pid_t, waitpid, (pid_t, int *, int))                               \
+	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                   \
+	X(int, pause, (void))                                                \
+	X(int, sigwait, (const sigset_t *, int *))                           \
+	X(int, sigwaitinfo, (const sigset_t *, siginfo_t *))                 \
+	X(int, sigtimedwait, (const sigset_t *, siginfo_t *, const struct timespec *)) \
 	X(int, poll, (struct pollfd *, nfds_t, int))                         \
 	X(int, select, (int, fd_set *, fd_set *, fd_set *, struct timeval *)) \
 	X(int, epoll_wait, (int, struct epoll_event *, int, int))           \

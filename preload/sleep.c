@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "real.h"
 #include "ulockdep/ulockdep.h"
@@ -62,6 +63,16 @@ pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 	return REAL(pthread_cond_timedwait)(c, m, abstime);
 }
 
+/* C++'s condition_variable::wait_for and wait_until wait here (libstdc++
+ * on glibc 2.30 and later, steady_clock), not in pthread_cond_timedwait. */
+ULD_INTERCEPTOR int
+pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
+    const struct timespec *abstime)
+{
+	MIGHT_SLEEP(pthread_cond_clockwait);
+	return REAL(pthread_cond_clockwait)(c, m, clk, abstime);
+}
+
 ULD_INTERCEPTOR int
 sem_wait(sem_t *s)
 {
@@ -77,10 +88,94 @@ sem_timedwait(sem_t *s, const struct timespec *abstime)
 }
 
 ULD_INTERCEPTOR int
+sem_clockwait(sem_t *s, clockid_t clk, const struct timespec *abstime)
+{
+	MIGHT_SLEEP(sem_clockwait);
+	return REAL(sem_clockwait)(s, clk, abstime);
+}
+
+ULD_INTERCEPTOR int
 pthread_join(pthread_t t, void **ret)
 {
 	MIGHT_SLEEP(pthread_join);
 	return REAL(pthread_join)(t, ret);
+}
+
+/* An absolute deadline, like the condition waits: one already past still
+ * waits if the thread has not ended, so it is a sleep as a plain join is. */
+ULD_INTERCEPTOR int
+pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
+{
+	MIGHT_SLEEP(pthread_timedjoin_np);
+	return REAL(pthread_timedjoin_np)(t, ret, abstime);
+}
+
+ULD_INTERCEPTOR int
+pthread_clockjoin_np(pthread_t t, void **ret, clockid_t clk,
+    const struct timespec *abstime)
+{
+	MIGHT_SLEEP(pthread_clockjoin_np);
+	return REAL(pthread_clockjoin_np)(t, ret, clk, abstime);
+}
+
+/* Waiting for a child: WNOHANG only asks, and never blocks. */
+ULD_INTERCEPTOR pid_t
+wait(int *status)
+{
+	MIGHT_SLEEP(wait);
+	return REAL(wait)(status);
+}
+
+ULD_INTERCEPTOR pid_t
+waitpid(pid_t pid, int *status, int options)
+{
+	if (!(options & WNOHANG))
+		MIGHT_SLEEP(waitpid);
+	return REAL(waitpid)(pid, status, options);
+}
+
+ULD_INTERCEPTOR int
+waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
+{
+	if (!(options & WNOHANG))
+		MIGHT_SLEEP(waitid);
+	return REAL(waitid)(idtype, id, info, options);
+}
+
+/*
+ * Waiting for a signal.  A handler that runs during pause() is interrupt
+ * context as anywhere else (signal.c); sigwait and its kin take a blocked
+ * signal without running a handler, so they are only sleeps.  A zero
+ * timeout only asks whether a signal is pending.
+ */
+ULD_INTERCEPTOR int
+pause(void)
+{
+	MIGHT_SLEEP(pause);
+	return REAL(pause)();
+}
+
+ULD_INTERCEPTOR int
+sigwait(const sigset_t *set, int *sig)
+{
+	MIGHT_SLEEP(sigwait);
+	return REAL(sigwait)(set, sig);
+}
+
+ULD_INTERCEPTOR int
+sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+	MIGHT_SLEEP(sigwaitinfo);
+	return REAL(sigwaitinfo)(set, info);
+}
+
+ULD_INTERCEPTOR int
+sigtimedwait(const sigset_t *set, siginfo_t *info,
+    const struct timespec *timeout)
+{
+	if (timeout == NULL || timeout->tv_sec != 0 || timeout->tv_nsec != 0)
+		MIGHT_SLEEP(sigtimedwait);
+	return REAL(sigtimedwait)(set, info, timeout);
 }
 
 ULD_INTERCEPTOR int

@@ -21,6 +21,8 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -599,6 +601,146 @@ static void spin_cond_timedwait(void)
 	pthread_cond_timedwait(&cv, &mutex_B, &ts);
 	pthread_spin_unlock(&spin_A);
 	pthread_mutex_unlock(&mutex_B);
+}
+/* The clock variants of the timed waits (C++'s condition_variable and
+ * semaphores use them), each with a deadline already past: it returns at
+ * once, but a wait under a spinlock all the same. */
+static void spin_cond_clockwait(void)
+{
+	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&mutex_B);
+	pthread_spin_lock(&spin_A);
+	pthread_cond_clockwait(&cv, &mutex_B, CLOCK_MONOTONIC, &ts);
+	pthread_spin_unlock(&spin_A);
+	pthread_mutex_unlock(&mutex_B);
+}
+static void mutex_cond_clockwait(void)
+{
+	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_mutex_lock(&mutex_B);
+	pthread_mutex_lock(&mutex_A);
+	pthread_cond_clockwait(&cv, &mutex_A, CLOCK_MONOTONIC, &ts);
+	pthread_mutex_unlock(&mutex_A);
+	pthread_mutex_unlock(&mutex_B);
+}
+static void spin_sem_clockwait(void)
+{
+	sem_t sem;
+	struct timespec ts;
+
+	sem_init(&sem, 0, 0);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	pthread_spin_lock(&spin_A);
+	sem_clockwait(&sem, CLOCK_MONOTONIC, &ts);
+	pthread_spin_unlock(&spin_A);
+	sem_destroy(&sem);
+}
+static void spin_sem_trywait(void)
+{
+	sem_t sem;
+
+	sem_init(&sem, 0, 0);
+	pthread_spin_lock(&spin_A);
+	sem_trywait(&sem); /* EAGAIN: does not block */
+	pthread_spin_unlock(&spin_A);
+	sem_destroy(&sem);
+}
+static void *t_nothing(void *arg) { return arg; }
+static void
+spin_join(int how)
+{
+	pthread_t t;
+	struct timespec ts;
+
+	pthread_create(&t, NULL, t_nothing, NULL);
+	clock_gettime(how == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += 10;
+	pthread_spin_lock(&spin_A);
+	if (how == 0)
+		pthread_timedjoin_np(t, NULL, &ts);
+	else if (how == 1)
+		pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts);
+	pthread_spin_unlock(&spin_A);
+	if (how == 2) {
+		while (pthread_tryjoin_np(t, NULL) == EBUSY) /* never blocks */
+			sched_yield();
+	}
+}
+static void spin_timedjoin(void) { spin_join(0); }
+static void spin_clockjoin(void) { spin_join(1); }
+static void spin_tryjoin(void) { spin_join(2); }
+/* Waiting for a child (that exits at once) sleeps; WNOHANG only asks. */
+static void
+spin_waitchild(int how)
+{
+	pid_t pid = fork();
+	siginfo_t si;
+
+	if (pid == 0)
+		_exit(0);
+	pthread_spin_lock(&spin_A);
+	if (how == 0)
+		waitpid(pid, NULL, 0);
+	else if (how == 1)
+		waitid(P_PID, (id_t)pid, &si, WEXITED);
+	else if (how == 2)
+		wait(NULL);
+	else
+		waitpid(pid, NULL, WNOHANG);
+	pthread_spin_unlock(&spin_A);
+	if (how == 3)
+		waitpid(pid, NULL, 0);
+}
+static void spin_waitpid(void) { spin_waitchild(0); }
+static void spin_waitid(void) { spin_waitchild(1); }
+static void spin_wait_any(void) { spin_waitchild(2); }
+static void spin_waitpid_nohang(void) { spin_waitchild(3); }
+/* Waiting for a signal (SIGUSR2, blocked and already pending, so each
+ * returns at once); a zero timeout only asks. */
+static void
+spin_sigwaits(int how)
+{
+	sigset_t set;
+	siginfo_t si;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	raise(SIGUSR2);
+	pthread_spin_lock(&spin_A);
+	if (how == 0)
+		sigwait(&set, &sig);
+	else if (how == 1)
+		sigwaitinfo(&set, &si);
+	else if (how == 2)
+		sigtimedwait(&set, &si, &(struct timespec){ 1, 0 });
+	else
+		sigtimedwait(&set, &si, &(struct timespec){ 0, 0 });
+	pthread_spin_unlock(&spin_A);
+}
+static void spin_sigwait(void) { spin_sigwaits(0); }
+static void spin_sigwaitinfo(void) { spin_sigwaits(1); }
+static void spin_sigtimedwait(void) { spin_sigwaits(2); }
+static void spin_sigtimedwait_zero(void) { spin_sigwaits(3); }
+/* pause() ends when SIGALRM's handler (which takes no lock) has run.  The
+ * alarm repeats: the report is written before pause() is entered, and one
+ * alarm may fire while it is. */
+static void on_alarm(int sig) { (void)sig; }
+static void spin_pause(void)
+{
+	signal(SIGALRM, on_alarm);
+	pthread_spin_lock(&spin_A);
+	ualarm(20000, 20000);
+	pause();
+	ualarm(0, 0);
+	pthread_spin_unlock(&spin_A);
 }
 /* Reading a pipe with data in it returns at once, but a read of a
  * blocking pipe could wait for ever: a sleep under a spinlock all the same. */
@@ -1355,6 +1497,11 @@ static const struct {
 	S(main_returns_holding),
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
 	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
+	S(spin_cond_clockwait), S(mutex_cond_clockwait), S(spin_sem_clockwait),
+	S(spin_sem_trywait), S(spin_timedjoin), S(spin_clockjoin),
+	S(spin_tryjoin), S(spin_waitpid), S(spin_waitid), S(spin_wait_any),
+	S(spin_waitpid_nohang), S(spin_sigwait), S(spin_sigwaitinfo),
+	S(spin_sigtimedwait), S(spin_sigtimedwait_zero), S(spin_pause),
 	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),
 	S(spin_futex_wait), S(spin_futex_wake),
 	S(spin_nested_sleep),

@@ -9,8 +9,8 @@
  * the output lines.
  *
  *   errno   errno set to a sentinel before each successful wrapped call
- *           (locks, conditions, sleeps, memory, signal calls, and the
- *           signal calls inside a handler), printed after it
+ *           (locks, conditions, sleeps, child waits, memory, signal
+ *           calls, and the signal calls inside a handler), printed after it
  *   eintr   blocking calls interrupted by a handler, with and without
  *           SA_RESTART: read, sem_wait, nanosleep, pthread_cond_timedwait,
  *           pthread_mutex_timedlock; each one's return value and errno
@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -171,6 +172,10 @@ errno_kept(void)
 	pthread_mutex_lock(&m_a);
 	SHOW(pthread_cond_timedwait(&c_a, &m_a, &abs)); /* ETIMEDOUT */
 	pthread_mutex_unlock(&m_a);
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	pthread_mutex_lock(&m_a);
+	SHOW(pthread_cond_clockwait(&c_a, &m_a, CLOCK_MONOTONIC, &abs));
+	pthread_mutex_unlock(&m_a);
 	SHOW(pthread_cond_destroy(&c));
 	SHOW(nanosleep(&ts, NULL));
 	SHOW(usleep(1));
@@ -178,7 +183,15 @@ errno_kept(void)
 	SHOW(sem_init(&sem, 0, 1));
 	SHOW(sem_wait(&sem));
 	SHOW(sem_post(&sem));
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	SHOW(sem_clockwait(&sem, CLOCK_MONOTONIC, &abs));
 	SHOW(sem_destroy(&sem));
+	pid_t child = fork();
+	if (child == 0)
+		_exit(3);
+	SHOW(waitpid(child, NULL, WNOHANG) >= 0);
+	SHOW(waitpid(child, NULL, 0) == child);
+	SHOW(waitpid(child, NULL, 0)); /* ECHILD */
 	void *p = __libc_malloc(64);
 	SHOW((free(p), 0));
 	SHOW((free(NULL), 0));
