@@ -605,30 +605,28 @@ static void spin_cond_timedwait(void)
 /* The clock variants of the timed waits (C++'s condition_variable and
  * semaphores use them), each with a deadline already past: it returns at
  * once, but a wait under a spinlock all the same. */
-static void spin_cond_clockwait(void)
+static void
+cond_clockwait(int spin)
 {
 	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	pthread_mutex_t *m = spin ? &mutex_B : &mutex_A;
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	pthread_mutex_lock(&mutex_B);
-	pthread_spin_lock(&spin_A);
-	pthread_cond_clockwait(&cv, &mutex_B, CLOCK_MONOTONIC, &ts);
-	pthread_spin_unlock(&spin_A);
+	if (spin)
+		pthread_spin_lock(&spin_A);
+	else
+		pthread_mutex_lock(&mutex_A);
+	pthread_cond_clockwait(&cv, m, CLOCK_MONOTONIC, &ts);
+	if (spin)
+		pthread_spin_unlock(&spin_A);
+	else
+		pthread_mutex_unlock(&mutex_A);
 	pthread_mutex_unlock(&mutex_B);
 }
-static void mutex_cond_clockwait(void)
-{
-	static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	pthread_mutex_lock(&mutex_B);
-	pthread_mutex_lock(&mutex_A);
-	pthread_cond_clockwait(&cv, &mutex_A, CLOCK_MONOTONIC, &ts);
-	pthread_mutex_unlock(&mutex_A);
-	pthread_mutex_unlock(&mutex_B);
-}
+static void spin_cond_clockwait(void) { cond_clockwait(1); }
+static void mutex_cond_clockwait(void) { cond_clockwait(0); }
 static void spin_sem_clockwait(void)
 {
 	sem_t sem;
