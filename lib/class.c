@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "demangle.h"
 #include "initwrap.h"
 #include "lfht.h"
 #include "mutex.h"
@@ -156,6 +157,7 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 		uld__buf_str(&b);
 		return;
 	}
+	s.name = uld__demangle(s.name);
 	if (s.size > lsz && s.size % lsz == 0 && s.offset % lsz == 0) {
 		/* An array of locks: one class for all its elements. */
 		uld__buf_puts(&b, s.name);

@@ -11,6 +11,7 @@
 #include <libunwind.h>
 #include <string.h>
 
+#include "demangle.h"
 #include "glob.h"
 #include "options.h"
 #include "symbols.h"
@@ -38,6 +39,17 @@ match_list(const char *list, size_t n, const char *name)
 	return 0;
 }
 
+/* "+GLOB,...": the built-in list and these. */
+static int
+matches(const char *list, const char *name)
+{
+	if (list[0] != '+')
+		return match_list(list, strlen(list), name);
+	return match_list(ULD_INIT_WRAPPERS_DEFAULT,
+		   strlen(ULD_INIT_WRAPPERS_DEFAULT), name) ||
+	    match_list(list + 1, strlen(list + 1), name);
+}
+
 int
 uld__initwrap_match(const void *site, char *fn, size_t len)
 {
@@ -47,17 +59,16 @@ uld__initwrap_match(const void *site, char *fn, size_t len)
 	if (list[0] == '\0' || uld__sym_function(site, &s) != 0 ||
 	    s.name == NULL)
 		return 0;
-	/* "+GLOB,...": the built-in list and these. */
-	int m = list[0] == '+'
-	    ? match_list(ULD_INIT_WRAPPERS_DEFAULT,
-		  strlen(ULD_INIT_WRAPPERS_DEFAULT), s.name) ||
-		match_list(list + 1, strlen(list + 1), s.name)
-	    : match_list(list, strlen(list), s.name);
+	/* A C++ constructor by its C++ name (Mutex::Mutex*), as reports
+	 * show it, or by its mangled one. */
+	const char *name = uld__demangle(s.name);
+	int m = matches(list, name) ||
+	    (name != s.name && matches(list, s.name));
 	if (m && len > 0) {
-		size_t n = strlen(s.name);
+		size_t n = strlen(name);
 		if (n >= len)
 			n = len - 1;
-		memcpy(fn, s.name, n);
+		memcpy(fn, name, n);
 		fn[n] = '\0';
 	}
 	return m;

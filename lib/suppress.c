@@ -5,8 +5,8 @@
  * file's bytes and the rule array are anonymous mappings (see map() for
  * why not alloc.c), and each rule's pattern points into those bytes.  After that
  * nothing here is written again, so matching needs no lock and allocates
- * nothing: it runs inside report emission, which may be in a signal
- * handler.  Patterns are matched by glob.c, not fnmatch(3), for that
+ * nothing of its own: it runs inside report emission, which may be in a
+ * signal handler.  Patterns are matched by glob.c, not fnmatch(3), for that
  * reason.
  */
 #include "suppress.h"
@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "demangle.h"
 #include "glob.h"
 #include "options.h"
 #include "out.h"
@@ -327,7 +328,8 @@ uld__suppress_load(const char *path)
 	return nrules;
 }
 
-/* ---- matching: no allocation, no lock of ours ---- */
+/* ---- matching: no lock of ours; no allocation but a C++ name's first
+ * demangling, never in a handler (demangle.h) ---- */
 
 static int
 applies(const struct uld__supp *s, int kind)
@@ -372,8 +374,15 @@ match_frames(int kind, void *const *ips, uint32_t n, const char **what)
 		struct uld__symbol sym;
 		/* A return address: the call is the byte before it, as the
 		 * renderers look it up (an exact ip: itself). */
-		if (uld__sym_function(uld__sym_code(ips[i]), &sym) == 0)
-			s = match_name(kind, sym.name, what);
+		/* A C++ function by its C++ name, as reports show it
+		 * (demangle.h: in a handler, names seen outside one), or by
+		 * its mangled one. */
+		if (uld__sym_function(uld__sym_code(ips[i]), &sym) == 0) {
+			const char *plain = uld__demangle(sym.name);
+			s = match_name(kind, plain, what);
+			if (s == NULL && plain != sym.name)
+				s = match_name(kind, sym.name, what);
+		}
 		if (s == NULL && sym.module != NULL) {
 			const char *base = strrchr(sym.module, '/');
 			s = match_name(kind, sym.module, what);

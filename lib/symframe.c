@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "alloc.h"
+#include "demangle.h"
 #include "mutex.h"
 #include "srcline.h"
 #include "stack.h"
@@ -101,6 +102,9 @@ cache_put(const struct uld__frame *f)
 	if (c == NULL)
 		return;
 	c->f = *f;
+	/* Named in a handler, the function may still be mangled; here, in
+	 * no handler, it is demangled for every later lookup. */
+	c->f.function = uld__demangle(f->function);
 	c->epoch = uld__sym_epoch();
 	uld__sig_block(&old);
 	uld__mutex_lock(&frame_lock);
@@ -407,7 +411,7 @@ uld__sym_frame(const void *ip, struct uld__frame *out)
 	if (ip == NULL)
 		return -1;
 	if (symbol_of(ip, &s, &pc)) {
-		out->function = s.name;
+		out->function = uld__demangle(s.name);
 		out->offset = (uintptr_t)uld__sym_addr(ip) - s.start;
 		out->size = s.size;
 	} else {

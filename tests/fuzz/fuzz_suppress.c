@@ -17,6 +17,7 @@
 
 #include "class.h"
 #include "memfile.h"
+#include "demangle.h"
 #include "report.h"
 #include "suppress.h"
 #include "symbols.h"
@@ -34,6 +35,12 @@ uld__sym_function(const void *ip, struct uld__symbol *out)
 	(void)ip;
 	memset(out, 0, sizeof(*out));
 	return -1;
+}
+
+const char *
+uld__demangle(const char *name)
+{
+	return name;
 }
 
 int

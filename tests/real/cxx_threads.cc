@@ -6,11 +6,13 @@
 // (which locks one and try_locks the other, in either order: legal, no
 // report is due) or std::scoped_lock; a std::shared_mutex guards a
 // lookup table read by all and written now and then; a
-// std::recursive_mutex is re-entered.  Every one of them is a pthread
+// std::recursive_mutex is re-entered; workers wait with a timeout
+// (condition_variable::wait_for).  Every one of them is a pthread
 // call in libstdc++, seen by the preload.
 //
 // The output depends only on the scale (argv[1]), never on how the
 // threads interleave.
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -109,7 +111,10 @@ worker()
 		uint64_t job;
 		{
 			std::unique_lock<std::mutex> g(queue_lock);
-			queue_cv.wait(g, [] { return closed || !work.empty(); });
+			// A timed wait, as servers poll: pthread_cond_clockwait.
+			while (!queue_cv.wait_for(g, std::chrono::milliseconds(50),
+			    [] { return closed || !work.empty(); }))
+				;
 			if (work.empty())
 				return;
 			job = work.front();
