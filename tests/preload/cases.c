@@ -727,18 +727,33 @@ static void spin_sigwait(void) { spin_sigwaits(0); }
 static void spin_sigwaitinfo(void) { spin_sigwaits(1); }
 static void spin_sigtimedwait(void) { spin_sigwaits(2); }
 static void spin_sigtimedwait_zero(void) { spin_sigwaits(3); }
-/* pause() ends when SIGALRM's handler (which takes no lock) has run.  The
- * alarm repeats: the report is written before pause() is entered, and one
- * alarm may fire while it is. */
-static void on_alarm(int sig) { (void)sig; }
+/* pause() ends when SIGUSR1's handler (which takes no lock) has run.  A
+ * helper sends it once the report is out (it is written before pause() is
+ * entered), and again every 50 ms until pause() has returned. */
+static void on_usr1(int sig) { (void)sig; }
+static volatile int paused_out;
+static void *
+t_wake_pause(void *main_thread)
+{
+	while (uld_report_count() == 0)
+		usleep(1000);
+	while (!paused_out) {
+		pthread_kill(*(pthread_t *)main_thread, SIGUSR1);
+		usleep(50000);
+	}
+	return NULL;
+}
 static void spin_pause(void)
 {
-	signal(SIGALRM, on_alarm);
+	pthread_t self = pthread_self(), t;
+
+	signal(SIGUSR1, on_usr1);
+	pthread_create(&t, NULL, t_wake_pause, &self);
 	pthread_spin_lock(&spin_A);
-	ualarm(20000, 20000);
 	pause();
-	ualarm(0, 0);
 	pthread_spin_unlock(&spin_A);
+	paused_out = 1;
+	pthread_join(t, NULL);
 }
 /* Reading a pipe with data in it returns at once, but a read of a
  * blocking pipe could wait for ever: a sleep under a spinlock all the same. */
