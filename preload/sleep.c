@@ -101,8 +101,9 @@ pthread_join(pthread_t t, void **ret)
 	return REAL(pthread_join)(t, ret);
 }
 
-/* An absolute deadline, like the condition waits: one already past still
- * waits if the thread has not ended, so it is a sleep as a plain join is. */
+/* An absolute deadline, like the timed condition waits: a sleep whatever
+ * the deadline, as those are and as a plain join is (telling a past one
+ * would take reading its clock on every call). */
 ULD_INTERCEPTOR int
 pthread_timedjoin_np(pthread_t t, void **ret, const struct timespec *abstime)
 {

@@ -8,8 +8,9 @@
  * queue instead of merging) to the worker thread with pthread_sigqueue in
  * a tight loop (150,000 signals or 1.5 s, whichever comes first, and in
  * the jump scenarios on, for at most 10 s, until 5 jumps have left the
- * validator's code; the rate is printed on stderr, not checked), while the worker locks and unlocks
- * m_loop and a heap mutex, and takes s_irq with SIG_STORM blocked.
+ * validator's code; the rate is printed on stderr, not checked), while
+ * the worker locks and unlocks m_loop and a heap mutex, and takes s_irq
+ * with SIG_STORM blocked.
  * storm.sh checks which reports each scenario makes (exactly those).
  *
  *   nolock        the handler takes no lock
@@ -465,10 +466,9 @@ main(int argc, char **argv)
 		t = now();
 		/* A report made in a handler may hold the worker up for a
 		 * while (its frames are symbolized by the watchdog): keep on
-		 * until it has done some rounds, for at most 10 s. */
-		/* And, for the jumps, until some have left the validator's
-		 * code: where a signal lands is chance, and in 1.5 s as few
-		 * as 4 of them may. */
+		 * until it has done some rounds, for at most 10 s; and, for
+		 * the jumps, until some have left the validator's code: where
+		 * a signal lands is chance, and in 1.5 s as few as 4 may. */
 	} while ((sent < 150000 && t - t0 < STORM_S) ||
 	    ((iterations == 0 || (jumping && jumps_core < JUMPS_CORE_MIN)) &&
 		t - t0 < STORM_MAX_S));

@@ -21,7 +21,6 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
-#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -655,6 +654,7 @@ spin_join(int how)
 {
 	pthread_t t;
 	struct timespec ts;
+	int joined = 1;
 
 	pthread_create(&t, NULL, t_nothing, NULL);
 	clock_gettime(how == 0 ? CLOCK_REALTIME : CLOCK_MONOTONIC, &ts);
@@ -664,11 +664,11 @@ spin_join(int how)
 		pthread_timedjoin_np(t, NULL, &ts);
 	else if (how == 1)
 		pthread_clockjoin_np(t, NULL, CLOCK_MONOTONIC, &ts);
+	else /* never blocks: EBUSY if t has not ended yet */
+		joined = pthread_tryjoin_np(t, NULL) == 0;
 	pthread_spin_unlock(&spin_A);
-	if (how == 2) {
-		while (pthread_tryjoin_np(t, NULL) == EBUSY) /* never blocks */
-			sched_yield();
-	}
+	if (!joined)
+		pthread_join(t, NULL);
 }
 static void spin_timedjoin(void) { spin_join(0); }
 static void spin_clockjoin(void) { spin_join(1); }
