@@ -88,6 +88,8 @@ spin_sigwaitinfo spin			sleep_in_atomic:spin_A
 spin_sigtimedwait spin			sleep_in_atomic:spin_A
 spin_sigtimedwait_zero spin		silent
 spin_pause	spin			sleep_in_atomic:spin_A
+spin_nap_timer	spin			sleep_in_atomic:spin_A
+mutex_nap_timer	mutex			silent
 spin_read_pipe	spin			sleep_in_atomic:spin_A
 spin_read_nonblock spin			silent
 spin_read_file	spin			silent
