@@ -112,6 +112,17 @@ struct uld__icache_entry {
 	uint32_t seq;
 };
 
+/*
+ * The per-thread caches, 40 KB: on the heap, not in the thread's static
+ * TLS, which glibc carves out of a stack the program provides itself
+ * (pthread_attr_setstack): in TLS they made a 16 KB stack too small for
+ * pthread_create (EINVAL), and a 64 KB one 13 KB deep.
+ */
+struct uld__caches {
+	struct uld__icache_entry icache[ULD_ICACHE_SIZE];
+	uint64_t ccache[ULD_CCACHE_SIZE];
+};
+
 struct uld__thread {
 	struct uld__thread *next, *prev; /* registry, under registry lock */
 	struct uld__held *old_held;	/* outgrown arrays, freed at exit */
@@ -146,8 +157,9 @@ struct uld__thread {
 	uint32_t bh_off;		/* local_bh_disable() not yet undone */
 	struct uld__held *held;	/* inline_held, or grown in alloc.c memory */
 	uint64_t chain_key;	/* hash of the held classes, in order */
-	struct uld__icache_entry icache[ULD_ICACHE_SIZE];
-	uint64_t ccache[ULD_CCACHE_SIZE]; /* validated chain keys */
+	/* This thread's struct uld__caches, from the first event on. */
+	struct uld__icache_entry *icache;
+	uint64_t *ccache;	/* validated chain keys */
 	struct uld__held inline_held[ULD_HELD_INLINE];
 	/* Last: cold, and large (the hot fields above share lines). */
 	char name[16];		/* comm, as read at name_gen (thread.c) */
