@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "deepstack.h"
 #include "dwload.h"
 
 struct dwmod {
@@ -223,67 +224,109 @@ line_of(struct dwmod *d, Dwarf_Addr pc, const char **comp_dir, int *line)
 	return relative(file, *comp_dir);
 }
 
-int
-uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
-{
-	sigset_t old;
-	int found = -1;
+/* One lookup's arguments and answer, for its run on the deep stack. */
+struct lookup {
+	uintptr_t pc;
+	const char *module;
+	uintptr_t base;
+	const char *debug_file;
+	struct uld__frame *out;	/* uld__srcline's */
+	const char *file;	/* uld__srcline_pos's */
+	unsigned line;
+	int found;
+};
 
-	if (out->module == NULL)
-		return -1;
-	uld__sig_block(&old);
-	uld__mutex_lock(&srcline_lock);
-	struct dwmod *d = module_of(out->module, out->module_base, debug_file);
+/* uld__srcline's work, on the deep stack.  Under srcline_lock. */
+static void
+frame_lookup(void *arg)
+{
+	struct lookup *q = arg;
+	struct uld__frame *out = q->out;
+	struct dwmod *d = module_of(out->module, out->module_base,
+	    q->debug_file);
+
 	opening = d;
 	if (d != NULL) {
 		Dwarf_Addr bias = 0;
-		Dwarf_Die *cu = dw->dwfl_module_addrdie(d->mod, pc, &bias);
+		Dwarf_Die *cu = dw->dwfl_module_addrdie(d->mod, q->pc, &bias);
 		Dwarf_Attribute a;
 		const char *comp_dir = cu
 		    ? dw->dwarf_formstring(dw->dwarf_attr(cu, DW_AT_comp_dir, &a)) : NULL;
 		int line = 0;
-		const char *file = line_of(d, pc, &comp_dir, &line);
+		const char *file = line_of(d, q->pc, &comp_dir, &line);
 		if (file != NULL) {
 			out->file = file;
 			out->line = (unsigned)line;
-			found = 0;
+			q->found = 1;
 		}
 		if (cu != NULL)
-			inlined(d->mod, cu, bias, pc, comp_dir, out);
+			inlined(d->mod, cu, bias, q->pc, comp_dir, out);
 	}
 	opening = NULL;
+}
+
+/* uld__srcline_pos's work, on the deep stack.  Under srcline_lock.  No
+ * CU lookup, no compilation directory: what the name keeps is the
+ * basename, and the two cost more than the line itself. */
+static void
+pos_lookup(void *arg)
+{
+	struct lookup *q = arg;
+	struct dwmod *d = module_of(q->module, q->base, q->debug_file);
+	int l = 0;
+
+	opening = d;
+	Dwfl_Line *dl = d ? dw->dwfl_module_getsrc(d->mod, q->pc) : NULL;
+	q->file = dl ? dw->dwfl_lineinfo(dl, NULL, &l, NULL, NULL, NULL) : NULL;
+	if (l > 0 && q->file != NULL) {
+		q->line = (unsigned)l;
+		q->found = 1;
+	}
+	opening = NULL;
+}
+
+/* The lookup, serialized and on the deep stack (deepstack.c: libdw's
+ * stack arrays overflowed small thread stacks). */
+static void
+run_lookup(void (*fn)(void *), struct lookup *q)
+{
+	sigset_t old;
+
+	uld__sig_block(&old);
+	uld__mutex_lock(&srcline_lock);
+	uld__deep_call(fn, q);
 	uld__mutex_unlock(&srcline_lock);
 	uld__sig_restore(&old);
-	return found;
+}
+
+int
+uld__srcline(uintptr_t pc, const char *debug_file, struct uld__frame *out)
+{
+	struct lookup q = { .pc = pc, .debug_file = debug_file, .out = out };
+
+	if (out->module == NULL)
+		return -1;
+	run_lookup(frame_lookup, &q);
+	return q.found ? 0 : -1;
 }
 
 int
 uld__srcline_pos(uintptr_t pc, const char *module, uintptr_t base,
     const char *debug_file, const char **file, unsigned *line)
 {
-	sigset_t old;
-	int l = 0;
+	struct lookup q = { .pc = pc, .module = module, .base = base,
+		.debug_file = debug_file };
 
 	*file = NULL;
 	*line = 0;
 	if (module == NULL)
 		return -1;
-	uld__sig_block(&old);
-	uld__mutex_lock(&srcline_lock);
-	struct dwmod *d = module_of(module, base, debug_file);
-	opening = d;
-	/* No CU lookup, no compilation directory: what the name keeps is
-	 * the basename, and the two cost more than the line itself. */
-	Dwfl_Line *dl = d ? dw->dwfl_module_getsrc(d->mod, pc) : NULL;
-	*file = dl ? dw->dwfl_lineinfo(dl, NULL, &l, NULL, NULL, NULL) : NULL;
-	if (l <= 0)
-		*file = NULL;
-	if (*file != NULL)
-		*line = (unsigned)l;
-	opening = NULL;
-	uld__mutex_unlock(&srcline_lock);
-	uld__sig_restore(&old);
-	return *file != NULL ? 0 : -1;
+	run_lookup(pos_lookup, &q);
+	if (q.found) {
+		*file = q.file;
+		*line = q.line;
+	}
+	return q.found ? 0 : -1;
 }
 
 void

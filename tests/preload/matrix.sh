@@ -22,6 +22,13 @@ ABAB		spin,mutex,rlock,wlock	silent
 ABBA_threads	spin,mutex,wlock	circular_dependency:%A,%B
 ABBA_threads	rlock			silent
 ABAB_threads	spin,mutex,rlock,wlock	silent
+ABBA_small_stacks spin,mutex,wlock	circular_dependency:%A,%B
+ABBA_small_stacks rlock			silent
+ABAB_small_stacks spin,mutex,rlock,wlock	silent
+ABBA_coroutines	spin,mutex,wlock	circular_dependency:%A,%B
+ABBA_coroutines	rlock			silent
+ABAB_coroutines	spin,mutex,rlock,wlock	silent
+init_coroutine	mutex			silent
 ABBCCA		spin,mutex,wlock	circular_dependency:%A,%B,%C
 ABBCCA		rlock			silent
 ABBCAC		spin,mutex,rlock,wlock	silent
