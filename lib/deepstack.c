@@ -2,18 +2,24 @@
  * deepstack.c: a stack of our own for libdw.
  *
  * libdw decodes a line table with stack arrays in proportion to it: one
- * lookup in tests/preload/cases took 155 KB.  The validator names a class
- * or renders a report on whatever stack the lock call came on, and a
- * thread on a small stack the program provides (pthread_attr_setstack, a
+ * lookup in tests/preload/cases took 155 KB.  libiberty's demangler keeps
+ * arrays of twice the mangled name's length in components: some 20 KB
+ * for a 300-character template name.  The validator names a class or
+ * renders a report on whatever stack the lock call came on, and a thread
+ * on a small stack the program provides (pthread_attr_setstack, a
  * coroutine's) overflowed into the memory below it, where no guard page
- * is.  libdw's calls run here instead: 8 MB reserved (a thread's default),
+ * is.  Those calls run here instead: 8 MB reserved (a thread's default),
  * pages touched only as used, a guard page at the bottom.
  *
  * The switch is swapcontext(): two system calls for the mask, nothing
- * next to a lookup, and known to ASan (which intercepts it); valgrind is
- * told of the stack.  Not async-signal-safe, and need not be: its callers
- * hold srcline_lock with signals blocked or held, and a fork waits for
- * that lock (uld__srcline_prefork), so the child finds the stack unused.
+ * next to a lookup; valgrind is told of the stack.  Not in an ASan build,
+ * which warns of every swapcontext() in its log, as unsupported.  One thread at a time, under deep_lock with signals
+ * blocked or held, and a fork waits for the lock, so the child finds the
+ * stack unused.  A report runs here whole (rendering it takes 7.5 KB of
+ * our own frames, three times that under ASan), and the lookups and
+ * demangling it makes are nested calls, made in place.  A handler cannot
+ * come in between on this thread (held or blocked), but a fault's could:
+ * it runs where the fault was, and its report is a nested call too.
  */
 #include "deepstack.h"
 
@@ -27,12 +33,19 @@
 #include <valgrind/valgrind.h>
 #endif
 
+#include "mutex.h"
+
 #define DEEP_SIZE (8u << 20)
 
+static uld__mutex_t deep_lock = ULD_MUTEX_INIT(ULD_RANK_DEEP);
+/* The rest under deep_lock. */
 static char *deep;	/* the mapping; MAP_FAILED: none to be had */
 static ucontext_t back, there;
 static void (*deep_fn)(void *);
 static void *deep_arg;
+/* This thread is running on the deep stack (holds deep_lock), or is
+ * exempt from it. */
+static __thread int on_deep __attribute__((tls_model("initial-exec")));
 
 static void
 deep_main(void)
@@ -44,6 +57,11 @@ deep_main(void)
 static int
 deep_map(void)
 {
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan warns of every swapcontext() (makecontext is not supported,
+	 * its log says): an ASan build runs in place. */
+	deep = MAP_FAILED;
+#endif
 	if (deep == MAP_FAILED)
 		return -1;
 	if (deep != NULL)
@@ -60,8 +78,8 @@ deep_map(void)
 	return 0;
 }
 
-void
-uld__deep_call(void (*fn)(void *), void *arg)
+static void
+call_there(void (*fn)(void *), void *arg)
 {
 	if (deep_map() != 0 || getcontext(&there) != 0) {
 		fn(arg);
@@ -75,4 +93,43 @@ uld__deep_call(void (*fn)(void *), void *arg)
 	makecontext(&there, deep_main, 0);
 	if (swapcontext(&back, &there) != 0)
 		fn(arg);
+}
+
+void
+uld__deep_call(void (*fn)(void *), void *arg)
+{
+	sigset_t old;
+
+	if (on_deep) {
+		fn(arg);
+		return;
+	}
+	uld__sig_block(&old);
+	uld__mutex_lock(&deep_lock);
+	on_deep = 1;
+	call_there(fn, arg);
+	on_deep = 0;
+	uld__mutex_unlock(&deep_lock);
+	uld__sig_restore(&old);
+}
+
+void
+uld__deep_exempt(void)
+{
+	on_deep = 1;
+}
+
+void
+uld__deep_prefork(void)
+{
+	uld__mutex_lock(&deep_lock);
+}
+
+void
+uld__deep_postfork(int child)
+{
+	if (child)
+		uld__mutex_reset(&deep_lock);
+	else
+		uld__mutex_unlock(&deep_lock);
 }

@@ -6,7 +6,7 @@
  * result in memory from the program's malloc (and needs libstdc++, which
  * a C program does not load); the former writes through a callback and
  * allocates nothing, so the text goes to a buffer on our stack, then to
- * the validator's arena.  The cache is a lock-free list per bucket:
+ * the validator's arena; it runs on the deep stack (deepstack.c).  The cache is a lock-free list per bucket:
  * entries are only ever added (at the head, by compare-and-swap), so a
  * reader in a signal handler, or a fork at any moment, finds every list
  * whole.  Two threads demangling one name at once both add it: harmless.
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "alloc.h"
+#include "deepstack.h"
 #include "stack.h"
 #include "util.h"
 
@@ -35,9 +36,11 @@ struct entry {
 static struct entry *buckets[DEMANGLE_BUCKETS];
 
 struct out {
+	const char *name;
 	char buf[ULD_DEMANGLED_MAX];
 	size_t len;
 	int overflow;
+	int ok;
 };
 
 static void
@@ -51,6 +54,17 @@ append(const char *s, size_t n, void *arg)
 	}
 	memcpy(o->buf + o->len, s, n);
 	o->len += n;
+}
+
+/* On the deep stack: libiberty keeps arrays of twice the mangled name's
+ * length in components on its stack (deepstack.c). */
+static void
+demangle_there(void *arg)
+{
+	struct out *o = arg;
+
+	o->ok = cplus_demangle_v3_callback(o->name, DMGL_PARAMS | DMGL_ANSI,
+	    append, o);
 }
 
 static const char *
@@ -75,10 +89,10 @@ uld__demangle(const char *name)
 	if (plain != NULL || uld__stack_in_handler())
 		return plain != NULL ? plain : name;
 
-	struct out o = { .len = 0, .overflow = 0 };
+	struct out o = { .name = name, .len = 0, .overflow = 0 };
 	plain = name;
-	if (cplus_demangle_v3_callback(name, DMGL_PARAMS | DMGL_ANSI, append,
-		&o) && !o.overflow && o.len > 0) {
+	uld__deep_call(demangle_there, &o);
+	if (o.ok && !o.overflow && o.len > 0) {
 		char *p = uld__malloc(o.len + 1);
 		if (p != NULL) {
 			memcpy(p, o.buf, o.len);

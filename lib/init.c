@@ -18,6 +18,7 @@
 #include "alloc.h"
 #include "api.h"
 #include "chain.h"
+#include "deepstack.h"
 #include "environ.h"
 #include "class.h"
 #include "graph.h"
@@ -87,6 +88,7 @@ fork_prepare(void)
 	uld__self.in_uld++;
 	uld__sig_block_hard(&fork_mask);
 	uld__mutex_lock(&uld__graph_lock);
+	uld__deep_prefork();
 	uld__lockmap_prefork();
 	uld__pageidx_prefork();
 	uld__thread_prefork();
@@ -104,6 +106,7 @@ fork_parent(void)
 	uld__thread_postfork_parent();
 	uld__pageidx_postfork(0);
 	uld__lockmap_postfork(0);
+	uld__deep_postfork(0);
 	uld__mutex_unlock(&uld__graph_lock);
 	uld__sig_restore(&fork_mask);
 	uld__self.in_uld--;
@@ -117,6 +120,7 @@ fork_child(void)
 	uld__thread_atfork_child();
 	uld__pageidx_postfork(1);
 	uld__lockmap_postfork(1);
+	uld__deep_postfork(1);
 	uld__mutex_reset(&uld__graph_lock);
 	uld__report_atfork_child();
 	/* The watchdog thread did not survive the fork: start it again at

@@ -22,6 +22,7 @@ static const struct {
 	const char *name, *rank;
 } ranks[ULD_RANK_COUNT] = {
 		[ULD_RANK_GRAPH] = { "uld__graph_lock", "1" },
+	[ULD_RANK_DEEP] = { "deep_lock", "1b" },
 	[ULD_RANK_RETIRE] = { "retire_lock", "2" },
 	[ULD_RANK_PAGEIDX] = { "pageidx_lock", "2b" },
 	[ULD_RANK_REGISTRY] = { "registry_lock", "3" },

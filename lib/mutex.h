@@ -14,6 +14,9 @@
  * the graph lock held (a hash table resize, lfht.h) without deadlock.
  *	1. uld__graph_lock	classes, edges, chains, stacks, reports and
  *				the report files (graph.c)
+ *	1b. deep_lock		the deep stack (deepstack.c), held while a
+ *				report, a libdw lookup or a demangling runs
+ *				on it
  *	2. retire_lock		instances waiting for reuse (lockmap.c)
  *	2b. pageidx_lock	the page -> instances index (pageidx.c);
  *				never held with retire_lock but at fork
@@ -26,7 +29,7 @@
  *				held briefly, never across libdw
  *	6. srcline_lock		the Dwfl of each module (srcline.c), held
  *				across libdw calls, with none of 2..5
- * fork() takes all nine in this order, then urcu-bp's (init.c).
+ * fork() takes all ten in this order, then urcu-bp's (init.c).
  *
  * Each mutex carries its rank (ULD_MUTEX_INIT) and, in a debug build
  * (configure --enable-debug), every lock checks that this thread holds no
@@ -49,6 +52,7 @@
 enum uld__mutex_rank {
 	ULD_RANK_NONE,
 	ULD_RANK_GRAPH,		/* 1 */
+	ULD_RANK_DEEP,		/* 1b */
 	ULD_RANK_RETIRE,	/* 2 */
 	ULD_RANK_PAGEIDX,	/* 2b */
 	ULD_RANK_REGISTRY,	/* 3 */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "deepstack.h"
 #include "mutex.h"
 #include "options.h"
 #include "suppress.h"
@@ -281,25 +282,27 @@ note_suppressed(const struct uld__report *r, const struct uld__supp *s,
 	uld__write_all(STDERR_FILENO, b.p, b.len);
 }
 
-int
-uld__report_emit(struct uld__report *r)
+struct emit {
+	struct uld__report *r;
+	int written;
+};
+
+/* Matched against the suppressions, rendered and written: on the deep
+ * stack (deepstack.c), whatever stack the program gave this thread. */
+static void
+emit_there(void *arg)
 {
+	struct emit *e = arg;
+	struct uld__report *r = e->r;
 	const struct uld__supp *s;
 	const char *what = NULL;
 
-	/* Stopped (out of memory): what we know may miss an event. */
-	if (uld__stopped())
-		return 0;
-	/* Deduplicated first: a suppressed bug is counted once, as a
-	 * reported one would be. */
-	if (!seen_insert(r->signature))
-		return 0;
 	if ((s = uld__suppress_match(r, &what)) != NULL) {
 		/* Not written, not counted for the exit status, no halt. */
 		__atomic_fetch_add(&suppressed, 1, __ATOMIC_RELAXED);
 		if (uld__opts.verbosity >= 1)
 			note_suppressed(r, s, what);
-		return 0;
+		return;
 	}
 	open_files();
 
@@ -313,6 +316,24 @@ uld__report_emit(struct uld__report *r)
 	if (log_fd > STDERR_FILENO)
 		fdatasync(log_fd);
 	__atomic_fetch_add(&total, 1, __ATOMIC_RELAXED);
+	e->written = 1;
+}
+
+int
+uld__report_emit(struct uld__report *r)
+{
+	struct emit e = { r, 0 };
+
+	/* Stopped (out of memory): what we know may miss an event. */
+	if (uld__stopped())
+		return 0;
+	/* Deduplicated first: a suppressed bug is counted once, as a
+	 * reported one would be. */
+	if (!seen_insert(r->signature))
+		return 0;
+	uld__deep_call(emit_there, &e);
+	if (!e.written)
+		return 0;
 	if (uld__opts.halt_on_error) {
 		static const char msg[] =
 		    "ulockdep: halt_on_error=1: aborting\n";

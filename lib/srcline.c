@@ -234,6 +234,7 @@ struct lookup {
 	const char *file;	/* uld__srcline_pos's */
 	unsigned line;
 	int found;
+	void (*fn)(void *);	/* frame_lookup or pos_lookup */
 };
 
 /* uld__srcline's work, on the deep stack.  Under srcline_lock. */
@@ -285,18 +286,27 @@ pos_lookup(void *arg)
 	opening = NULL;
 }
 
-/* The lookup, serialized and on the deep stack (deepstack.c: libdw's
- * stack arrays overflowed small thread stacks). */
+/* On the deep stack: the lookup under srcline_lock. */
 static void
-run_lookup(void (*fn)(void *), struct lookup *q)
+locked_lookup(void *arg)
 {
+	struct lookup *q = arg;
 	sigset_t old;
 
 	uld__sig_block(&old);
 	uld__mutex_lock(&srcline_lock);
-	uld__deep_call(fn, q);
+	q->fn(q);
 	uld__mutex_unlock(&srcline_lock);
 	uld__sig_restore(&old);
+}
+
+/* The lookup on the deep stack (deepstack.c: libdw's stack arrays
+ * overflowed small thread stacks); deep_lock before srcline_lock. */
+static void
+run_lookup(void (*fn)(void *), struct lookup *q)
+{
+	q->fn = fn;
+	uld__deep_call(locked_lookup, q);
 }
 
 int

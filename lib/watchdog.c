@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "deepstack.h"
 #include "mutex.h"
 #include "options.h"
 #include "out.h"
@@ -389,6 +390,10 @@ watchdog_main(void *arg)
 	/* Never validated; every signal blocked since it was created
 	 * (uld__watchdog_start_slow), this only says so once more. */
 	uld__self.in_uld = 1;
+	/* Its own stack is a thread's default, deep enough for libdw; and
+	 * it must not wait for the deep stack, which a handler's report
+	 * holds while it waits for us (symframe.c). */
+	uld__deep_exempt();
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	prctl(PR_SET_NAME, "ulockdep-wdog", 0, 0, 0);

@@ -4,16 +4,16 @@
  *
  * glibc puts every module's static TLS at the top of a new thread's
  * stack, and pthread_create fails with EINVAL when the stack asked for
- * cannot hold it and 16 KB more.  The preload's libraries add some 40 KB
- * of TLS (the per-thread instance cache and held stack live there, for a
- * fast path with no pointer to chase).  So a program that asks for
- * PTHREAD_STACK_MIN, which works bare, could start no thread, and one that
- * sizes its stacks tightly would get 40 KB less of each.  The stack size
- * the attributes ask for gets that much added, in a copy of them.
+ * cannot hold it and 16 KB more.  The preload's libraries add some 10 KB
+ * of TLS (the held stack, jemalloc's, the deferred signals'; the 40 KB of
+ * caches are mapped per thread, lib/thread.c).  So a program that asks
+ * for PTHREAD_STACK_MIN, which works bare, could start no thread, and one
+ * that sizes its stacks tightly would get that much less of each.  The
+ * stack size the attributes ask for gets it added, in a copy of them.
  *
  * Not for a stack the program provides (pthread_attr_setstack): its size
- * is the memory it has; nor without a size set, where glibc's default (8
- * MB from RLIMIT_STACK) has room.
+ * is the memory it has, and the 10 KB come out of it; nor without a size
+ * set, where glibc's default (8 MB from RLIMIT_STACK) has room.
  */
 #include <link.h>
 #include <stdint.h>

@@ -36,6 +36,25 @@ printf '%s\n' "$fns" | grep -qxF "$WAIT_FOR" &&
     case $text in *" in $WAIT_FOR+0x"*"($SPIN)"*) true ;; *) false ;; esac
 check $? "the stack's functions and the class by their C++ names, JSON and text"
 
+# On a coroutine's 32 KB stack, in a function whose mangled name is some
+# 800 characters long: demangled (on the validator's own stack: libiberty
+# needs more than the coroutine has), and the process ends as bare.
+if [ "${ULD_ASAN:-no}" = yes ]; then
+	ok "a sleep on a coroutine's stack # SKIP the ASan build has no deep stack"
+else
+	run_case coroutine spin
+	expect_one "a sleep on a coroutine's stack" "sleep_in_atomic:$SPIN"
+	if [ "${ULD_LIBIBERTY:-yes}" = yes ]; then
+		fns=$(printf '%s\n' "$json" | "$JQ" -r '.stacks[].frames[].function')
+		why="exit $status; functions: $(printf '%s' "$fns" | cut -c1-60 | tr '\n' ' ')"
+		printf '%s\n' "$fns" | grep -qxF "void (anonymous namespace)::long_name<$(seq -f 'K<%g>' -s ', ' 0 99) >(bool)" &&
+		    ! printf '%s\n' "$fns" | grep -q '^_Z'
+		check $? "the long name demangled on a coroutine's stack"
+	fi
+	run_case coroutine mutex
+	expect_one "the same under a std::mutex" silent
+fi
+
 supp=$workdir/cxx.supp
 printf '%s\n' "sleep_in_atomic:$WAIT_FOR" >"$supp"
 run_case wait_for spin "suppressions=$supp"

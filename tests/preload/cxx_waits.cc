@@ -7,8 +7,10 @@
 // pthread_mutex_clocklock and std::thread::join with pthread_join: each
 // is a sleep, reported under a spinlock (here a pthread spinlock, the
 // only one C++ code has) and silent under a std::mutex.  cxx.sh checks
-// the reports.
+// the reports.  "coroutine" sleeps so in a function with a long C++
+// name, on a coroutine's small stack.
 #include <pthread.h>
+#include <ucontext.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -17,6 +19,12 @@
 #include <cstring>
 #include <mutex>
 #include <thread>
+#include <utility>
+
+// Outside the anonymous namespace: each K<n> in a mangled name is short,
+// and a hundred of them still demangle to under 1,024 characters.
+template <int> struct K {
+};
 
 namespace {
 
@@ -118,6 +126,49 @@ ctor_order(bool reverse)
 	delete a;
 }
 
+// A sleep in a function whose mangled name is some 800 characters long,
+// on a coroutine's 32 KB stack: libiberty's demangler keeps arrays of
+// twice that length on its stack, and the report is rendered here.
+template <typename... Ts>
+__attribute__((noinline)) void
+long_name(bool s)
+{
+	held(s, [] { std::this_thread::sleep_for(std::chrono::milliseconds(1)); });
+	__asm__ volatile(""); // not a tail call: the frame stays
+}
+
+template <int... I>
+void
+call_long_name(bool s, std::integer_sequence<int, I...>)
+{
+	long_name<K<I>...>(s);
+}
+
+ucontext_t co_main, co_ctx;
+bool co_spin;
+
+void
+co_start()
+{
+	call_long_name(co_spin, std::make_integer_sequence<int, 100>{});
+}
+
+void
+coroutine(bool s)
+{
+	static char stack[32768];
+
+	if (getcontext(&co_ctx) != 0)
+		std::abort();
+	co_ctx.uc_stack.ss_sp = stack;
+	co_ctx.uc_stack.ss_size = sizeof(stack);
+	co_ctx.uc_link = &co_main;
+	co_spin = s;
+	makecontext(&co_ctx, co_start, 0);
+	if (swapcontext(&co_main, &co_ctx) != 0)
+		std::abort();
+}
+
 struct scenario {
 	const char *name;
 	void (*fn)(bool);
@@ -128,6 +179,7 @@ const scenario scenarios[] = {
 	{ "try_lock_for", try_lock_for },
 	{ "join", join },
 	{ "ctor_order", ctor_order },
+	{ "coroutine", coroutine },
 };
 
 } // namespace
@@ -145,6 +197,7 @@ main(int argc, char **argv)
 		}
 	}
 	std::fprintf(stderr, "usage: cxx_waits wait_for|wait_until|"
-	    "try_lock_for|join spin|mutex, cxx_waits ctor_order spin|mutex\n");
+	    "try_lock_for|join|coroutine spin|mutex, "
+	    "cxx_waits ctor_order spin|mutex\n");
 	return 2;
 }
