@@ -1,5 +1,5 @@
 /*
- * deepstack.c: a stack of our own for libdw.
+ * deepstack.c: a stack of our own for reports, libdw and demangling.
  *
  * libdw decodes a line table with stack arrays in proportion to it: one
  * lookup in tests/preload/cases took 155 KB.  libiberty's demangler keeps
@@ -13,9 +13,9 @@
  *
  * The switch is swapcontext(): two system calls for the mask, nothing
  * next to a lookup; valgrind is told of the stack.  Not in an ASan build,
- * which warns of every swapcontext() in its log, as unsupported.  One thread at a time, under deep_lock with signals
- * blocked or held, and a fork waits for the lock, so the child finds the
- * stack unused.  A report runs here whole (rendering it takes 7.5 KB of
+ * which warns of every swapcontext() in its log, as unsupported.  One
+ * thread at a time, under deep_lock with signals blocked or held, and a
+ * fork waits for the lock, so the child finds the stack unused.  A report runs here whole (rendering it takes 7.5 KB of
  * our own frames, three times that under ASan), and the lookups and
  * demangling it makes are nested calls, made in place.  A handler cannot
  * come in between on this thread (held or blocked), but a fault's could:
@@ -60,7 +60,7 @@ deep_map(void)
 #if defined(__SANITIZE_ADDRESS__)
 	/* ASan warns of every swapcontext() (makecontext is not supported,
 	 * its log says): an ASan build runs in place. */
-	deep = MAP_FAILED;
+	return -1;
 #endif
 	if (deep == MAP_FAILED)
 		return -1;
