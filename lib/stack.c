@@ -35,17 +35,46 @@ uld__stack_unwind(void **ips, int max)
 	return n;
 }
 
+/*
+ * Is ip the first instruction of the kernel's way back from a signal
+ * handler (glibc's __restore_rt, valgrind's copy of it): the code libunwind
+ * recognises a signal frame by.  Only asked of an ip libunwind stepped
+ * from, which it found unwind information for: code that is mapped.
+ */
+static int
+is_sigreturn(const void *ip)
+{
+#if defined(__x86_64__)
+	/* mov $__NR_rt_sigreturn, %rax; syscall */
+	static const unsigned char code[] = { 0x48, 0xc7, 0xc0, 0x0f, 0x00,
+		0x00, 0x00, 0x0f, 0x05 };
+	return memcmp(ip, code, sizeof(code)) == 0;
+#elif defined(__aarch64__)
+	/* mov x8, #__NR_rt_sigreturn; svc #0 */
+	static const uint32_t code[] = { 0xd2801168, 0xd4000001 };
+	return memcmp(ip, code, sizeof(code)) == 0;
+#else
+	(void)ip; /* frames after a handler stay return addresses */
+	return 0;
+#endif
+}
+
 int
 uld__stack_capture(void **ips, int max, const void *from)
 {
 	void *raw[ULD_STACK_MAX + 16];
-	/* In a handler, the frame it interrupted is marked exact; the walk
-	 * that can tell is slower than unw_backtrace's, which serves the
-	 * rest.  A handler the validator does not track (no preload) shows
-	 * that frame as a return address. */
-	int n = uld__self.irq_depth != 0 || uld__self.handler_depth != 0
-	    ? uld__stack_unwind(raw, (int)ULD_ARRAY_SIZE(raw))
-	    : unw_backtrace(raw, (int)ULD_ARRAY_SIZE(raw));
+	int n = unw_backtrace(raw, (int)ULD_ARRAY_SIZE(raw));
+
+	/* The frame after a signal trampoline is where the signal stopped
+	 * the thread, not a return address (symbols.h): a fault's first
+	 * byte of a function must not be named by the byte before it.  By
+	 * the trampoline's code, not by what the validator knows of
+	 * handlers: one it does not track (no preload, a fault) is the same. */
+	for (int i = 0; i + 1 < n; i++)
+		if (is_sigreturn(raw[i])) {
+			raw[i + 1] = uld__sym_exact(raw[i + 1]);
+			i++; /* marked: no longer an address to read */
+		}
 	int start = -1;
 
 	for (int i = 0; i < n; i++)

@@ -53,6 +53,28 @@ why="$(printf '%s' "$json" | "$JQ" -c '[.stacks[0].frames[0:2][].function]')"
 printf '%s' "$json" | "$JQ" -e '.stacks[0].frames[0].function=="report_stats"' >/dev/null
 check $? "custom lock: stack starts in the program's caller"
 
+# Before the fault's report: trap.h's functions are assembly, no lines.
 check_all_frames "every report above"
+
+# A handler no preload told the validator of, after a fault at the first
+# byte of trap_first: its stack names trap_first+0x0, where the thread
+# stopped, not before_trap (the byte before), as a return address would be.
+if [ "$(uname -m)" = x86_64 ]; then
+	expect fault sleep_in_atomic queue_lock 66
+	f='[.stacks[0].frames[] | [.function, .offset]]'
+	why="got $(printf '%s' "$json" | "$JQ" -c "$f")"
+	printf '%s' "$json" | "$JQ" -e "$f"' as $f | ($f|map(.[0])) as $n |
+	    $f[0][0]=="on_ill" and
+	    ($n|index("__restore_rt")) + 1 == ($n|index("trap_first")) and
+	    $f[$n|index("trap_first")][1] == 0 and
+	    ($n|index("main")) > ($n|index("trap_first")) and
+	    ($n|index("before_trap")) == null' >/dev/null &&
+	    printf '%s' "$text" | grep -q '^       trap_first+0x0/0x3 \[custom_lock\]$'
+	check $? "custom lock, fault: on_ill < __restore_rt < trap_first+0x0 < main; no before_trap"
+	expect fault_unlocked silent
+else
+	ok "fault # SKIP trap.h's ud2 is x86-64 code"
+fi
+
 
 finish

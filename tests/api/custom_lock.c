@@ -3,12 +3,20 @@
  * <ulockdep/ulockdep.h> and linked with libulockdep (no LD_PRELOAD), as a
  * daemon under QA would be.
  *
- *   custom_lock abba | ordered | nested | nested_annotated | unbalanced
+ *   custom_lock abba | ordered | nested | nested_annotated | unbalanced |
+ *       fault | fault_unlocked
+ *
+ * fault: a fault (trap.h) while queue_lock is held, and the handler says
+ * it sleeps: one sleep_in_atomic, whose stack names the frame the signal
+ * stopped, trap_first+0x0, though no preload told the validator about the
+ * handler.  fault_unlocked: the same with no lock held, silent.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "trap.h"
 #include "ulockdep/ulockdep.h"
 
 /*
@@ -108,6 +116,36 @@ run(void *(*fn)(void *))
 	pthread_join(t, NULL);
 }
 
+#ifdef HAVE_TRAP
+static void
+on_ill(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	uld_might_sleep("on_ill", NULL); /* @on_ill */
+	trap_skip(ucv);
+}
+
+/* Out of line: GCC would inline a part of it into itself, an inline
+ * frame of its own name that the checks below need not explain. */
+static __attribute__((noinline)) void
+fault(int locked)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_ill;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGILL, &sa, NULL);
+	before_trap();
+	if (locked)
+		tas_lock(&queue_lock);
+	trap_first(); /* @main_trap_first */
+	if (locked)
+		tas_unlock(&queue_lock);
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -134,9 +172,15 @@ main(int argc, char **argv)
 		tas_lock(&queue_lock);
 		tas_unlock(&queue_lock);
 		tas_unlock(&queue_lock);
+#ifdef HAVE_TRAP
+	} else if (strcmp(what, "fault") == 0) {
+		fault(1);
+	} else if (strcmp(what, "fault_unlocked") == 0) {
+		fault(0);
+#endif
 	} else {
 		fprintf(stderr, "usage: custom_lock abba|ordered|nested|"
-				"nested_annotated|unbalanced\n");
+				"nested_annotated|unbalanced|fault|fault_unlocked\n");
 		return 2;
 	}
 	printf("done\n");

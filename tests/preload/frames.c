@@ -24,8 +24,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <ucontext.h>
 #include <unistd.h>
+
+#include "trap.h"
 
 static pthread_mutex_t lock_a = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t lock_r;
@@ -68,37 +69,14 @@ interrupted(void)
 	__asm__ volatile("" ::: "memory"); /* not a tail call */
 }
 
-#if defined(__x86_64__)
-/* Two functions back to back: before_trap ends where trap_first begins. */
-void before_trap(void);
-void trap_first(void);
-__asm__(".text\n"
-	".p2align 4\n"
-	".globl before_trap\n"
-	".type before_trap, @function\n"
-	"before_trap:\n"
-	".cfi_startproc\n"
-	"ret\n"
-	".cfi_endproc\n"
-	".size before_trap, .-before_trap\n"
-	".globl trap_first\n"
-	".type trap_first, @function\n"
-	"trap_first:\n"
-	".cfi_startproc\n"
-	"ud2\n"
-	"ret\n"
-	".cfi_endproc\n"
-	".size trap_first, .-trap_first\n");
-
+#ifdef HAVE_TRAP
 static void
 on_ill(int sig, siginfo_t *si, void *ucv)
 {
-	ucontext_t *uc = ucv;
-
 	(void)sig;
 	(void)si;
 	usleep(1);
-	uc->uc_mcontext.gregs[REG_RIP] += 2; /* past the ud2 */
+	trap_skip(ucv);
 }
 #endif
 
@@ -117,7 +95,7 @@ main(int argc, char **argv)
 		sa.sa_handler = on_usr1;
 		sigaction(SIGUSR1, &sa, NULL);
 		interrupted(); /* @main_interrupted */
-#if defined(__x86_64__)
+#ifdef HAVE_TRAP
 	} else if (argc > 1 && strcmp(argv[1], "fault") == 0) {
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
