@@ -1,9 +1,14 @@
 /*
- * mutex.c: pthread_mutex_* -> the annotation API.
+ * mutex.c: pthread_mutex_* and C11's mtx_* -> the annotation API.
  *
  * The mutex type comes from the mutex itself (glibc's __data.__kind), not
  * from the attributes at init: statically initialised recursive mutexes
  * (PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP) never pass through init.
+ *
+ * glibc's mtx_* call its pthread mutex functions directly, not through
+ * the symbols we interpose, so a C11 program's locks would go unseen
+ * without wrappers of their own.  An mtx_t is a pthread_mutex_t there (one
+ * size, mtx_init sets the same __kind), so the same type test serves.
  */
 #include <errno.h>
 
@@ -99,4 +104,72 @@ pthread_mutex_unlock(pthread_mutex_t *m)
 {
 	uld_lock_release(m, ULD_RET_IP());
 	return REAL(pthread_mutex_unlock)(m);
+}
+
+/* C11: thrd_success is the only success; no mutex of C11's is robust. */
+static inline unsigned
+mtx_flags(mtx_t *m)
+{
+	_Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t),
+	    "glibc's mtx_t is a pthread_mutex_t");
+	return mutex_flags((const pthread_mutex_t *)(void *)m);
+}
+
+ULD_INTERCEPTOR int
+mtx_init(mtx_t *m, int type)
+{
+	int rc = REAL(mtx_init)(m, type);
+
+	if (rc == thrd_success)
+		uld_lock_init(m, ULD_LOCK_MUTEX, ULD_RET_IP());
+	return rc;
+}
+
+ULD_INTERCEPTOR void
+mtx_destroy(mtx_t *m)
+{
+	uld_lock_destroy(m, ULD_RET_IP());
+	REAL(mtx_destroy)(m);
+}
+
+ULD_INTERCEPTOR int
+mtx_lock(mtx_t *m)
+{
+	uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m), 0, ULD_RET_IP());
+	int rc = REAL(mtx_lock)(m);
+	if (rc == thrd_success)
+		uld_lock_acquired(m);
+	else
+		uld_lock_acquire_failed(m);
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict abstime)
+{
+	uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m), 0, ULD_RET_IP());
+	int rc = REAL(mtx_timedlock)(m, abstime);
+	if (rc == thrd_success)
+		uld_lock_acquired(m);
+	else
+		uld_lock_acquire_failed(m);
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+mtx_trylock(mtx_t *m)
+{
+	int rc = REAL(mtx_trylock)(m);
+
+	if (rc == thrd_success)
+		uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m) | ULD_ACQ_TRY,
+		    0, ULD_RET_IP());
+	return rc;
+}
+
+ULD_INTERCEPTOR int
+mtx_unlock(mtx_t *m)
+{
+	uld_lock_release(m, ULD_RET_IP());
+	return REAL(mtx_unlock)(m);
 }

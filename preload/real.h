@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,6 +35,12 @@
 	X(int, pthread_mutex_timedlock, (pthread_mutex_t *, const struct timespec *)) \
 	X(int, pthread_mutex_clocklock, (pthread_mutex_t *, clockid_t, const struct timespec *)) \
 	X(int, pthread_mutex_unlock, (pthread_mutex_t *))                    \
+	X(int, mtx_init, (mtx_t *, int))                                     \
+	X(void, mtx_destroy, (mtx_t *))                                      \
+	X(int, mtx_lock, (mtx_t *))                                          \
+	X(int, mtx_timedlock, (mtx_t *restrict, const struct timespec *restrict)) \
+	X(int, mtx_trylock, (mtx_t *))                                       \
+	X(int, mtx_unlock, (mtx_t *))                                        \
 	X(int, pthread_spin_init, (pthread_spinlock_t *, int))               \
 	X(int, pthread_spin_destroy, (pthread_spinlock_t *))                 \
 	X(int, pthread_spin_lock, (pthread_spinlock_t *))                    \
@@ -58,6 +65,10 @@
 	X(int, pthread_cond_wait, (pthread_cond_t *, pthread_mutex_t *))     \
 	X(int, pthread_cond_timedwait, (pthread_cond_t *, pthread_mutex_t *, const struct timespec *)) \
 	X(int, pthread_cond_clockwait, (pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *)) \
+	X(int, cnd_wait, (cnd_t *, mtx_t *))                                 \
+	X(int, cnd_timedwait, (cnd_t *restrict, mtx_t *restrict, const struct timespec *restrict)) \
+	X(int, thrd_sleep, (const struct timespec *, struct timespec *))     \
+	X(int, thrd_join, (thrd_t, int *))                                   \
 	X(int, sem_wait, (sem_t *))                                          \
 	X(int, sem_timedwait, (sem_t *, const struct timespec *))            \
 	X(int, sem_clockwait, (sem_t *, clockid_t, const struct timespec *)) \

@@ -26,6 +26,14 @@ nanosleep(const struct timespec *req, struct timespec *rem)
 	return REAL(nanosleep)(req, rem);
 }
 
+/* C11's: glibc's calls its own nanosleep, not through ours. */
+ULD_INTERCEPTOR int
+thrd_sleep(const struct timespec *req, struct timespec *rem)
+{
+	MIGHT_SLEEP(thrd_sleep);
+	return REAL(thrd_sleep)(req, rem);
+}
+
 ULD_INTERCEPTOR int
 clock_nanosleep(clockid_t clk, int flags, const struct timespec *req,
     struct timespec *rem)
@@ -73,6 +81,22 @@ pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clk,
 	return REAL(pthread_cond_clockwait)(c, m, clk, abstime);
 }
 
+/* C11's waits: glibc's call its pthread functions directly, past ours. */
+ULD_INTERCEPTOR int
+cnd_wait(cnd_t *c, mtx_t *m)
+{
+	MIGHT_SLEEP(cnd_wait);
+	return REAL(cnd_wait)(c, m);
+}
+
+ULD_INTERCEPTOR int
+cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
+    const struct timespec *restrict abstime)
+{
+	MIGHT_SLEEP(cnd_timedwait);
+	return REAL(cnd_timedwait)(c, m, abstime);
+}
+
 ULD_INTERCEPTOR int
 sem_wait(sem_t *s)
 {
@@ -99,6 +123,13 @@ pthread_join(pthread_t t, void **ret)
 {
 	MIGHT_SLEEP(pthread_join);
 	return REAL(pthread_join)(t, ret);
+}
+
+ULD_INTERCEPTOR int
+thrd_join(thrd_t t, int *res)
+{
+	MIGHT_SLEEP(thrd_join);
+	return REAL(thrd_join)(t, res);
 }
 
 /* An absolute deadline, like the timed condition waits: a sleep whatever

@@ -3,7 +3,8 @@
  *
  *   cases SCENARIO TYPE
  *
- * TYPE is spin, mutex, rlock (rwlock taken for read) or wlock (for write).
+ * TYPE is spin, mutex, rlock (rwlock taken for read), wlock (for write)
+ * or mtx (C11's mtx_t, <threads.h>).
  * Each scenario is a plain pthread program: it is run under LD_PRELOAD by
  * matrix.sh, which checks the JSON reports (kind, class names, count).
  * Modelled on lib/locking-selftest.c and liblockdep's tests: threads run
@@ -12,8 +13,9 @@
  *
  * Mutexes and rwlocks A..D are static, never initialised, so their
  * classes are their variable names: mutex_A, rw_A...  A pthread spinlock
- * has no static initialiser (glibc's unlocked value is 1), so spin_A..D
- * are initialised in main() and named with uld_lock_set_class().
+ * has no static initialiser (glibc's unlocked value is 1), nor has a C11
+ * mtx_t, so spin_A..D and mtx_A..D are initialised in main() and named
+ * with uld_lock_set_class().
  */
 #include <dirent.h>
 #include <errno.h>
@@ -31,13 +33,14 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
 
 #include "ulockdep/ulockdep.h"
 
-enum type { SPIN, MUTEX, RLOCK, WLOCK };
+enum type { SPIN, MUTEX, RLOCK, WLOCK, MTX };
 static enum type type;
 
 static pthread_spinlock_t spin_A, spin_B, spin_C, spin_D;
@@ -49,6 +52,7 @@ static pthread_rwlock_t rw_A = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_rwlock_t rw_B = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_rwlock_t rw_C = PTHREAD_RWLOCK_INITIALIZER;
 static pthread_rwlock_t rw_D = PTHREAD_RWLOCK_INITIALIZER;
+static mtx_t mtx_A, mtx_B, mtx_C, mtx_D;
 
 /* A static array: every element shares the class table[]. */
 static pthread_mutex_t table[4] = { PTHREAD_MUTEX_INITIALIZER,
@@ -67,6 +71,8 @@ lock_of(char name)
 	case MUTEX:
 		return (pthread_mutex_t *[]){ &mutex_A, &mutex_B, &mutex_C,
 			&mutex_D }[i];
+	case MTX:
+		return (mtx_t *[]){ &mtx_A, &mtx_B, &mtx_C, &mtx_D }[i];
 	default:
 		return (pthread_rwlock_t *[]){ &rw_A, &rw_B, &rw_C, &rw_D }[i];
 	}
@@ -88,6 +94,9 @@ lock_p(void *l)
 	case WLOCK:
 		pthread_rwlock_wrlock(l);
 		break;
+	case MTX:
+		mtx_lock(l);
+		break;
 	}
 }
 
@@ -101,6 +110,8 @@ trylock_p(void *l)
 		return pthread_mutex_trylock(l);
 	case RLOCK:
 		return pthread_rwlock_tryrdlock(l);
+	case MTX:
+		return mtx_trylock(l) == thrd_success ? 0 : EBUSY;
 	default:
 		return pthread_rwlock_trywrlock(l);
 	}
@@ -115,6 +126,9 @@ unlock_p(void *l)
 		break;
 	case MUTEX:
 		pthread_mutex_unlock(l);
+		break;
+	case MTX:
+		mtx_unlock(l);
 		break;
 	default:
 		pthread_rwlock_unlock(l);
@@ -338,6 +352,9 @@ timed_lock(char x, int clk)
 		rc = clk ? pthread_rwlock_clockwrlock(l, CLOCK_MONOTONIC, &mo)
 			 : pthread_rwlock_timedwrlock(l, &rt);
 		break;
+	case MTX: /* C11 has no clock variant: TIME_UTC is CLOCK_REALTIME */
+		rc = mtx_timedlock(l, &rt) == thrd_success ? 0 : -1;
+		break;
 	default:
 		lock_p(l);
 		rc = 0;
@@ -378,7 +395,9 @@ static void timedlock_timeout(void)
 	pthread_create(&t, NULL, t_hold_a_long, NULL);
 	pthread_barrier_wait(&bar);
 	int rc = type == MUTEX ? pthread_mutex_timedlock(lock_of('A'), &rt)
-				: pthread_rwlock_timedwrlock(lock_of('A'), &rt);
+	    : type == MTX ? (mtx_timedlock(lock_of('A'), &rt) == thrd_timedout
+				? ETIMEDOUT : 0)
+			  : pthread_rwlock_timedwrlock(lock_of('A'), &rt);
 	if (rc == 0)
 		abort(); /* A is held by the thread: must time out */
 	L(B);
@@ -555,6 +574,9 @@ static void destroy_p(void *l)
 	case MUTEX:
 		pthread_mutex_destroy(l);
 		break;
+	case MTX:
+		mtx_destroy(l);
+		break;
 	default:
 		pthread_rwlock_destroy(l);
 		break;
@@ -642,6 +664,72 @@ static void exit_holding(void) { run_thread(t_exit_holding); }
 static void exit_clean(void) { run_thread(t_exit_clean); }
 static void pthread_exit_holding(void) { run_thread(t_pthread_exit_holding); }
 static void main_returns_holding(void) { L(A); }
+
+/* ---- C11 <threads.h>: its threads and waits, under the type's A ---- */
+
+static int t_thrd_exit(void *a)
+{
+	L(A);
+	if (a == NULL)
+		U(A);
+	thrd_exit(0);
+}
+static void
+run_thrd(void *hold)
+{
+	thrd_t t;
+
+	thrd_create(&t, t_thrd_exit, hold);
+	thrd_join(t, NULL);
+}
+static void thrd_exit_holding(void) { run_thrd(&type); }
+static void thrd_exit_clean(void) { run_thrd(NULL); }
+/* A C11 recursive mutex taken twice is no recursion (AA/mtx is). */
+static void recursive_mtx(void)
+{
+	mtx_t r;
+
+	mtx_init(&r, mtx_plain | mtx_recursive);
+	mtx_lock(&r);
+	mtx_lock(&r);
+	mtx_unlock(&r);
+	mtx_unlock(&r);
+	mtx_destroy(&r);
+}
+static void c11_thrd_sleep(void)
+{
+	L(A);
+	thrd_sleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	U(A);
+}
+/* A deadline already past: it returns at once, a wait all the same. */
+static void c11_cnd_timedwait(void)
+{
+	mtx_t m;
+	cnd_t cv;
+	struct timespec ts;
+
+	mtx_init(&m, mtx_timed);
+	cnd_init(&cv);
+	timespec_get(&ts, TIME_UTC);
+	mtx_lock(&m);
+	L(A);
+	cnd_timedwait(&cv, &m, &ts);
+	U(A);
+	mtx_unlock(&m);
+	cnd_destroy(&cv);
+	mtx_destroy(&m);
+}
+static int t_c11_return(void *a) { return a != NULL; }
+static void c11_thrd_join(void)
+{
+	thrd_t t;
+
+	thrd_create(&t, t_c11_return, NULL);
+	L(A);
+	thrd_join(t, NULL);
+	U(A);
+}
 
 /* ---- sleeping while holding a spinlock ---- */
 
@@ -1153,6 +1241,7 @@ static void one_lock_threads(void)
 static pthread_spinlock_t *x1s, *x2s;
 static pthread_mutex_t *x1m, *x2m;
 static pthread_rwlock_t *x1r, *x2r;
+static mtx_t *x1c, *x2c;
 
 /*
  * Both locks are initialised here: one init site, one class.  One call per
@@ -1165,13 +1254,16 @@ init_one(int i)
 	pthread_spinlock_t *s = malloc(sizeof(*s));
 	pthread_mutex_t *m = malloc(sizeof(*m));
 	pthread_rwlock_t *r = malloc(sizeof(*r));
+	mtx_t *c = malloc(sizeof(*c));
 
 	pthread_spin_init(s, 0); /* @init_one_spin_ */
 	pthread_mutex_init(m, NULL); /* @init_one_mutex_ */
 	pthread_rwlock_init(r, NULL); /* @init_one_rw_ */
+	mtx_init(c, mtx_plain); /* @init_one_mtx_ */
 	*(i ? &x2s : &x1s) = s;
 	*(i ? &x2m : &x1m) = m;
 	*(i ? &x2r : &x1r) = r;
+	*(i ? &x2c : &x1c) = c;
 }
 static void
 init_pair(void)
@@ -1184,6 +1276,7 @@ x_of(int i)
 {
 	return type == SPIN ? (void *)(i ? x2s : x1s)
 	    : type == MUTEX ? (void *)(i ? x2m : x1m)
+	    : type == MTX   ? (void *)(i ? x2c : x1c)
 			    : (void *)(i ? x2r : x1r);
 }
 /* Two locks of one class nested without annotation. */
@@ -1625,6 +1718,8 @@ static const struct {
 	S(destroy_held_by_creator), S(destroy_own_others_alive),
 	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
 	S(main_returns_holding),
+	S(thrd_exit_holding), S(thrd_exit_clean), S(recursive_mtx),
+	S(c11_thrd_sleep), S(c11_cnd_timedwait), S(c11_thrd_join),
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),
 	S(spin_then_trylock_mutex), S(spin_cond_timedwait), S(spin_poll_zero),
 	S(spin_cond_clockwait), S(mutex_cond_clockwait), S(spin_sem_clockwait),
@@ -1655,21 +1750,26 @@ int
 main(int argc, char **argv)
 {
 	static const char *const types[] = { "spin", "mutex", "rlock",
-		"wlock" };
+		"wlock", "mtx" };
 
 	if (argc != 3)
 		goto usage;
-	for (type = SPIN; type <= WLOCK; type++)
+	for (type = SPIN; type <= MTX; type++)
 		if (strcmp(argv[2], types[type]) == 0)
 			break;
-	if (type > WLOCK)
+	if (type > MTX)
 		goto usage;
-	if (type == SPIN) {
-		static const char *const names[] = { "spin_A", "spin_B",
-			"spin_C", "spin_D" };
+	/* No static initialiser: initialised and named here. */
+	if (type == SPIN || type == MTX) {
 		for (int i = 0; i < 4; i++) {
-			pthread_spin_init(lock_of('A' + i), 0);
-			uld_lock_set_class(lock_of('A' + i), NULL, names[i]);
+			char name[8];
+			snprintf(name, sizeof(name), "%s_%c",
+			    type == SPIN ? "spin" : "mtx", 'A' + i);
+			if (type == SPIN)
+				pthread_spin_init(lock_of('A' + i), 0);
+			else
+				mtx_init(lock_of('A' + i), mtx_timed);
+			uld_lock_set_class(lock_of('A' + i), NULL, name);
 		}
 	}
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++)
@@ -1678,6 +1778,6 @@ main(int argc, char **argv)
 			return 0;
 		}
 usage:
-	fprintf(stderr, "usage: cases SCENARIO spin|mutex|rlock|wlock\n");
+	fprintf(stderr, "usage: cases SCENARIO spin|mutex|rlock|wlock|mtx\n");
 	return 2;
 }

@@ -13,15 +13,15 @@
 . "${ULD_SRCDIR:?}/tests/preload/lib.sh"
 
 rows='
-AA		spin,mutex,wlock	recursive_locking:%A	halt_on_error=1	134
+AA		spin,mutex,mtx,wlock	recursive_locking:%A	halt_on_error=1	134
 AA		rlock			silent
-AA_try		spin,mutex,rlock,wlock	silent
-ABBA		spin,mutex,wlock	circular_dependency:%A,%B
+AA_try		spin,mutex,mtx,rlock,wlock	silent
+ABBA		spin,mutex,mtx,wlock	circular_dependency:%A,%B
 ABBA		rlock			silent
-ABAB		spin,mutex,rlock,wlock	silent
-ABBA_threads	spin,mutex,wlock	circular_dependency:%A,%B
+ABAB		spin,mutex,mtx,rlock,wlock	silent
+ABBA_threads	spin,mutex,mtx,wlock	circular_dependency:%A,%B
 ABBA_threads	rlock			silent
-ABAB_threads	spin,mutex,rlock,wlock	silent
+ABAB_threads	spin,mutex,mtx,rlock,wlock	silent
 ABBA_small_stacks spin,mutex,wlock	circular_dependency:%A,%B
 ABBA_small_stacks rlock			silent
 ABAB_small_stacks spin,mutex,rlock,wlock	silent
@@ -29,31 +29,31 @@ ABBA_coroutines	spin,mutex,wlock	circular_dependency:%A,%B
 ABBA_coroutines	rlock			silent
 ABAB_coroutines	spin,mutex,rlock,wlock	silent
 init_coroutine	mutex			silent
-ABBCCA		spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABBCCA		spin,mutex,mtx,wlock	circular_dependency:%A,%B,%C
 ABBCCA		rlock			silent
-ABBCAC		spin,mutex,rlock,wlock	silent
-ABCABC		spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABBCAC		spin,mutex,mtx,rlock,wlock	silent
+ABCABC		spin,mutex,mtx,wlock	circular_dependency:%A,%B,%C
 ABCABC		rlock			silent
-ABBCCDDA	spin,mutex,wlock	circular_dependency:%A,%B,%C,%D
+ABBCCDDA	spin,mutex,mtx,wlock	circular_dependency:%A,%B,%C,%D
 ABBCCDDA	rlock			silent
-ABBCCDAD	spin,mutex,rlock,wlock	silent
-ABCDBDDA	spin,mutex,wlock	circular_dependency:%A,%B,%D
+ABBCCDAD	spin,mutex,mtx,rlock,wlock	silent
+ABCDBDDA	spin,mutex,mtx,wlock	circular_dependency:%A,%B,%D
 ABCDBDDA	rlock			silent
-ABCDBCDA	spin,mutex,wlock	circular_dependency:%A,%B,%C,%D
+ABCDBCDA	spin,mutex,mtx,wlock	circular_dependency:%A,%B,%C,%D
 ABCDBCDA	rlock			silent
-ABC_nested_CA	spin,mutex,wlock	circular_dependency:%A,%B,%C
+ABC_nested_CA	spin,mutex,mtx,wlock	circular_dependency:%A,%B,%C
 ABC_nested_CA	rlock			silent
-double_unlock	spin,mutex,rlock,wlock	bad_unlock:%A
-unlock_once	spin,mutex,rlock,wlock	silent
-unlock_unowned	spin,mutex		bad_unlock:%A
-unlock_owned	spin,mutex,rlock,wlock	silent
-trylock_then_lock spin,mutex,wlock	circular_dependency:%A,%B
+double_unlock	spin,mutex,mtx,rlock,wlock	bad_unlock:%A
+unlock_once	spin,mutex,mtx,rlock,wlock	silent
+unlock_unowned	spin,mutex,mtx		bad_unlock:%A
+unlock_owned	spin,mutex,mtx,rlock,wlock	silent
+trylock_then_lock spin,mutex,mtx,wlock	circular_dependency:%A,%B
 trylock_then_lock rlock			silent
-trylock_reverse	spin,mutex,rlock,wlock	silent
-timed_ABBA	mutex,wlock		circular_dependency:%A,%B
+trylock_reverse	spin,mutex,mtx,rlock,wlock	silent
+timed_ABBA	mutex,mtx,wlock		circular_dependency:%A,%B
 timed_ABBA	rlock			silent
-timed_ABAB	mutex,rlock,wlock	silent
-timedlock_timeout mutex,wlock		silent
+timed_ABAB	mutex,mtx,rlock,wlock	silent
+timedlock_timeout mutex,mtx,wlock		silent
 rw_read_write_ABBA rlock		circular_dependency:mutex_B,rw_A
 rw_read_read_ABBA rlock			silent
 rw_fair_read_read_ABBA rlock		circular_dependency:mutex_B,rw_fair?[cases.c:@init_fair]
@@ -64,15 +64,15 @@ errorcheck_relock mutex			recursive_locking:err_mutex
 errorcheck_once	mutex			silent
 recursive_mutex	mutex			silent
 robust_owner_died mutex			locks_held_at_exit:robust?[cases.c:@init_robust]
-destroy_held	spin,mutex,rlock,wlock	held_lock_freed:cases.c:@init_one_%
-destroy_unheld	spin,mutex,rlock,wlock	silent
-destroy_held_by_other spin,mutex,wlock	held_lock_freed:cases.c:@init_one_%
-destroy_held_by_creator spin,mutex,wlock held_lock_freed:cases.c:@init_one_%
-destroy_own_others_alive spin,mutex,rlock,wlock silent
-exit_holding	spin,mutex,rlock,wlock	locks_held_at_exit:%A
-pthread_exit_holding spin,mutex,rlock,wlock locks_held_at_exit:%A
-exit_clean	spin,mutex,rlock,wlock	silent
-main_returns_holding spin,mutex,rlock,wlock locks_held_at_exit:%A
+destroy_held	spin,mutex,mtx,rlock,wlock	held_lock_freed:cases.c:@init_one_%
+destroy_unheld	spin,mutex,mtx,rlock,wlock	silent
+destroy_held_by_other spin,mutex,mtx,wlock	held_lock_freed:cases.c:@init_one_%
+destroy_held_by_creator spin,mutex,mtx,wlock held_lock_freed:cases.c:@init_one_%
+destroy_own_others_alive spin,mutex,mtx,rlock,wlock silent
+exit_holding	spin,mutex,mtx,rlock,wlock	locks_held_at_exit:%A
+pthread_exit_holding spin,mutex,mtx,rlock,wlock locks_held_at_exit:%A
+exit_clean	spin,mutex,mtx,rlock,wlock	silent
+main_returns_holding spin,mutex,mtx,rlock,wlock locks_held_at_exit:%A
 spin_usleep	spin			sleep_in_atomic:spin_A
 mutex_usleep	mutex			silent
 spin_then_mutex	spin			sleep_in_atomic:spin_A
@@ -103,10 +103,10 @@ spin_read_file	spin			silent
 spin_futex_wait	spin			sleep_in_atomic:spin_A
 spin_futex_wake	spin			silent
 spin_nested_sleep spin			sleep_in_atomic:spin_A,spin_B
-same_class_nested spin,mutex,wlock	recursive_locking:cases.c:@init_one_%
+same_class_nested spin,mutex,mtx,wlock	recursive_locking:cases.c:@init_one_%
 same_class_nested rlock			silent
-same_class_nested_annotated spin,mutex,rlock,wlock silent
-same_class_nested_named spin,mutex,rlock,wlock silent
+same_class_nested_annotated spin,mutex,mtx,rlock,wlock silent
+same_class_nested_named spin,mutex,mtx,rlock,wlock silent
 static_array_nested mutex		recursive_locking:table[]
 static_array_single mutex		silent
 address_same_lock mutex			circular_dependency:cases.c:@address_same_lock,mutex_A
@@ -119,9 +119,18 @@ free_held_by_other mutex		held_lock_freed:cases.c:@hold_then_wait
 realloc_held	mutex			held_lock_freed:cases.c:@realloc_held
 realloc_unheld	mutex			silent
 munmap_held	mutex			held_lock_freed:cases.c:@munmap_held
-many_threads_one_inverts spin,mutex,wlock circular_dependency:%A,%B,%C
-many_threads	spin,mutex,rlock,wlock	silent
+many_threads_one_inverts spin,mutex,mtx,wlock circular_dependency:%A,%B,%C
+many_threads	spin,mutex,mtx,rlock,wlock	silent
 condvar_pingpong mutex			silent
+thrd_exit_holding spin,mtx		locks_held_at_exit:%A
+thrd_exit_clean	spin,mtx		silent
+recursive_mtx	mtx			silent
+c11_thrd_sleep	spin			sleep_in_atomic:spin_A
+c11_thrd_sleep	mtx			silent
+c11_cnd_timedwait spin			sleep_in_atomic:spin_A
+c11_cnd_timedwait mtx			silent
+c11_thrd_join	spin			sleep_in_atomic:spin_A
+c11_thrd_join	mtx			silent
 deep_cycle	mutex			circular_dependency:deep_*
 deep_nesting	mutex			silent
 ABBA_exit3	mutex			circular_dependency:%A,%B	-	3
@@ -131,6 +140,7 @@ prefix_of() {
 	case $1 in
 	spin) echo spin_ ;;
 	mutex) echo mutex_ ;;
+	mtx) echo mtx_ ;;
 	*) echo rw_ ;;
 	esac
 }

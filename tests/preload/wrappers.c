@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <threads.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -136,6 +137,8 @@ errno_kept(void)
 	pthread_spinlock_t s;
 	pthread_rwlock_t rw;
 	pthread_cond_t c;
+	mtx_t x;
+	cnd_t xc;
 	sem_t sem;
 	sigset_t set, old;
 	struct sigaction sa, osa;
@@ -177,6 +180,19 @@ errno_kept(void)
 	SHOW(pthread_cond_clockwait(&c_a, &m_a, CLOCK_MONOTONIC, &abs));
 	pthread_mutex_unlock(&m_a);
 	SHOW(pthread_cond_destroy(&c));
+	SHOW(mtx_init(&x, mtx_timed));
+	SHOW(mtx_lock(&x));
+	SHOW(mtx_unlock(&x));
+	SHOW(mtx_trylock(&x));
+	SHOW(mtx_unlock(&x));
+	timespec_get(&abs, TIME_UTC);
+	SHOW(mtx_timedlock(&x, &abs));
+	SHOW(cnd_init(&xc));
+	SHOW(cnd_timedwait(&xc, &x, &abs)); /* thrd_timedout */
+	SHOW(mtx_unlock(&x));
+	SHOW((cnd_destroy(&xc), 0));
+	SHOW((mtx_destroy(&x), 0));
+	SHOW(thrd_sleep(&ts, NULL));
 	SHOW(nanosleep(&ts, NULL));
 	SHOW(usleep(1));
 	SHOW(sleep(0));
