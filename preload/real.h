@@ -15,10 +15,13 @@
 #include <semaphore.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -76,6 +79,13 @@
 	X(int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *)) \
 	X(int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
 	X(pid_t, wait, (int *))                                              \
+	X(pid_t, wait3, (int *, int, struct rusage *))                       \
+	X(pid_t, wait4, (pid_t, int *, int, struct rusage *))                \
+	X(int, system, (const char *))                                       \
+	X(int, pclose, (FILE *))                                             \
+	X(int, pthread_barrier_wait, (pthread_barrier_t *))                  \
+	X(int, flock, (int, int))                                            \
+	X(int, lockf, (int, int, off_t))                                     \
 	X(pid_t, waitpid, (pid_t, int *, int))                               \
 	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                   \
 	X(int, pause, (void))                                                \

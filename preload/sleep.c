@@ -174,6 +174,67 @@ waitid(idtype_t idtype, id_t id, siginfo_t *info, int options)
 	return REAL(waitid)(idtype, id, info, options);
 }
 
+/* BSD's waits: glibc's waitpid calls its own wait4, not through ours. */
+ULD_INTERCEPTOR pid_t
+wait3(int *status, int options, struct rusage *ru)
+{
+	if (!(options & WNOHANG))
+		MIGHT_SLEEP(wait3);
+	return REAL(wait3)(status, options, ru);
+}
+
+ULD_INTERCEPTOR pid_t
+wait4(pid_t pid, int *status, int options, struct rusage *ru)
+{
+	if (!(options & WNOHANG))
+		MIGHT_SLEEP(wait4);
+	return REAL(wait4)(pid, status, options, ru);
+}
+
+/* Both wait for a child, by glibc's internal waitpid. */
+ULD_INTERCEPTOR int
+system(const char *command)
+{
+	/* system(NULL) only asks whether there is a shell. */
+	if (command != NULL)
+		MIGHT_SLEEP(system);
+	return REAL(system)(command);
+}
+
+ULD_INTERCEPTOR int
+pclose(FILE *f)
+{
+	MIGHT_SLEEP(pclose);
+	return REAL(pclose)(f);
+}
+
+/* A sleep even for the last thread to arrive, which does not wait: the
+ * next run's last may be another (might_sleep asks what could happen). */
+ULD_INTERCEPTOR int
+pthread_barrier_wait(pthread_barrier_t *b)
+{
+	MIGHT_SLEEP(pthread_barrier_wait);
+	return REAL(pthread_barrier_wait)(b);
+}
+
+/* File locks wait for another process; LOCK_NB, F_TLOCK, F_TEST and
+ * F_ULOCK never wait. */
+ULD_INTERCEPTOR int
+flock(int fd, int op)
+{
+	if (!(op & LOCK_NB) && (op & (LOCK_SH | LOCK_EX)))
+		MIGHT_SLEEP(flock);
+	return REAL(flock)(fd, op);
+}
+
+ULD_INTERCEPTOR int
+lockf(int fd, int cmd, off_t len)
+{
+	if (cmd == F_LOCK)
+		MIGHT_SLEEP(lockf);
+	return REAL(lockf)(fd, cmd, len);
+}
+
 /*
  * Waiting for a signal.  A handler that runs during pause() is interrupt
  * context as anywhere else (signal.c); sigwait and its kin take a blocked

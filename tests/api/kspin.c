@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meet.h"
 #include "ulockdep/spinlock.h"
 
 static DEFINE_SPINLOCK(a_lock);
@@ -70,13 +71,12 @@ node_init(spinlock_t *l)
 	__asm__ volatile("" ::: "memory");
 }
 
-static pthread_barrier_t bar;
 static void *
 t_hold_b(void *arg)
 {
 	spin_lock(&b_lock);
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	spin_unlock(&b_lock);
 	return arg;
 }
@@ -137,7 +137,7 @@ t_hold_rw(void *arg)
 {
 	write_lock(&rw_lock);
 	holder_tid = rw_lock.owner;
-	pthread_barrier_wait(&bar);
+	meet();
 	if (hold_ms > 0) {
 		busy_ms(hold_ms);
 	} else {
@@ -160,8 +160,8 @@ static void *
 t_hold_rw_unlocked(void *arg)
 {
 	write_lock(&rw_lock);
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	write_unlock(&rw_lock);
 	return arg;
 }
@@ -306,20 +306,20 @@ rw_scenario(const char *s)
 		write_unlock(&dyn_rw);
 		uld_rwlock_destroy(&dyn_rw);
 	} else if (strcmp(s, "rw_unlock_other") == 0) {
-		pthread_barrier_init(&bar, NULL, 2);
+		meet_init();
 		pthread_create(&t, NULL, t_hold_rw_unlocked, NULL);
-		pthread_barrier_wait(&bar);
+		meet();
 		printf("owner=%d\n", rw_lock.owner);
 		fflush(stdout);
 		write_unlock(&rw_lock); /* not ours */
-		pthread_barrier_wait(&bar);
+		meet();
 		pthread_join(t, NULL);
 	} else if (strcmp(s, "rw_unlock_own") == 0) {
-		pthread_barrier_init(&bar, NULL, 2);
+		meet_init();
 		pthread_create(&t, NULL, t_hold_rw_unlocked, NULL);
-		pthread_barrier_wait(&bar);
+		meet();
 		int owner = rw_lock.owner;
-		pthread_barrier_wait(&bar);
+		meet();
 		pthread_join(t, NULL);
 		printf("owner_set=%d owner_after=%d cpu_after=%d cnt=%u\n",
 		    owner > 0, rw_lock.owner, rw_lock.owner_cpu, rw_lock.cnt);
@@ -327,9 +327,9 @@ rw_scenario(const char *s)
 	    strcmp(s, "rw_read_wait_long") == 0 ||
 	    strcmp(s, "rw_wait_short") == 0) {
 		hold_ms = strcmp(s, "rw_wait_short") == 0 ? 50 : 0;
-		pthread_barrier_init(&bar, NULL, 2);
+		meet_init();
 		pthread_create(&t, NULL, t_hold_rw, NULL);
-		pthread_barrier_wait(&bar);
+		meet();
 		if (strcmp(s, "rw_read_wait_long") == 0) {
 			read_lock(&rw_lock); /* spins until the writer ends */
 			read_unlock(&rw_lock);
@@ -504,13 +504,13 @@ main(int argc, char **argv)
 		spin_unlock(&nodes[0]);
 	} else if (strcmp(s, "unlock_other") == 0) {
 		pthread_t t;
-		pthread_barrier_init(&bar, NULL, 2);
+		meet_init();
 		pthread_create(&t, NULL, t_hold_b, NULL);
-		pthread_barrier_wait(&bar);
+		meet();
 		printf("owner=%d\n", b_lock.owner);
 		fflush(stdout);
 		spin_unlock(&b_lock); /* not ours */
-		pthread_barrier_wait(&bar);
+		meet();
 		pthread_join(t, NULL);
 	} else if (strcmp(s, "trylock") == 0) {
 		if (spin_trylock(&a_lock)) {

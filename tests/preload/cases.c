@@ -23,13 +23,16 @@
 #include <linux/futex.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -38,6 +41,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "meet.h"
 #include "ulockdep/ulockdep.h"
 
 enum type { SPIN, MUTEX, RLOCK, WLOCK, MTX };
@@ -260,13 +264,12 @@ static void ABC_nested_CA(void)
 static void double_unlock(void) { L(A); U(A); U(A); }
 static void unlock_once(void) { L(A); U(A); }
 
-static pthread_barrier_t bar;
 static void *
 t_hold_a(void *arg)
 {
 	L(A);
-	pthread_barrier_wait(&bar); /* main unlocks A now (or not) */
-	pthread_barrier_wait(&bar);
+	meet(); /* main unlocks A now (or not) */
+	meet();
 	U(A); /* the owner releases its own lock (again) */
 	(void)arg;
 	return NULL;
@@ -276,21 +279,21 @@ static void unlock_unowned(void)
 {
 	pthread_t t;
 
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_a, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	U(A);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_join(t, NULL);
 }
 static void unlock_owned(void)
 {
 	pthread_t t;
 
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_a, (void *)1);
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	pthread_join(t, NULL);
 }
 
@@ -381,8 +384,8 @@ static void *
 t_hold_a_long(void *arg)
 {
 	L(A);
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	U(A);
 	return arg;
 }
@@ -391,9 +394,9 @@ static void timedlock_timeout(void)
 	pthread_t t;
 	struct timespec rt = soon(CLOCK_REALTIME, 50);
 
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_a_long, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	int rc = type == MUTEX ? pthread_mutex_timedlock(lock_of('A'), &rt)
 	    : type == MTX ? (mtx_timedlock(lock_of('A'), &rt) == thrd_timedout
 				? ETIMEDOUT : 0)
@@ -402,7 +405,7 @@ static void timedlock_timeout(void)
 		abort(); /* A is held by the thread: must time out */
 	L(B);
 	U(B);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_join(t, NULL);
 	LL(B, A);
 }
@@ -603,8 +606,8 @@ t_hold_x(void *init)
 	if (init != NULL)
 		init_pair();
 	lock_p(x_of(0));
-	pthread_barrier_wait(&bar); /* main destroys it now */
-	pthread_barrier_wait(&bar);
+	meet(); /* main destroys it now */
+	meet();
 	unlock_p(x_of(0));
 	return NULL;
 }
@@ -615,11 +618,11 @@ destroy_while_held(int init_in_holder)
 
 	if (!init_in_holder)
 		init_pair();
-	pthread_barrier_init(&bar, NULL, 2);
-	pthread_create(&t, NULL, t_hold_x, init_in_holder ? &bar : NULL);
-	pthread_barrier_wait(&bar);
+	meet_init();
+	pthread_create(&t, NULL, t_hold_x, init_in_holder ? &meet_count : NULL);
+	meet();
 	destroy_p(x_of(0)); /* glibc may refuse (EBUSY): the bug is ours */
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_join(t, NULL);
 }
 static void destroy_held_by_other(void) { destroy_while_held(0); }
@@ -634,22 +637,22 @@ static void destroy_held_by_creator(void) { destroy_while_held(1); }
 static void *
 t_idle(void *arg)
 {
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	return arg;
 }
 static void destroy_own_others_alive(void)
 {
 	pthread_t t;
 
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_idle, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	init_pair();
 	lock_p(x_of(0));
 	unlock_p(x_of(0));
 	destroy_p(x_of(0));
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_join(t, NULL);
 }
 
@@ -859,6 +862,10 @@ spin_waitchild(int how)
 		waitid(P_PID, (id_t)pid, &si, WEXITED);
 	else if (how == 2)
 		wait(NULL);
+	else if (how == 4)
+		wait4(pid, NULL, 0, NULL);
+	else if (how == 5)
+		wait3(NULL, 0, NULL);
 	else
 		waitpid(pid, NULL, WNOHANG);
 	pthread_spin_unlock(&spin_A);
@@ -869,6 +876,53 @@ static void spin_waitpid(void) { spin_waitchild(0); }
 static void spin_waitid(void) { spin_waitchild(1); }
 static void spin_wait_any(void) { spin_waitchild(2); }
 static void spin_waitpid_nohang(void) { spin_waitchild(3); }
+static void spin_wait4(void) { spin_waitchild(4); }
+static void spin_wait3(void) { spin_waitchild(5); }
+/*
+ * Calls that wait inside the C library, past the interposed waits: for a
+ * child (system, pclose), for other threads (a barrier, of one thread
+ * here, so it returns at once), for another process's file lock (flock,
+ * lockf; a file of our own, so they return at once).  Each is made under
+ * the type's A: a sleep under a spinlock, nothing under a mutex.  The
+ * forms that never wait (system(NULL), LOCK_NB, F_TLOCK) are no sleep.
+ */
+enum libc_wait { W_SYSTEM, W_PCLOSE, W_BARRIER, W_FLOCK, W_LOCKF,
+	W_SYSTEM_NULL, W_FLOCK_NB, W_LOCKF_TLOCK };
+static void
+wait_in_libc(enum libc_wait how)
+{
+	pthread_barrier_t b;
+	char path[] = "/tmp/uld-cases.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *p = popen("true", "r");
+
+	pthread_barrier_init(&b, NULL, 1);
+	L(A);
+	switch (how) {
+	case W_SYSTEM: system("true"); break;
+	case W_PCLOSE: pclose(p); p = NULL; break;
+	case W_BARRIER: pthread_barrier_wait(&b); break;
+	case W_FLOCK: flock(fd, LOCK_EX); break;
+	case W_LOCKF: lockf(fd, F_LOCK, 0); break;
+	case W_SYSTEM_NULL: system(NULL); break;
+	case W_FLOCK_NB: flock(fd, LOCK_EX | LOCK_NB); break;
+	case W_LOCKF_TLOCK: lockf(fd, F_TLOCK, 0); break;
+	}
+	U(A);
+	if (p != NULL)
+		pclose(p);
+	pthread_barrier_destroy(&b);
+	close(fd);
+	unlink(path);
+}
+static void wait_system(void) { wait_in_libc(W_SYSTEM); }
+static void wait_pclose(void) { wait_in_libc(W_PCLOSE); }
+static void wait_barrier(void) { wait_in_libc(W_BARRIER); }
+static void wait_flock(void) { wait_in_libc(W_FLOCK); }
+static void wait_lockf(void) { wait_in_libc(W_LOCKF); }
+static void wait_system_null(void) { wait_in_libc(W_SYSTEM_NULL); }
+static void wait_flock_nb(void) { wait_in_libc(W_FLOCK_NB); }
+static void wait_lockf_tlock(void) { wait_in_libc(W_LOCKF_TLOCK); }
 /* Waiting for a signal (SIGUSR2, blocked and already pending, so each
  * returns at once); a zero timeout only asks. */
 static void
@@ -1068,7 +1122,7 @@ t_hold_spin(void *arg)
 		pthread_sigmask(SIG_BLOCK, &all, NULL);
 	}
 	pthread_spin_lock(&spin_A);
-	pthread_barrier_wait(&bar);
+	meet();
 	hold(0);
 	pthread_spin_unlock(&spin_A);
 	return arg;
@@ -1086,9 +1140,9 @@ spin_wait_for(long ms, unsigned long reports, int blocked)
 	hold_ms = ms;
 	hold_reports = reports;
 	hold_signals_blocked = blocked;
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_spin, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_spin_lock(&spin_A); /* spins while the thread holds it */
 	pthread_spin_unlock(&spin_A);
 	pthread_join(t, NULL);
@@ -1151,7 +1205,7 @@ t_hold_spin_until_writing(void *arg)
 	struct timespec t0, now;
 
 	pthread_spin_lock(&spin_A);
-	pthread_barrier_wait(&bar);
+	meet();
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	do
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -1175,9 +1229,9 @@ static void exit_mid_report(void)
 		exit(3);
 	if (type != SPIN)
 		pthread_spin_init(&spin_A, 0);
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_spin_until_writing, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_spin_lock(&spin_A);
 	pthread_spin_unlock(&spin_A);
 	pthread_join(t, NULL);
@@ -1191,7 +1245,7 @@ static void *
 t_hold_mutex(void *arg)
 {
 	pthread_mutex_lock(&mutex_A);
-	pthread_barrier_wait(&bar);
+	meet();
 	hold(1);
 	pthread_mutex_unlock(&mutex_A);
 	return arg;
@@ -1203,9 +1257,9 @@ mutex_wait(long ms, unsigned long reports)
 
 	hold_ms = ms;
 	hold_reports = reports;
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_mutex, NULL);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_mutex_lock(&mutex_A); /* blocks while the thread holds it */
 	pthread_mutex_unlock(&mutex_A);
 	pthread_join(t, NULL);
@@ -1452,8 +1506,8 @@ hold_then_wait(void *arg)
 	struct padded *p = arg;
 
 	pthread_mutex_lock(&p->lock); /* @hold_then_wait */
-	pthread_barrier_wait(&bar);
-	pthread_barrier_wait(&bar);
+	meet();
+	meet();
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
 }
@@ -1463,11 +1517,11 @@ static void free_held_by_other(void)
 	pthread_t t;
 
 	memset(p, 0, sizeof(*p));
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, hold_then_wait, p);
-	pthread_barrier_wait(&bar);
+	meet();
 	free(p);
-	pthread_barrier_wait(&bar);
+	meet();
 	pthread_join(t, NULL);
 }
 struct obj {
@@ -1638,7 +1692,7 @@ static void *
 t_real_ab(void *arg)
 {
 	L(A);
-	pthread_barrier_wait(&bar);
+	meet();
 	L(B); /* never granted */
 	return arg;
 }
@@ -1646,10 +1700,10 @@ static void ABBA_real_deadlock(void)
 {
 	pthread_t t;
 
-	pthread_barrier_init(&bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_real_ab, NULL);
 	L(B);
-	pthread_barrier_wait(&bar);
+	meet();
 	/* Let the thread block on B first; busy, as sleeping while holding
 	 * a spinlock would be a bug of its own (sleep_in_atomic). */
 	struct timespec t0, now;
@@ -1725,7 +1779,10 @@ static const struct {
 	S(spin_cond_clockwait), S(mutex_cond_clockwait), S(spin_sem_clockwait),
 	S(spin_sem_trywait), S(spin_timedjoin), S(spin_clockjoin),
 	S(spin_tryjoin), S(spin_waitpid), S(spin_waitid), S(spin_wait_any),
-	S(spin_waitpid_nohang), S(spin_sigwait), S(spin_sigwaitinfo),
+	S(spin_waitpid_nohang), S(spin_wait4), S(spin_wait3),
+	S(wait_system), S(wait_pclose), S(wait_barrier), S(wait_flock),
+	S(wait_lockf), S(wait_system_null), S(wait_flock_nb),
+	S(wait_lockf_tlock), S(spin_sigwait), S(spin_sigwaitinfo),
 	S(spin_sigtimedwait), S(spin_sigtimedwait_zero), S(spin_pause),
 	S(spin_nap_timer), S(mutex_nap_timer),
 	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "meet.h"
 #include "ulockdep/ulockdep.h"
 
 extern char **environ;
@@ -216,15 +217,14 @@ fork_held(int relock)
  * spinlock never ends, and its own watchdog reports it (spin_timeout, "no
  * live thread holds this lock"); SIGALRM ends it.
  */
-static pthread_barrier_t held_bar;
 
 static void *
 t_hold_other(void *arg)
 {
 	pthread_mutex_lock(&mutex_B);
 	pthread_spin_lock(&other_spin);
-	pthread_barrier_wait(&held_bar); /* held */
-	pthread_barrier_wait(&held_bar); /* forked */
+	meet(); /* held */
+	meet(); /* forked */
 	pthread_spin_unlock(&other_spin);
 	pthread_mutex_unlock(&mutex_B);
 	return arg;
@@ -237,9 +237,9 @@ fork_other_held(void)
 
 	pthread_spin_init(&other_spin, 0);
 	uld_lock_set_class((void *)&other_spin, NULL, "other_spin");
-	pthread_barrier_init(&held_bar, NULL, 2);
+	meet_init();
 	pthread_create(&t, NULL, t_hold_other, NULL);
-	pthread_barrier_wait(&held_bar);
+	meet();
 	pid_t pid = fork();
 	if (pid == 0) {
 		alarm(2);
@@ -249,7 +249,7 @@ fork_other_held(void)
 		pthread_spin_lock(&other_spin); /* forever */
 		exit(0);
 	}
-	pthread_barrier_wait(&held_bar);
+	meet();
 	pthread_join(t, NULL);
 	wait_child(pid, "child");
 }
@@ -462,7 +462,7 @@ static void *
 t_hold_forever(void *arg)
 {
 	pthread_mutex_lock(&mutex_B);
-	pthread_barrier_wait(&held_bar);
+	meet();
 	for (;;)
 		pause();
 	return arg;
@@ -498,9 +498,9 @@ end(const char *how)
 	pthread_t holder, ender;
 
 	pthread_mutex_lock(&mutex_A);
-	pthread_barrier_init(&held_bar, NULL, 2);
+	meet_init();
 	pthread_create(&holder, NULL, t_hold_forever, NULL);
-	pthread_barrier_wait(&held_bar);
+	meet();
 	pthread_create(&ender, NULL, t_report_and_end, (void *)how);
 	pthread_join(ender, NULL); /* never returns */
 }
