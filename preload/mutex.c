@@ -54,49 +54,30 @@ pthread_mutex_destroy(pthread_mutex_t *m)
 ULD_INTERCEPTOR int
 pthread_mutex_lock(pthread_mutex_t *m)
 {
-	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
-	int rc = REAL(pthread_mutex_lock)(m);
-	if (acquired(rc))
-		uld_lock_acquired(m);
-	else
-		uld_lock_acquire_failed(m);
-	return rc;
+	ULD_LOCK_BLOCKING(m, ULD_LOCK_MUTEX, mutex_flags(m),
+	    REAL(pthread_mutex_lock)(m), acquired);
 }
 
 ULD_INTERCEPTOR int
 pthread_mutex_trylock(pthread_mutex_t *m)
 {
-	int rc = REAL(pthread_mutex_trylock)(m);
-
-	if (acquired(rc))
-		uld_lock_acquire(m, ULD_LOCK_MUTEX,
-		    mutex_flags(m) | ULD_ACQ_TRY, 0, ULD_RET_IP());
-	return rc;
+	ULD_LOCK_TRY(m, ULD_LOCK_MUTEX, mutex_flags(m),
+	    REAL(pthread_mutex_trylock)(m), acquired);
 }
 
 ULD_INTERCEPTOR int
 pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
-	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
-	int rc = REAL(pthread_mutex_timedlock)(m, abstime);
-	if (acquired(rc))
-		uld_lock_acquired(m);
-	else
-		uld_lock_acquire_failed(m);
-	return rc;
+	ULD_LOCK_BLOCKING(m, ULD_LOCK_MUTEX, mutex_flags(m),
+	    REAL(pthread_mutex_timedlock)(m, abstime), acquired);
 }
 
 ULD_INTERCEPTOR int
 pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clk,
     const struct timespec *abstime)
 {
-	uld_lock_acquire(m, ULD_LOCK_MUTEX, mutex_flags(m), 0, ULD_RET_IP());
-	int rc = REAL(pthread_mutex_clocklock)(m, clk, abstime);
-	if (acquired(rc))
-		uld_lock_acquired(m);
-	else
-		uld_lock_acquire_failed(m);
-	return rc;
+	ULD_LOCK_BLOCKING(m, ULD_LOCK_MUTEX, mutex_flags(m),
+	    REAL(pthread_mutex_clocklock)(m, clk, abstime), acquired);
 }
 
 ULD_INTERCEPTOR int
@@ -107,6 +88,12 @@ pthread_mutex_unlock(pthread_mutex_t *m)
 }
 
 /* C11: thrd_success is the only success; no mutex of C11's is robust. */
+static inline int
+mtx_acquired(int rc)
+{
+	return rc == thrd_success;
+}
+
 static inline unsigned
 mtx_flags(mtx_t *m)
 {
@@ -120,7 +107,7 @@ mtx_init(mtx_t *m, int type)
 {
 	int rc = REAL(mtx_init)(m, type);
 
-	if (rc == thrd_success)
+	if (mtx_acquired(rc))
 		uld_lock_init(m, ULD_LOCK_MUTEX, ULD_RET_IP());
 	return rc;
 }
@@ -135,36 +122,22 @@ mtx_destroy(mtx_t *m)
 ULD_INTERCEPTOR int
 mtx_lock(mtx_t *m)
 {
-	uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m), 0, ULD_RET_IP());
-	int rc = REAL(mtx_lock)(m);
-	if (rc == thrd_success)
-		uld_lock_acquired(m);
-	else
-		uld_lock_acquire_failed(m);
-	return rc;
+	ULD_LOCK_BLOCKING(m, ULD_LOCK_MUTEX, mtx_flags(m),
+	    REAL(mtx_lock)(m), mtx_acquired);
 }
 
 ULD_INTERCEPTOR int
 mtx_timedlock(mtx_t *restrict m, const struct timespec *restrict abstime)
 {
-	uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m), 0, ULD_RET_IP());
-	int rc = REAL(mtx_timedlock)(m, abstime);
-	if (rc == thrd_success)
-		uld_lock_acquired(m);
-	else
-		uld_lock_acquire_failed(m);
-	return rc;
+	ULD_LOCK_BLOCKING(m, ULD_LOCK_MUTEX, mtx_flags(m),
+	    REAL(mtx_timedlock)(m, abstime), mtx_acquired);
 }
 
 ULD_INTERCEPTOR int
 mtx_trylock(mtx_t *m)
 {
-	int rc = REAL(mtx_trylock)(m);
-
-	if (rc == thrd_success)
-		uld_lock_acquire(m, ULD_LOCK_MUTEX, mtx_flags(m) | ULD_ACQ_TRY,
-		    0, ULD_RET_IP());
-	return rc;
+	ULD_LOCK_TRY(m, ULD_LOCK_MUTEX, mtx_flags(m), REAL(mtx_trylock)(m),
+	    mtx_acquired);
 }
 
 ULD_INTERCEPTOR int

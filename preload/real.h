@@ -166,6 +166,33 @@ ULD_REAL_FUNCS(X)
 
 #define REAL(name) (uld__get_##name())
 
+/*
+ * A blocking acquisition of `lock` in an interceptor, returning what the
+ * lock call returned: announced before `call` blocks, so that a deadlock
+ * is reported before it happens, and its wait watched until it returns.
+ * ok(rc): the lock is held.
+ */
+#define ULD_LOCK_BLOCKING(lock, type, flags, call, ok)                       \
+	do {                                                                 \
+		uld_lock_acquire((lock), (type), (flags), 0, ULD_RET_IP());  \
+		int rc_ = (call);                                            \
+		if (ok(rc_))                                                 \
+			uld_lock_acquired(lock);                             \
+		else                                                         \
+			uld_lock_acquire_failed(lock);                       \
+		return rc_;                                                  \
+	} while (0)
+
+/* A trylock's success is told after it: no wait, no edge into it. */
+#define ULD_LOCK_TRY(lock, type, flags, call, ok)                            \
+	do {                                                                 \
+		int rc_ = (call);                                            \
+		if (ok(rc_))                                                 \
+			uld_lock_acquire((lock), (type),                     \
+			    (flags) | ULD_ACQ_TRY, 0, ULD_RET_IP());         \
+		return rc_;                                                  \
+	} while (0)
+
 /* A wrapped call may sleep: tell the validator, naming the call. */
 #define MIGHT_SLEEP(name) uld_might_sleep(#name, ULD_RET_IP())
 

@@ -34,26 +34,18 @@ pthread_rwlock_destroy(pthread_rwlock_t *l)
 	return REAL(pthread_rwlock_destroy)(l);
 }
 
-/* Blocking and timed acquisitions share one shape: check, lock, undo. */
-#define BLOCKING(name, flags, call)                                         \
-	do {                                                                 \
-		uld_lock_acquire(l, ULD_LOCK_RWLOCK, flags, 0, ULD_RET_IP()); \
-		int rc_ = REAL(name) call;                                   \
-		if (rc_ == 0)                                                \
-			uld_lock_acquired(l);                                \
-		else                                                         \
-			uld_lock_acquire_failed(l);                          \
-		return rc_;                                                  \
-	} while (0)
+static inline int
+rw_acquired(int rc)
+{
+	return rc == 0;
+}
 
+/* The shapes of real.h, on `l`. */
+#define BLOCKING(name, flags, call)                                         \
+	ULD_LOCK_BLOCKING(l, ULD_LOCK_RWLOCK, flags, REAL(name) call,       \
+	    rw_acquired)
 #define TRY(name, flags)                                                     \
-	do {                                                                 \
-		int rc_ = REAL(name)(l);                                     \
-		if (rc_ == 0)                                                \
-			uld_lock_acquire(l, ULD_LOCK_RWLOCK,                 \
-			    (flags) | ULD_ACQ_TRY, 0, ULD_RET_IP());         \
-		return rc_;                                                  \
-	} while (0)
+	ULD_LOCK_TRY(l, ULD_LOCK_RWLOCK, flags, REAL(name)(l), rw_acquired)
 
 ULD_INTERCEPTOR int
 pthread_rwlock_rdlock(pthread_rwlock_t *l)

@@ -21,27 +21,24 @@ pthread_spin_destroy(pthread_spinlock_t *s)
 	return REAL(pthread_spin_destroy)(s);
 }
 
+static inline int
+spin_acquired(int rc)
+{
+	return rc == 0;
+}
+
 ULD_INTERCEPTOR int
 pthread_spin_lock(pthread_spinlock_t *s)
 {
-	uld_lock_acquire((void *)s, ULD_LOCK_SPIN, 0, 0, ULD_RET_IP());
-	int rc = REAL(pthread_spin_lock)(s);
-	if (rc == 0)
-		uld_lock_acquired((void *)s);
-	else
-		uld_lock_acquire_failed((void *)s);
-	return rc;
+	ULD_LOCK_BLOCKING((void *)s, ULD_LOCK_SPIN, 0,
+	    REAL(pthread_spin_lock)(s), spin_acquired);
 }
 
 ULD_INTERCEPTOR int
 pthread_spin_trylock(pthread_spinlock_t *s)
 {
-	int rc = REAL(pthread_spin_trylock)(s);
-
-	if (rc == 0)
-		uld_lock_acquire((void *)s, ULD_LOCK_SPIN, ULD_ACQ_TRY, 0,
-		    ULD_RET_IP());
-	return rc;
+	ULD_LOCK_TRY((void *)s, ULD_LOCK_SPIN, 0, REAL(pthread_spin_trylock)(s),
+	    spin_acquired);
 }
 
 ULD_INTERCEPTOR int
