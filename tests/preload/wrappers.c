@@ -29,7 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <threads.h>
 #include <time.h>
@@ -208,6 +210,26 @@ errno_kept(void)
 	SHOW(waitpid(child, NULL, WNOHANG) >= 0);
 	SHOW(waitpid(child, NULL, 0) == child);
 	SHOW(waitpid(child, NULL, 0)); /* ECHILD */
+	child = fork();
+	if (child == 0)
+		_exit(4);
+	SHOW(wait4(child, NULL, 0, NULL) == child);
+	SHOW(wait3(NULL, WNOHANG, NULL)); /* ECHILD */
+	SHOW(system("exit 5"));
+	SHOW(pclose(popen("exit 6", "r")));
+	pthread_barrier_t bar;
+	SHOW(pthread_barrier_init(&bar, NULL, 1));
+	SHOW(pthread_barrier_wait(&bar) == PTHREAD_BARRIER_SERIAL_THREAD);
+	SHOW(pthread_barrier_destroy(&bar));
+	char lpath[] = "/tmp/uld-wrappers.XXXXXX";
+	int lfd = mkstemp(lpath);
+	SHOW(flock(lfd, LOCK_EX));
+	SHOW(flock(lfd, LOCK_UN));
+	SHOW(lockf(lfd, F_LOCK, 0));
+	SHOW(lockf(lfd, F_ULOCK, 0));
+	SHOW(flock(-1, LOCK_EX | LOCK_NB)); /* EBADF */
+	close(lfd);
+	unlink(lpath);
 	void *p = __libc_malloc(64);
 	SHOW((free(p), 0));
 	SHOW((free(NULL), 0));
