@@ -283,6 +283,17 @@ run_handler(int sig, siginfo_t *si, ucontext_t *uc, const struct handler *h,
  */
 #define NDEFER 32
 
+/*
+ * What a siginfo_t carries: the kernel's own is 48 bytes on 64-bit Linux
+ * (kernel_siginfo_t: three ints and the largest union member, a fault's
+ * address and bounds), and the 128 bytes a handler is given are those
+ * and zeros; sigqueueinfo refuses a siginfo with more (E2BIG).  Kept at
+ * that size, the 32 slots are 2.8 KB of every thread's static TLS, not
+ * 5.4: TLS that a stack of the program's own must make room for.
+ */
+#define SI_KEPT 48
+_Static_assert(SI_KEPT <= sizeof(siginfo_t), "siginfo_t is larger");
+
 enum { SLOT_FREE, SLOT_FILLING, SLOT_KEPT, SLOT_TAKEN };
 
 struct deferred {
@@ -290,7 +301,7 @@ struct deferred {
 	int sig;
 	unsigned long seq;	/* arrival order */
 	struct handler h;
-	siginfo_t si;
+	unsigned char si[SI_KEPT];
 };
 
 static __thread struct deferred deferred[NDEFER]
@@ -334,7 +345,7 @@ keep(int sig, const siginfo_t *si, const struct handler *h)
 	d->sig = sig;
 	d->seq = deferred_seq++;
 	d->h = *h;
-	memcpy(&d->si, si, sizeof(d->si));
+	memcpy(d->si, si, sizeof(d->si));
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	__atomic_store_n(&d->state, SLOT_KEPT, __ATOMIC_RELAXED);
 	return 1;
@@ -364,7 +375,8 @@ run_deferred(void)
 		struct handler h = d->h;
 		siginfo_t si;
 		ucontext_t uc;
-		memcpy(&si, &d->si, sizeof(si));
+		memset(&si, 0, sizeof(si));
+		memcpy(&si, d->si, sizeof(d->si));
 		__atomic_store_n(&d->state, SLOT_FREE, __ATOMIC_RELAXED);
 
 		/*

@@ -4,7 +4,7 @@
  *
  * glibc puts every module's static TLS at the top of a new thread's
  * stack, and pthread_create fails with EINVAL when the stack asked for
- * cannot hold it and 16 KB more.  The preload's libraries add some 10 KB
+ * cannot hold it and 16 KB more.  The preload's libraries add some 7 KB
  * of TLS (the held stack, jemalloc's, the deferred signals'; the 40 KB of
  * caches are mapped per thread, lib/thread.c).  So a program that asks
  * for PTHREAD_STACK_MIN, which works bare, could start no thread, and one
@@ -12,7 +12,7 @@
  * stack size the attributes ask for gets it added, in a copy of them.
  *
  * Not for a stack the program provides (pthread_attr_setstack): its size
- * is the memory it has, and the 10 KB come out of it; nor without a size
+ * is the memory it has, and the 7 KB come out of it; nor without a size
  * set, where glibc's default (8 MB from RLIMIT_STACK) has room.
  */
 #include <link.h>
