@@ -85,6 +85,7 @@ static __thread sigset_t fork_mask;
 static void
 fork_prepare(void)
 {
+	uld__watchdog_prefork(); /* before any lock: it may need them */
 	uld__self.in_uld++;
 	uld__sig_block_hard(&fork_mask);
 	uld__mutex_lock(&uld__graph_lock);

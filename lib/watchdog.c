@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,8 @@
 #include "thread.h"
 
 int uld__watchdog_running;
+/* The watchdog thread runs its own code: its start is over. */
+static int watchdog_up;
 
 /* ---- sampling another thread's stack ---- */
 
@@ -387,6 +390,7 @@ watchdog_main(void *arg)
 	sigset_t all;
 
 	(void)arg;
+	__atomic_store_n(&watchdog_up, 1, __ATOMIC_RELEASE);
 	/* Never validated; every signal blocked since it was created
 	 * (uld__watchdog_start_slow), this only says so once more. */
 	uld__self.in_uld = 1;
@@ -464,8 +468,20 @@ uld__watchdog_start_slow(void)
 }
 
 void
+uld__watchdog_prefork(void)
+{
+	/* Bounded (some seconds at worst): a start that never comes must
+	 * not hold the fork up for good. */
+	for (int i = 0; i < 200000 &&
+	    __atomic_load_n(&uld__watchdog_running, __ATOMIC_ACQUIRE) &&
+	    !__atomic_load_n(&watchdog_up, __ATOMIC_ACQUIRE); i++)
+		sched_yield();
+}
+
+void
 uld__watchdog_atfork_child(void)
 {
+	watchdog_up = 0;
 	uld__watchdog_running = 0;
 	ntracked = 0;
 	reporting = 0; /* the parent's, if it forked mid-report */

@@ -34,6 +34,16 @@ uld__watchdog_start(void)
 		uld__watchdog_start_slow();
 }
 
+/*
+ * Before fork, first of all: a watchdog thread still starting is let
+ * finish.  Its start (the C library's, a sanitizer's) allocates, and a
+ * child that inherits an allocator lock held mid-start waits on it for
+ * ever: ASan's allocator (GCC 12) has no fork handler, and reports.sh's
+ * fork check hung 4 runs in 150 of the ASan build, a fork right after the
+ * first lock wait.
+ */
+void uld__watchdog_prefork(void);
+
 /* In a fork child: the watchdog thread is gone; start again when needed. */
 void uld__watchdog_atfork_child(void);
 
