@@ -117,28 +117,46 @@ put_uint(struct uld__buf *b, unsigned long v)
 	uld__buf_putn(b, d + i, sizeof(d) - i);
 }
 
+/* "file.c:12": the basename, the same whatever the build directory or
+ * layout, on every machine (signatures hash class names). */
+static void
+put_position(struct uld__buf *b, const char *file, unsigned line)
+{
+	const char *base = strrchr(file, '/');
+
+	uld__buf_puts(b, base ? base + 1 : file);
+	uld__buf_putc(b, ':');
+	put_uint(b, line);
+}
+
 void
 uld__name_site(const void *ip, char *buf, size_t len)
 {
 	struct uld__buf b;
-	const char *file;
-	unsigned line;
+	const char *file, *outer;
+	unsigned line, outer_line;
 
-	/* The innermost position: the lock call itself, even inside an
-	 * inlined helper.  Not the whole frame: every new class pays for
-	 * its name, and the inlined scopes cost 100 times the line. */
-	uld__sym_site(ip, &file, &line);
+	/*
+	 * The innermost position: the lock call itself, even inside an
+	 * inlined helper.  But a helper inlined from another file (a C++
+	 * constructor in a header) is the same line for every class made
+	 * through it: "queue.cc:40 (via mutex.h:12)", where the program
+	 * made the lock, then the helper's line.
+	 */
+	uld__sym_site_outer(ip, &file, &line, &outer, &outer_line);
 	if (file == NULL || line == 0) {
 		uld__name_code(ip, buf, len);
 		return;
 	}
-	/* The basename: the same whatever the build directory or layout,
-	 * on every machine (signatures hash class names). */
-	const char *base = strrchr(file, '/');
 	uld__buf_init(&b, buf, len);
-	uld__buf_puts(&b, base ? base + 1 : file);
-	uld__buf_putc(&b, ':');
-	put_uint(&b, line);
+	if (outer != NULL) {
+		put_position(&b, outer, outer_line);
+		uld__buf_puts(&b, " (via ");
+		put_position(&b, file, line);
+		uld__buf_putc(&b, ')');
+	} else {
+		put_position(&b, file, line);
+	}
 	uld__buf_str(&b);
 }
 

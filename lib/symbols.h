@@ -86,6 +86,17 @@ int uld__sym_frame(const void *ip, struct uld__frame *out);
 void uld__sym_site(const void *ip, const char **file, unsigned *line);
 
 /*
+ * uld__sym_site, and where the program made the lock when that position
+ * was inlined from another file (a constructor in a header, inlined
+ * wherever an object is made): the outermost inlined call's file:line in
+ * the function that contains it, in *outer_file and *outer_line; NULL and
+ * 0 otherwise.  Only then does it pay for the inlined scopes (some 60
+ * times the line: the function's first line, a cheap lookup, tells).
+ */
+void uld__sym_site_outer(const void *ip, const char **file, unsigned *line,
+    const char **outer_file, unsigned *outer_line);
+
+/*
  * dlclose: a stack saved while a module was loaded keeps the names it had
  * then.  When the module goes (uld_module_unload), each stored ip in it is
  * symbolized at once and replaced by a "frozen" ip: bit 63 set (no user

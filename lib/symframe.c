@@ -388,6 +388,34 @@ uld__sym_site(const void *ip, const char **file, unsigned *line)
 		    s.debug_file, file, line);
 }
 
+void
+uld__sym_site_outer(const void *ip, const char **file, unsigned *line,
+    const char **outer_file, unsigned *outer_line)
+{
+	struct uld__symbol s;
+	const char *pc, *entry_file;
+	unsigned entry_line;
+	struct uld__frame f;
+
+	*outer_file = NULL;
+	*outer_line = 0;
+	uld__sym_site(ip, file, line);
+	if (*file == NULL || uld__sym_frozen(ip) || uld__stack_in_handler())
+		return;
+	/* The function's own file is its first line's: the same as the
+	 * site's, and nothing was inlined from elsewhere. */
+	if (!symbol_of(ip, &s, &pc) || s.module == NULL ||
+	    uld__srcline_pos(s.start, s.module, s.module_base, s.debug_file,
+		&entry_file, &entry_line) != 0 ||
+	    entry_file == NULL || strcmp(entry_file, *file) == 0)
+		return;
+	if (uld__sym_frame(ip, &f) != 0 || f.ninline == 0 || f.file == NULL ||
+	    f.line == 0)
+		return;
+	*outer_file = f.file;
+	*outer_line = f.line;
+}
+
 int
 uld__sym_frame(const void *ip, struct uld__frame *out)
 {

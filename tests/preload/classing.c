@@ -28,6 +28,11 @@
  *                 re-initialised (a new lock at the same address); then
  *                 that new lock then node 1: no inversion
  *   tree_same     an error-checking node lock taken twice by its owner
+ *
+ * Inlined constructor scenarios: obj_init (classing_inl.h) inlined into
+ * make_queue and make_stats, two classes.
+ *   inline_abba   queue then stats, then stats then queue
+ *   inline_abab   queue then stats, twice
  *   tree_cycle3   node 1 then 2, 2 then 3, then 3 then 1: a cycle through
  *                 three instances, no pair taken both ways
  *   tree_chain3   node 1 then 2, 2 then 3, then 1 then 3: no cycle
@@ -39,6 +44,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "classing_inl.h"
 
 /* ---- a library with a lock constructor ---- */
 
@@ -238,6 +245,47 @@ tree(const char *how)
 	return 0;
 }
 
+static __attribute__((noinline)) struct obj *
+make_queue(void)
+{
+	struct obj *o = malloc(sizeof(*o));
+
+	obj_init(o); /* make queue */
+	return o;
+}
+
+static __attribute__((noinline)) struct obj *
+make_stats(void)
+{
+	/* calloc: not make_queue's code, which GCC would fold into one. */
+	struct obj *o = calloc(1, sizeof(*o));
+
+	obj_init(o); /* make stats */
+	return o;
+}
+
+static void
+lock_two(struct obj *x, struct obj *y)
+{
+	pthread_mutex_lock(&x->lock);
+	pthread_mutex_lock(&y->lock);
+	pthread_mutex_unlock(&y->lock);
+	pthread_mutex_unlock(&x->lock);
+}
+
+static int
+inlined(int abba)
+{
+	struct obj *q = make_queue(), *s = make_stats();
+
+	lock_two(q, s);
+	if (abba)
+		lock_two(s, q);
+	else
+		lock_two(q, s);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -252,6 +300,8 @@ main(int argc, char **argv)
 		return builtin();
 	if (strcmp(s, "plain") == 0)
 		return plain();
+	if (strcmp(s, "inline_abba") == 0 || strcmp(s, "inline_abab") == 0)
+		return inlined(strcmp(s, "inline_abba") == 0);
 	if (strncmp(s, "tree_", 5) == 0)
 		return tree(s + 5);
 	fprintf(stderr, "usage: classing SCENARIO\n");

@@ -74,6 +74,18 @@ grep -qxF "ulockdep: ULOCKDEP_OPTIONS: init_wrappers: '[ab' has a malformed patt
     grep -qxF "ulockdep: ULOCKDEP_OPTIONS: same_class: 'sometimes' is neither report nor order" "$dir/err"
 check $? "bad init_wrappers and same_class values are named on stderr"
 
+# ---- a constructor inlined from a header ----
+# Each caller's copy is a class of its own; both have the header's line,
+# so each is named by where it was made, then the header's line.
+hdr=$(site tests/preload/classing_inl.h "header init")
+queue="$(site $SRC "make queue") (via $hdr)"
+stats="$(site $SRC "make stats") (via $hdr)"
+[ "${ULD_LIBDW:-yes}" = yes ] || queue='*' stats='*'
+expect inline_abba "" circular_dependency "$(printf '%s\n%s\n' "$queue" "$stats" | sort | tr '\n' , | sed 's/,$//')" "" \
+    "inlined constructor: AB-BA between two makers' locks, each class named by its maker (via the header)"
+expect inline_abab "" "" "" "" \
+    "inlined constructor: the same two locks in one order: silent"
+
 # ---- same_class ----
 expect tree_fixed "" recursive_locking "$node" "" \
     "tree, child then parent: by default recursive_locking (contract)"

@@ -82,11 +82,14 @@ main(int argc, char **argv)
 }
 
 /* Everything below is, for the debug info, in this odd file (so are
- * the frames of lock_pair); the init call is on its line 3. */
+ * the frames of lock_pair); the init call is on its line 3.  Not inlined
+ * (nor a tail call): a class made in code inlined from another file is
+ * named by where it was inlined to, then "(via ...)" this file. */
 #line 1 "odd \"dir\"/q\"u\\o\x01t\xff\xc3(e.c"
-static void
+static __attribute__((noinline)) void
 init_B(void)
 { pthread_mutex_init(&lock_B, NULL); /* names.sh: B's init site */
+	__asm__ volatile("" ::: "memory"); /* no tail call: the site is here */
 }
 
 static void
