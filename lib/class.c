@@ -143,7 +143,7 @@ uld__name_site(const void *ip, char *buf, size_t len)
 	 * through it: "queue.cc:40 (via mutex.h:12)", where the program
 	 * made the lock, then the helper's line.
 	 */
-	uld__sym_site_outer(ip, &file, &line, &outer, &outer_line);
+	uld__sym_site(ip, &file, &line, &outer, &outer_line);
 	if (file == NULL || line == 0) {
 		uld__name_code(ip, buf, len);
 		return;

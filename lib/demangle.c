@@ -6,10 +6,10 @@
  * result in memory from the program's malloc (and needs libstdc++, which
  * a C program does not load); the former writes through a callback and
  * allocates nothing, so the text goes to a buffer on our stack, then to
- * the validator's arena; it runs on the deep stack (deepstack.c).  The cache is a lock-free list per bucket:
- * entries are only ever added (at the head, by compare-and-swap), so a
- * reader in a signal handler, or a fork at any moment, finds every list
- * whole.  Two threads demangling one name at once both add it: harmless.
+ * the validator's arena; it runs on the deep stack (deepstack.c).  The
+ * cache is a lock-free list per bucket: entries are only ever added (at
+ * the head, by compare-and-swap), so a reader in a signal handler, or a
+ * fork at any moment, finds every list whole.  Two threads demangling one name at once both add it: harmless.
  */
 #include "demangle.h"
 

@@ -82,18 +82,15 @@ int uld__sym_frame(const void *ip, struct uld__frame *out);
  * uld__sym_frame gives, for a fraction of its cost, since it skips the
  * inlined scopes (a class name needs only this, symframe.c).  Only the
  * basename of *file is the frame's; *file NULL and *line 0 when unknown.
+ *
+ * And where the program made the lock when that position was inlined
+ * from another file (a constructor in a header, inlined wherever an
+ * object is made): the outermost inlined call's file:line in the function
+ * that contains it, in *outer_file and *outer_line; NULL and 0 otherwise.
+ * Only then does it pay for the inlined scopes (some 60 times the line:
+ * the function's first line, a cheap lookup, tells).
  */
-void uld__sym_site(const void *ip, const char **file, unsigned *line);
-
-/*
- * uld__sym_site, and where the program made the lock when that position
- * was inlined from another file (a constructor in a header, inlined
- * wherever an object is made): the outermost inlined call's file:line in
- * the function that contains it, in *outer_file and *outer_line; NULL and
- * 0 otherwise.  Only then does it pay for the inlined scopes (some 60
- * times the line: the function's first line, a cheap lookup, tells).
- */
-void uld__sym_site_outer(const void *ip, const char **file, unsigned *line,
+void uld__sym_site(const void *ip, const char **file, unsigned *line,
     const char **outer_file, unsigned *outer_line);
 
 /*

@@ -362,34 +362,7 @@ symbol_of(const void *ip, struct uld__symbol *s, const char **pc)
 }
 
 void
-uld__sym_site(const void *ip, const char **file, unsigned *line)
-{
-	struct uld__symbol s;
-	const char *pc;
-
-	*file = NULL;
-	*line = 0;
-	if (ip == NULL)
-		return;
-	/* Where uld__sym_frame does no DWARF of its own or has the frame
-	 * already (frozen), its answer: the same rules, the same name. */
-	if (uld__sym_frozen(ip) || uld__stack_in_handler()) {
-		struct uld__frame f;
-		uld__sym_frame(ip, &f);
-		*file = f.ninline ? f.inl[0].file : f.file;
-		*line = f.ninline ? f.inl[0].line : f.line;
-		return;
-	}
-	symbol_of(ip, &s, &pc);
-	/* uld__srcline's line table row, which is inl[0] of an inlined
-	 * frame and the frame's own position otherwise. */
-	if (s.module != NULL)
-		uld__srcline_pos((uintptr_t)pc, s.module, s.module_base,
-		    s.debug_file, file, line);
-}
-
-void
-uld__sym_site_outer(const void *ip, const char **file, unsigned *line,
+uld__sym_site(const void *ip, const char **file, unsigned *line,
     const char **outer_file, unsigned *outer_line)
 {
 	struct uld__symbol s;
@@ -397,14 +370,30 @@ uld__sym_site_outer(const void *ip, const char **file, unsigned *line,
 	unsigned entry_line;
 	struct uld__frame f;
 
+	*file = NULL;
+	*line = 0;
 	*outer_file = NULL;
 	*outer_line = 0;
-	uld__sym_site(ip, file, line);
-	if (*file == NULL || uld__sym_frozen(ip) || uld__stack_in_handler())
+	if (ip == NULL)
 		return;
+	/* Where uld__sym_frame does no DWARF of its own or has the frame
+	 * already (frozen), its answer: the same rules, the same name. */
+	if (uld__sym_frozen(ip) || uld__stack_in_handler()) {
+		uld__sym_frame(ip, &f);
+		*file = f.ninline ? f.inl[0].file : f.file;
+		*line = f.ninline ? f.inl[0].line : f.line;
+		return;
+	}
+	int named = symbol_of(ip, &s, &pc);
+	if (s.module == NULL)
+		return;
+	/* uld__srcline's line table row, which is inl[0] of an inlined
+	 * frame and the frame's own position otherwise. */
+	uld__srcline_pos((uintptr_t)pc, s.module, s.module_base, s.debug_file,
+	    file, line);
 	/* The function's own file is its first line's: the same as the
 	 * site's, and nothing was inlined from elsewhere. */
-	if (!symbol_of(ip, &s, &pc) || s.module == NULL ||
+	if (*file == NULL || !named ||
 	    uld__srcline_pos(s.start, s.module, s.module_base, s.debug_file,
 		&entry_file, &entry_line) != 0 ||
 	    entry_file == NULL || strcmp(entry_file, *file) == 0)
