@@ -183,6 +183,14 @@ ULD_REAL_FUNCS(X)
 		return rc_;                                                  \
 	} while (0)
 
+/* The ok() of a lock call that returns 0 on success and an error number
+ * otherwise (spinlocks, rwlocks). */
+static inline int
+uld__rc_zero(int rc)
+{
+	return rc == 0;
+}
+
 /* A trylock's success is told after it: no wait, no edge into it. */
 #define ULD_LOCK_TRY(lock, type, flags, call, ok)                            \
 	do {                                                                 \

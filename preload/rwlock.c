@@ -34,18 +34,12 @@ pthread_rwlock_destroy(pthread_rwlock_t *l)
 	return REAL(pthread_rwlock_destroy)(l);
 }
 
-static inline int
-rw_acquired(int rc)
-{
-	return rc == 0;
-}
-
 /* The shapes of real.h, on `l`. */
 #define BLOCKING(name, flags, call)                                         \
 	ULD_LOCK_BLOCKING(l, ULD_LOCK_RWLOCK, flags, REAL(name) call,       \
-	    rw_acquired)
+	    uld__rc_zero)
 #define TRY(name, flags)                                                     \
-	ULD_LOCK_TRY(l, ULD_LOCK_RWLOCK, flags, REAL(name)(l), rw_acquired)
+	ULD_LOCK_TRY(l, ULD_LOCK_RWLOCK, flags, REAL(name)(l), uld__rc_zero)
 
 ULD_INTERCEPTOR int
 pthread_rwlock_rdlock(pthread_rwlock_t *l)

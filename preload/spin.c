@@ -21,24 +21,18 @@ pthread_spin_destroy(pthread_spinlock_t *s)
 	return REAL(pthread_spin_destroy)(s);
 }
 
-static inline int
-spin_acquired(int rc)
-{
-	return rc == 0;
-}
-
 ULD_INTERCEPTOR int
 pthread_spin_lock(pthread_spinlock_t *s)
 {
 	ULD_LOCK_BLOCKING((void *)s, ULD_LOCK_SPIN, 0,
-	    REAL(pthread_spin_lock)(s), spin_acquired);
+	    REAL(pthread_spin_lock)(s), uld__rc_zero);
 }
 
 ULD_INTERCEPTOR int
 pthread_spin_trylock(pthread_spinlock_t *s)
 {
 	ULD_LOCK_TRY((void *)s, ULD_LOCK_SPIN, 0, REAL(pthread_spin_trylock)(s),
-	    spin_acquired);
+	    uld__rc_zero);
 }
 
 ULD_INTERCEPTOR int
