@@ -86,6 +86,9 @@
 	X(int, pthread_barrier_wait, (pthread_barrier_t *))                  \
 	X(int, flock, (int, int))                                            \
 	X(int, lockf, (int, int, off_t))                                     \
+	X(int, lockf64, (int, int, off64_t))                                 \
+	X(int, fcntl, (int, int, ...))                                       \
+	X(int, fcntl64, (int, int, ...))                                     \
 	X(pid_t, waitpid, (pid_t, int *, int))                               \
 	X(int, waitid, (idtype_t, id_t, siginfo_t *, int))                   \
 	X(int, pause, (void))                                                \

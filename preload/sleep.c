@@ -235,6 +235,44 @@ lockf(int fd, int cmd, off_t len)
 	return REAL(lockf)(fd, cmd, len);
 }
 
+/* What a program built with _FILE_OFFSET_BITS=64 calls for lockf and
+ * fcntl: other symbols, past the plain wrappers. */
+ULD_INTERCEPTOR int
+lockf64(int fd, int cmd, off64_t len)
+{
+	if (cmd == F_LOCK)
+		MIGHT_SLEEP(lockf64);
+	return REAL(lockf64)(fd, cmd, len);
+}
+
+/* Record locks: F_SETLKW and F_OFD_SETLKW wait for the lock's owner,
+ * every other command returns at once. */
+static inline int
+fcntl_waits(int cmd)
+{
+	return cmd == F_SETLKW || cmd == F_SETLKW64 || cmd == F_OFD_SETLKW;
+}
+
+/* fcntl is variadic with at most one argument, which the C library's own
+ * reads as a pointer whatever the command (an int travels in the same
+ * register): forwarded the same way. */
+#define FCNTL_INTERCEPTOR(name)                                              \
+	ULD_INTERCEPTOR int                                                  \
+	name(int fd, int cmd, ...)                                           \
+	{                                                                    \
+		va_list ap;                                                  \
+		void *arg;                                                   \
+                                                                             \
+		va_start(ap, cmd);                                           \
+		arg = va_arg(ap, void *);                                    \
+		va_end(ap);                                                  \
+		if (fcntl_waits(cmd))                                        \
+			MIGHT_SLEEP(name);                                   \
+		return REAL(name)(fd, cmd, arg);                             \
+	}
+FCNTL_INTERCEPTOR(fcntl)
+FCNTL_INTERCEPTOR(fcntl64)
+
 /*
  * Waiting for a signal.  A handler that runs during pause() is interrupt
  * context as anywhere else (signal.c); sigwait and its kin take a blocked
@@ -310,7 +348,7 @@ may_block(int fd, int flags)
 
 	if (flags & MSG_DONTWAIT)
 		return 0;
-	fl = fcntl(fd, F_GETFL);
+	fl = REAL(fcntl)(fd, F_GETFL);
 	if (fl < 0 || (fl & O_NONBLOCK) || fstat(fd, &st) != 0)
 		return 0;
 	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||

@@ -882,12 +882,14 @@ static void spin_wait3(void) { spin_waitchild(5); }
  * Calls that wait inside the C library, past the interposed waits: for a
  * child (system, pclose), for other threads (a barrier, of one thread
  * here, so it returns at once), for another process's file lock (flock,
- * lockf; a file of our own, so they return at once).  Each is made under
- * the type's A: a sleep under a spinlock, nothing under a mutex.  The
- * forms that never wait (system(NULL), LOCK_NB, F_TLOCK) are no sleep.
+ * lockf, fcntl's record locks and their 64-bit names; a file of our own,
+ * so they return at once).  Each is made under the type's A: a sleep
+ * under a spinlock, nothing under a mutex.  The forms that never wait
+ * (system(NULL), LOCK_NB, F_TLOCK, F_SETLK) are no sleep.
  */
 enum libc_wait { W_SYSTEM, W_PCLOSE, W_BARRIER, W_FLOCK, W_LOCKF,
-	W_SYSTEM_NULL, W_FLOCK_NB, W_LOCKF_TLOCK };
+	W_LOCKF64, W_FCNTL, W_FCNTL64, W_FCNTL_OFD, W_SYSTEM_NULL, W_FLOCK_NB,
+	W_LOCKF_TLOCK, W_FCNTL_SETLK };
 static void
 wait_in_libc(enum libc_wait how)
 {
@@ -895,6 +897,8 @@ wait_in_libc(enum libc_wait how)
 	char path[] = "/tmp/uld-cases.XXXXXX";
 	int fd = mkstemp(path);
 	FILE *p = popen("true", "r");
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock64 fl64 = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
 	pthread_barrier_init(&b, NULL, 1);
 	L(A);
@@ -904,9 +908,14 @@ wait_in_libc(enum libc_wait how)
 	case W_BARRIER: pthread_barrier_wait(&b); break;
 	case W_FLOCK: flock(fd, LOCK_EX); break;
 	case W_LOCKF: lockf(fd, F_LOCK, 0); break;
+	case W_LOCKF64: lockf64(fd, F_LOCK, 0); break;
+	case W_FCNTL: fcntl(fd, F_SETLKW, &fl); break;
+	case W_FCNTL64: fcntl64(fd, F_SETLKW64, &fl64); break;
+	case W_FCNTL_OFD: fcntl(fd, F_OFD_SETLKW, &fl); break;
 	case W_SYSTEM_NULL: system(NULL); break;
 	case W_FLOCK_NB: flock(fd, LOCK_EX | LOCK_NB); break;
 	case W_LOCKF_TLOCK: lockf(fd, F_TLOCK, 0); break;
+	case W_FCNTL_SETLK: fcntl(fd, F_SETLK, &fl); break;
 	}
 	U(A);
 	if (p != NULL)
@@ -920,9 +929,14 @@ static void wait_pclose(void) { wait_in_libc(W_PCLOSE); }
 static void wait_barrier(void) { wait_in_libc(W_BARRIER); }
 static void wait_flock(void) { wait_in_libc(W_FLOCK); }
 static void wait_lockf(void) { wait_in_libc(W_LOCKF); }
+static void wait_lockf64(void) { wait_in_libc(W_LOCKF64); }
+static void wait_fcntl(void) { wait_in_libc(W_FCNTL); }
+static void wait_fcntl64(void) { wait_in_libc(W_FCNTL64); }
+static void wait_fcntl_ofd(void) { wait_in_libc(W_FCNTL_OFD); }
 static void wait_system_null(void) { wait_in_libc(W_SYSTEM_NULL); }
 static void wait_flock_nb(void) { wait_in_libc(W_FLOCK_NB); }
 static void wait_lockf_tlock(void) { wait_in_libc(W_LOCKF_TLOCK); }
+static void wait_fcntl_setlk(void) { wait_in_libc(W_FCNTL_SETLK); }
 /* Waiting for a signal (SIGUSR2, blocked and already pending, so each
  * returns at once); a zero timeout only asks. */
 static void
@@ -1781,8 +1795,9 @@ static const struct {
 	S(spin_tryjoin), S(spin_waitpid), S(spin_waitid), S(spin_wait_any),
 	S(spin_waitpid_nohang), S(spin_wait4), S(spin_wait3),
 	S(wait_system), S(wait_pclose), S(wait_barrier), S(wait_flock),
-	S(wait_lockf), S(wait_system_null), S(wait_flock_nb),
-	S(wait_lockf_tlock), S(spin_sigwait), S(spin_sigwaitinfo),
+	S(wait_lockf), S(wait_lockf64), S(wait_fcntl), S(wait_fcntl64),
+	S(wait_fcntl_ofd), S(wait_system_null), S(wait_flock_nb),
+	S(wait_lockf_tlock), S(wait_fcntl_setlk), S(spin_sigwait), S(spin_sigwaitinfo),
 	S(spin_sigtimedwait), S(spin_sigtimedwait_zero), S(spin_pause),
 	S(spin_nap_timer), S(mutex_nap_timer),
 	S(spin_read_pipe), S(spin_read_nonblock), S(spin_read_file),

@@ -2,8 +2,9 @@
 # matrix.sh: the locking-selftest-style matrix under the preload.
 #
 # Each row: scenario, lock types, expected result, extra options, expected
-# exit status.  The result is `silent` (no report at all) or `KIND:CLASSES`
-# where CLASSES is the sorted, comma-separated set of class names the
+# exit status.  The result is `silent` (no report at all), `KIND:CLASSES`,
+# or `KIND(CALL):CLASSES`, whose report must also name the sleeping CALL.
+# CLASSES is the sorted, comma-separated set of class names the
 # report names (a circular dependency names its whole cycle); `%` stands
 # for the type's lock prefix (spin_, mutex_, rw_), `?` for the space in a
 # class name, and `@NAME` for the number of the line of cases.c marked
@@ -92,19 +93,28 @@ spin_wait_any	spin			sleep_in_atomic:spin_A
 spin_waitpid_nohang spin		silent
 spin_wait4	spin			sleep_in_atomic:spin_A
 spin_wait3	spin			sleep_in_atomic:spin_A
-wait_system	spin			sleep_in_atomic:spin_A
+wait_system	spin			sleep_in_atomic(system):spin_A
 wait_system	mutex			silent
-wait_pclose	spin			sleep_in_atomic:spin_A
+wait_pclose	spin			sleep_in_atomic(pclose):spin_A
 wait_pclose	mutex			silent
-wait_barrier	spin			sleep_in_atomic:spin_A
+wait_barrier	spin			sleep_in_atomic(pthread_barrier_wait):spin_A
 wait_barrier	mutex			silent
-wait_flock	spin			sleep_in_atomic:spin_A
+wait_flock	spin			sleep_in_atomic(flock):spin_A
 wait_flock	mutex			silent
-wait_lockf	spin			sleep_in_atomic:spin_A
+wait_lockf	spin			sleep_in_atomic(lockf):spin_A
 wait_lockf	mutex			silent
+wait_lockf64	spin			sleep_in_atomic(lockf64):spin_A
+wait_lockf64	mutex			silent
+wait_fcntl	spin			sleep_in_atomic(fcntl):spin_A
+wait_fcntl	mutex			silent
+wait_fcntl64	spin			sleep_in_atomic(fcntl64):spin_A
+wait_fcntl64	mutex			silent
+wait_fcntl_ofd	spin			sleep_in_atomic(fcntl):spin_A
+wait_fcntl_ofd	mutex			silent
 wait_system_null spin			silent
 wait_flock_nb	spin			silent
 wait_lockf_tlock spin			silent
+wait_fcntl_setlk spin			silent
 spin_sigwait	spin			sleep_in_atomic:spin_A
 spin_sigwaitinfo spin			sleep_in_atomic:spin_A
 spin_sigtimedwait spin			sleep_in_atomic:spin_A
@@ -231,11 +241,17 @@ echo "$rows" | while read -r scen types expect opts want_status; do
 			continue
 		fi
 		kind=${expect%%:*}
+		call=
+		case $kind in
+		*'('*')') call=${kind#*(}; call=${call%)}; kind=${kind%%(*} ;;
+		esac
 		want=$(at_lines "$(echo "${expect#*:}" | sed "s/%/$(prefix_of "$type")/g")")
 		got_kind=$(printf '%s' "$json" | "$JQ" -r .kind 2>/dev/null | head -1)
+		got_call=$(printf '%s' "$json" | "$JQ" -r '.call // ""' 2>/dev/null | head -1)
 		got=$(classes_of "$json" 2>/dev/null | head -1)
-		why="want 1 x $kind [$want] exit ${want_status:-66}; got $n report(s): $got_kind [$got] exit $status"
+		why="want 1 x $kind${call:+($call)} [$want] exit ${want_status:-66}; got $n report(s): $got_kind${got_call:+($got_call)} [$got] exit $status"
 		[ "$n" -eq 1 ] && [ "$got_kind" = "$kind" ] &&
+		    { [ -z "$call" ] || [ "$got_call" = "$call" ]; } &&
 		    matches "$want" "$got" && [ "$status" -eq "${want_status:-66}" ]
 		check $? "$name (exit $status)"
 	done

@@ -23,6 +23,7 @@
  *           with memory set aside, and symbolized by its watchdog).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
@@ -228,6 +229,19 @@ errno_kept(void)
 	SHOW(lockf(lfd, F_LOCK, 0));
 	SHOW(lockf(lfd, F_ULOCK, 0));
 	SHOW(flock(-1, LOCK_EX | LOCK_NB)); /* EBADF */
+	SHOW(lockf64(lfd, F_LOCK, 0));
+	SHOW(lockf64(lfd, F_ULOCK, 0));
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	SHOW(fcntl(lfd, F_SETLKW, &fl));
+	SHOW(fcntl(lfd, F_GETFD));
+	SHOW(fcntl(lfd, F_SETFD, FD_CLOEXEC));
+	SHOW(fcntl(lfd, F_GETFD));
+	SHOW(fcntl(-1, F_SETLKW, &fl)); /* EBADF */
+	struct flock64 fl64 = { .l_type = F_UNLCK, .l_whence = SEEK_SET };
+	SHOW(fcntl64(lfd, F_SETLKW64, &fl64));
+	SHOW(fcntl64(lfd, F_GETFL) & O_ACCMODE);
+	/* After the unlock: an OFD lock waits for the process's own. */
+	SHOW(fcntl(lfd, F_OFD_SETLKW, &fl));
 	close(lfd);
 	unlink(lpath);
 	void *p = __libc_malloc(64);
