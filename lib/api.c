@@ -29,7 +29,7 @@
  * a loop), and each class lookup is an RCU read-side section and a hash
  * table walk.  Classes are never freed; a retired one (its module was
  * closed) is looked up again, and so is a lock constructor's (classed
- * by its caller, initwrap.h).
+ * by its caller, initwrap.h) and a static lock's.
  */
 static ULD_TLS struct {
 	const void *site;
@@ -45,8 +45,10 @@ init_class(void *lock, enum uld_lock_type type, const void *site)
 	    !__atomic_load_n(&c->retired, __ATOMIC_RELAXED))
 		return c;
 	c = uld__class_get(ULD_CLASS_INIT_SITE, site, type, NULL, lock);
+	/* Not a class decided per lock: a constructor's (by its caller) or
+	 * a site of static locks' (by their variable, class.c). */
 	if (c != NULL && c->kind == ULD_CLASS_INIT_SITE && c->key == site &&
-	    !c->wrapper) {
+	    !c->wrapper && !c->statics && c->var == NULL) {
 		init_last.site = site;
 		init_last.class = c;
 	}

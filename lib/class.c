@@ -44,6 +44,7 @@ struct class_match {
 	enum uld__class_kind kind;
 	const void *key;
 	const char *name;
+	const void *var;
 };
 
 static int
@@ -53,15 +54,16 @@ match(struct cds_lfht_node *node, const void *arg)
 	    node);
 	const struct class_match *m = arg;
 
-	if (c->kind != m->kind || c->key != m->key || c->subclass != 0)
+	if (c->kind != m->kind || c->key != m->key || c->var != m->var ||
+	    c->subclass != 0)
 		return 0;
 	return m->kind != ULD_CLASS_NAME || strcmp(c->name, m->name) == 0;
 }
 
 static unsigned long
-class_hash(enum uld__class_kind kind, const void *key)
+class_hash(enum uld__class_kind kind, const void *key, const void *var)
 {
-	return uld__mix64((uintptr_t)key * 8 + kind);
+	return uld__mix64(((uintptr_t)key ^ (uintptr_t)var << 17) * 8 + kind);
 }
 
 static size_t
@@ -90,7 +92,9 @@ uld__name_code(const void *ip, char *buf, size_t len)
 
 	uld__buf_init(&b, buf, len);
 	if (uld__sym_function(ip, &s) == 0) {
-		uld__buf_printf(&b, "%s+0x%lx", s.name,
+		/* As the frames of a report read: a class named
+		 * _ZN2os15PlatformMonitorC1Ev+0x18 was not. */
+		uld__buf_printf(&b, "%s+0x%lx", uld__demangle(s.name),
 		    (unsigned long)s.offset);
 	} else if (s.module != NULL) {
 		/* Module-relative, so the name (and the signatures made of
@@ -199,7 +203,7 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 
 static char *
 make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
-    const char *given, const void *lock, const char *via)
+    const char *given, const void *lock, const char *via, const void *obj)
 {
 	char buf[512];
 
@@ -228,9 +232,11 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 			uld__buf_str(&b);
 		}
 		var[0] = '\0';
+		/* A class of a whole static array of locks reads
+		 * `table[]`; else the first lock's element, `table[3]`. */
 		if (lock != NULL && uld__sym_is_static(lock))
-			uld__name_variable(lock, type, 0, var, sizeof(var),
-			    NULL);
+			uld__name_variable(lock, type, obj != NULL, var,
+			    sizeof(var), NULL);
 		uld__buf_init(&b, buf, sizeof(buf));
 		if (var[0]) {
 			uld__buf_puts(&b, var);
@@ -259,14 +265,16 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 }
 
 static struct uld__class *
-lookup(enum uld__class_kind kind, const void *key, const char *name)
+lookup(enum uld__class_kind kind, const void *key, const char *name,
+    const void *var)
 {
-	struct class_match m = { kind, key, name };
+	struct class_match m = { kind, key, name, var };
 	struct cds_lfht_iter iter;
 	struct cds_lfht_node *node;
 
 	rcu_read_lock();
-	cds_lfht_lookup(class_ht.ht, class_hash(kind, key), match, &m, &iter);
+	cds_lfht_lookup(class_ht.ht, class_hash(kind, key, var), match, &m,
+	    &iter);
 	node = cds_lfht_iter_get_node(&iter);
 	rcu_read_unlock();
 	/* Classes are never freed: the pointer outlives the read section. */
@@ -297,28 +305,34 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	return c;
 }
 
-/* Make the class for (kind, key) unless another thread just did. */
+/* Make the class for (kind, key, var) unless another thread just did. */
 static struct uld__class *
 create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
-    const char *name, const void *lock, const char *via)
+    const char *name, const void *lock, const char *via, const void *var)
 {
 	struct uld__class *c;
 	sigset_t old;
 
-	/* Name it before taking the lock: naming reads symbol tables. */
-	char *n = make_name(kind, key, type, name, lock, via);
 	int own = (kind == ULD_CLASS_INIT_SITE || kind == ULD_CLASS_STATIC ||
 		      kind == ULD_CLASS_ACQUIRE_SITE) &&
 	    uld__sym_is_own(key);
 	/* Decided once per site, here: a program-given name (the
 	 * kernel-style API's lock expression) is the program's choice. */
 	char fn[256];
-	int wrapper = kind == ULD_CLASS_INIT_SITE && name == NULL && !own &&
+	int site = kind == ULD_CLASS_INIT_SITE && var == NULL && !own;
+	int wrapper = site && name == NULL &&
 	    uld__initwrap_match(key, fn, sizeof(fn));
-	char *vn = wrapper ? uld__strdup(fn) : NULL;
+	char *vn = wrapper || via ? uld__strdup(wrapper ? fn : via) : NULL;
+	int statics = site && name == NULL && lock != NULL &&
+	    uld__sym_is_static(lock);
+	/* Name it before taking the lock: naming reads symbol tables.  The
+	 * site's own class of a site of statics holds no static lock: not
+	 * named after one. */
+	char *n = make_name(kind, key, type, name, statics ? NULL : lock, via,
+	    var);
 
 	uld__graph_enter(&old);
-	c = lookup(kind, key, name);
+	c = lookup(kind, key, name, var);
 	if (c == NULL) {
 		c = new_class(kind, key, type, n, 0);
 		n = NULL;
@@ -326,13 +340,16 @@ create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 			c->own = own;
 			c->via = vn;
 			vn = NULL;
+			c->var = var;
 			/* Set before the class is published: a reader that
-			 * finds it sees the flag. */
-			c->wrapper = c->via != NULL;
+			 * finds it sees the flags. */
+			c->wrapper = wrapper;
+			c->statics = statics;
 			c->base = c;
 			c->sub[0] = c;
 			rcu_read_lock();
-			cds_lfht_add(class_ht.ht, class_hash(kind, key), &c->node);
+			cds_lfht_add(class_ht.ht, class_hash(kind, key, var),
+			    &c->node);
 			rcu_read_unlock();
 			uld__lfht_added(&class_ht, 1);
 		}
@@ -363,15 +380,41 @@ wrapped(struct uld__class *c, enum uld_lock_type type, const void *lock)
 	int n = uld__initwrap_callers(c->key, up, (int)ULD_ARRAY_SIZE(up));
 
 	for (int i = 0; i < n && c->wrapper; i++) {
-		struct uld__class *cc = lookup(ULD_CLASS_INIT_SITE, up[i], NULL);
+		struct uld__class *cc = lookup(ULD_CLASS_INIT_SITE, up[i], NULL,
+		    NULL);
 		if (cc == NULL)
 			cc = create(ULD_CLASS_INIT_SITE, up[i], type, NULL, lock,
-			    c->via);
+			    c->via, NULL);
 		if (cc == NULL)
 			break;
 		c = cc;
 	}
 	return c;
+}
+
+/*
+ * `c` is an init site whose first lock was in static storage: a static
+ * lock initialised there is classed by the site and the object that holds
+ * it.  A program's statics made through one helper (V8's lazily made
+ * mutexes are all made by one CallOnceImpl) are different locks, and
+ * nesting two of them is no recursion; all the locks of one static array
+ * or structure made there still share a class, as at any init site.  A
+ * lock not in static storage, or in one without a symbol, keeps `c`.
+ */
+static struct uld__class *
+static_var(struct uld__class *c, enum uld_lock_type type, const void *lock)
+{
+	struct uld__symbol s;
+
+	if (lock == NULL || !uld__sym_is_static(lock) ||
+	    uld__sym_object(lock, &s) != 0 || s.start == 0)
+		return c;
+	const void *var = (const void *)s.start;
+	struct uld__class *cc = lookup(ULD_CLASS_INIT_SITE, c->key, NULL, var);
+	if (cc == NULL)
+		cc = create(ULD_CLASS_INIT_SITE, c->key, type, NULL, lock,
+		    c->via, var);
+	return cc != NULL ? cc : c;
 }
 
 struct uld__class *
@@ -383,12 +426,16 @@ uld__class_get(enum uld__class_kind kind, const void *key,
 	if (kind == ULD_CLASS_NAME)
 		key = (const void *)(uintptr_t)uld__fnv1a(ULD_FNV_INIT, name,
 		    strlen(name));
-	c = lookup(kind, key, name);
+	c = lookup(kind, key, name, NULL);
 	if (c == NULL)
-		c = create(kind, key, type, name, lock, NULL);
-	/* The one cost for an ordinary init site: this test. */
+		c = create(kind, key, type, name, lock, NULL, NULL);
+	/* The one cost for an ordinary init site: these tests. */
 	if (uld__unlikely(c != NULL && c->wrapper))
 		c = wrapped(c, type, lock);
+	/* Not for the kernel-style API's named inits: spin_lock_init gives
+	 * its call site one class there, as in the kernel. */
+	if (uld__unlikely(c != NULL && c->statics) && name == NULL)
+		c = static_var(c, type, lock);
 	return c;
 }
 
@@ -407,7 +454,11 @@ uld__class_retire_range(uintptr_t lo, uintptr_t hi)
 
 	rcu_read_lock();
 	for (struct uld__class *c = first; c; c = c->next) {
-		uintptr_t k = (uintptr_t)c->key;
+		uintptr_t k = (uintptr_t)c->key, v = (uintptr_t)c->var;
+		/* A static lock's class goes with its variable's module
+		 * too. */
+		if (v >= lo && v < hi)
+			k = v;
 		if (c->base != c || c->retired || k < lo || k >= hi ||
 		    (c->kind != ULD_CLASS_STATIC &&
 			c->kind != ULD_CLASS_INIT_SITE &&

@@ -2,7 +2,8 @@
  * class.h: lock classes.
  *
  * A class is what the validator reasons about (lockdep's lock_class): all
- * locks initialised at one call site, one statically initialised variable
+ * locks initialised at one call site (a static lock: at one site and in
+ * one variable), one statically initialised variable
  * (all elements of a static array of locks share it), one heap lock first
  * seen without init (classed by its first acquisition site), or the class a
  * program named (uld_lock_set_class).  A subclass (nested acquisition,
@@ -49,6 +50,9 @@ struct uld__class {
 	/* INIT_SITE in a lock constructor (initwrap.h): its locks are
 	 * classed by the constructor's caller; `via` names it. */
 	uint8_t wrapper;
+	/* INIT_SITE whose first lock was in static storage: its static
+	 * locks are classed by (site, variable), `var` below. */
+	uint8_t statics;
 	uint32_t id;		/* dense, from 1; part of chain keys */
 	/*
 	 * Irq usage (irq_rules.c): per enum uld__usage, the signals (bit
@@ -59,6 +63,9 @@ struct uld__class {
 	uint64_t usage[4];
 	char *name;
 	char *via;		/* wrapper: the constructor's name */
+	/* INIT_SITE: NULL, or the start of the static object (variable,
+	 * array) that holds this class's locks, part of the key. */
+	const void *var;
 	struct uld__class *base; /* subclass 0 of this class */
 	struct uld__class *sub[ULD_MAX_SUBCLASS + 1]; /* base only */
 

@@ -24,11 +24,22 @@
  * constructors of the same kind.  (GLib is not listed: on Linux its GMutex
  * is a futex, and its GRecMutex and GRWLock make their pthread lock at
  * first use, in static functions.)
+ *
+ * And the constructors of C++ lock classes, by their mangled names (which
+ * a build without a demangler has too): a class whose name ends in Mutex,
+ * mutex, Lock, lock or Monitor and whose constructor initialises a
+ * pthread lock out of line, as V8's v8::base::Mutex and RecursiveMutex,
+ * HotSpot's os::PlatformMonitor (under Mutex::Mutex) and boost::mutex at
+ * -O0 do, would otherwise put every object of the class in one class.  A
+ * constructor's mangled name is _ZN, the nested name, C1 to C5, E and the
+ * parameters.
  */
 #define ULD_INIT_WRAPPERS_DEFAULT                                         \
 	"CRYPTO_THREAD_lock_new,uv_mutex_init,uv_mutex_init_recursive,"   \
 	"uv_rwlock_init,apr_thread_mutex_create,apr_thread_rwlock_create," \
-	"PR_NewLock,PR_NewMonitor"
+	"PR_NewLock,PR_NewMonitor,"                                       \
+	"_ZN*MutexC?E*,_ZN*mutexC?E*,_ZN*LockC?E*,_ZN*lockC?E*,"          \
+	"_ZN*MonitorC?E*"
 
 struct uld__options {
 #define ULD_OPT_FIELD_STR(name) char name[ULD_OPT_STR_MAX];

@@ -62,8 +62,9 @@ tas_unlock(struct tas_lock *l)
 	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
 }
 
-/* A tree node's constructor: every node's lock is initialised here, so all
- * node locks share one class, as in lockdep. */
+/* A tree node's constructor: every node's lock is initialised here, so the
+ * node locks of one array (or the heap) share one class, as in lockdep;
+ * two static variables made here are two classes. */
 static __attribute__((noinline)) void
 node_init(struct tas_lock *l)
 {
@@ -74,6 +75,7 @@ node_init(struct tas_lock *l)
 
 static struct uld_class_key queue_key, stats_key;
 static struct tas_lock queue_lock, stats_lock, parent, child;
+static struct tas_lock tree[2]; /* a parent node and its child */
 
 static void
 setup(void)
@@ -82,7 +84,10 @@ setup(void)
 	uld_lock_set_class(&queue_lock, &queue_key, "queue_lock");
 	tas_init(&stats_lock);
 	uld_lock_set_class(&stats_lock, &stats_key, "stats_lock");
-	/* Two nodes of a tree: one init site, one class. */
+	/* Two nodes of a tree: one init site, one array, one class. */
+	node_init(&tree[0]);
+	node_init(&tree[1]);
+	/* Two variables made at that site: two classes. */
 	node_init(&parent);
 	node_init(&child);
 }
@@ -159,13 +164,18 @@ main(int argc, char **argv)
 		run(enqueue);
 		run(enqueue);
 	} else if (strcmp(what, "nested") == 0) {
+		tas_lock(&tree[0]);
+		tas_lock(&tree[1]);
+		tas_unlock(&tree[1]);
+		tas_unlock(&tree[0]);
+	} else if (strcmp(what, "nested_annotated") == 0) {
+		tas_lock(&tree[0]);
+		tas_lock_nested(&tree[1], 1);
+		tas_unlock(&tree[1]);
+		tas_unlock(&tree[0]);
+	} else if (strcmp(what, "nested_vars") == 0) {
 		tas_lock(&parent);
 		tas_lock(&child);
-		tas_unlock(&child);
-		tas_unlock(&parent);
-	} else if (strcmp(what, "nested_annotated") == 0) {
-		tas_lock(&parent);
-		tas_lock_nested(&child, 1);
 		tas_unlock(&child);
 		tas_unlock(&parent);
 	} else if (strcmp(what, "unbalanced") == 0) {
@@ -180,7 +190,8 @@ main(int argc, char **argv)
 #endif
 	} else {
 		fprintf(stderr, "usage: custom_lock abba|ordered|nested|"
-				"nested_annotated|unbalanced|fault|fault_unlocked\n");
+				"nested_annotated|nested_vars|unbalanced|fault|"
+				"fault_unlocked\n");
 		return 2;
 	}
 	printf("done\n");

@@ -286,6 +286,38 @@ inlined(int abba)
 	return 0;
 }
 
+/* ---- static locks made by one helper ---- */
+
+/* Two variables and a two-element array, all initialised by one helper
+ * (one init site): the variables are two locks, two classes; the array's
+ * elements share one, as the locks of one init site do. */
+static pthread_mutex_t stat_a, stat_b, stat_arr[2];
+
+static __attribute__((noipa)) void
+init_static(pthread_mutex_t *m)
+{
+	pthread_mutex_init(m, NULL); /* static init */
+	__asm__ volatile("" ::: "memory"); /* not a tail call */
+}
+
+static int
+statics(const char *how)
+{
+	init_static(&stat_a);
+	init_static(&stat_b);
+	init_static(&stat_arr[0]);
+	init_static(&stat_arr[1]);
+	printf("a=%p b=%p c=%p d=%p\n", (void *)&stat_a, (void *)&stat_b,
+	    (void *)&stat_arr[0], (void *)&stat_arr[1]);
+	if (strcmp(how, "abba") == 0 || strcmp(how, "nest") == 0)
+		nest(&stat_a, &stat_b);
+	if (strcmp(how, "abba") == 0)
+		nest(&stat_b, &stat_a);
+	if (strcmp(how, "array") == 0)
+		nest(&stat_arr[0], &stat_arr[1]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -302,6 +334,8 @@ main(int argc, char **argv)
 		return plain();
 	if (strcmp(s, "inline_abba") == 0 || strcmp(s, "inline_abab") == 0)
 		return inlined(strcmp(s, "inline_abba") == 0);
+	if (strncmp(s, "static_", 7) == 0)
+		return statics(s + 7);
 	if (strncmp(s, "tree_", 5) == 0)
 		return tree(s + 5);
 	fprintf(stderr, "usage: classing SCENARIO\n");

@@ -1,7 +1,7 @@
 #!/bin/sh
-# classing.sh: classes made through a lock constructor (init_wrappers) and
-# instances of one class nested (same_class=order); scenarios in
-# classing.c.
+# classing.sh: classes made through a lock constructor (init_wrappers),
+# static locks made by one helper, and instances of one class nested
+# (same_class=order); scenarios in classing.c.
 #
 # Each detection asserts the exact kind, the classes (and, for instances,
 # the two lock addresses the program printed) and that it is the only
@@ -73,6 +73,18 @@ run_case wrap_nest - "init_wrappers=[ab:same_class=sometimes"
 grep -qxF "ulockdep: ULOCKDEP_OPTIONS: init_wrappers: '[ab' has a malformed pattern" "$dir/err" &&
     grep -qxF "ulockdep: ULOCKDEP_OPTIONS: same_class: 'sometimes' is neither report nor order" "$dir/err"
 check $? "bad init_wrappers and same_class values are named on stderr"
+
+# ---- static locks made by one helper ----
+# Classed by the site and the variable: two variables are two classes,
+# each named by its variable and the helper's line; one array's elements
+# share a class named after the whole array.
+stat=$(site $SRC "static init")
+expect static_nest "" "" "" "" \
+    "two static variables made by one helper, nested: silent"
+expect static_abba "" circular_dependency "stat_a \[$stat\],stat_b \[$stat\]" ab \
+    "two static variables made by one helper, AB-BA: one circular_dependency naming both variables"
+expect static_array "" recursive_locking "stat_arr\[\] \[$stat\]" cd \
+    "two elements of one static array made by one helper, nested: recursive_locking, the array's class"
 
 # ---- a constructor inlined from a header ----
 # Each caller's copy is a class of its own; both have the header's line,

@@ -78,4 +78,13 @@ run_case ctor_order spin "$opt"
 expect_one "ABBA between objects of a C++ lock class" "circular_dependency:$want"
 run_case ctor_order mutex "$opt"
 expect_one "the same order twice" silent
+# A class named *Lock (or *Mutex, *lock, *mutex, *Monitor) is a lock
+# constructor by default; init_wrappers= turns that off, and every Lock
+# is its constructor's one class.
+run_case ctor_order spin
+expect_one "ABBA between objects of a C++ lock class, built-in list" "circular_dependency:$want"
+run_case ctor_order mutex
+expect_one "the same order twice, built-in list" silent
+run_case ctor_order spin init_wrappers=
+expect_one "init_wrappers= (empty): one class for every Lock" "recursive_locking:$(site tests/preload/cxx_waits.cc "pthread_mutex_init(&m_, nullptr)")"
 finish

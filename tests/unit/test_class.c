@@ -18,6 +18,7 @@
 #include "tap.h"
 
 static pthread_mutex_t lone_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t other_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t arr[4];
 static pthread_spinlock_t spins[8];
 static struct {
@@ -92,7 +93,8 @@ test_registry(void)
 	record_site(); int site_line = __LINE__;
 	const void *site = site_ip;
 	char want_site[32] = "", want[64], want_sub[96];
-	struct uld__class *a, *b, *c, *s1, *s2, *n1, *n2, *n3;
+	struct uld__class *a, *b, *c, *h, *o, *s1, *s2, *n1, *n2, *n3;
+	char want_other[64];
 
 #if ULD_HAVE_LIBDW
 	snprintf(want_site, sizeof(want_site), "test_class.c:%d", site_line);
@@ -106,15 +108,30 @@ test_registry(void)
 #endif
 	snprintf(want, sizeof(want), "lone_lock [%s]", want_site);
 	snprintf(want_sub, sizeof(want_sub), "%s/2", want);
+	snprintf(want_other, sizeof(want_other), "other_lock [%s]", want_site);
 	a = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    &lone_lock);
 	b = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
-	    NULL);
+	    &lone_lock);
 	if (!ok(a != NULL && b != NULL, "init-site classes created"))
 		return;
-	ok(a == b, "same init site: same class");
+	ok(a == b, "same init site, same static variable: same class");
 	is_str(a->name, want,
 	    "init-site class leads with its first lock's variable, then file:line");
+	/* Statics made through one helper are different locks. */
+	o = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
+	    &other_lock);
+	ok(o != NULL && o != a, "another static variable, same site: another class");
+	if (o)
+		is_str(o->name, want_other, "named by its own variable");
+	void *heap = malloc(64);
+	h = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
+	    heap);
+	ok(h != NULL && h != a && h != o &&
+	    h == uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX,
+		NULL, NULL),
+	    "a heap lock at that site: the site's one class");
+	free(heap);
 	c = uld__class_get(ULD_CLASS_ACQUIRE_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    NULL);
 	ok(c != NULL && c != a, "same address, other kind: another class");
