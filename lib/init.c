@@ -45,15 +45,26 @@ int uld__init_state;
  * runs after the program's own exit handlers (which may still report).  stdio is flushed first:
  * _exit() would drop the program's buffered output.
  */
+/* This thread called exit() (uld_exit_called). */
+static ULD_TLS int exit_called;
+
+ULD_API void
+uld_exit_called(void)
+{
+	exit_called = 1;
+}
+
 static void
 exit_status(int status, void *arg)
 {
 	struct uld__thread *t = &uld__self;
 
-	/* main() returning (or exit() on the main thread) ends the main
-	 * thread: it must not hold locks.  Other threads still running at
-	 * exit are not ending by their own doing: not reported. */
-	if (t->ready && !t->in_uld && t->tid == getpid()) {
+	/* main() returning ends the main thread: it must not hold locks,
+	 * as a thread function that returns must not.  A thread that calls
+	 * exit() ends the process from where it stands, as `lock(); if
+	 * (fatal) exit(1);` means to, and other threads still running at
+	 * exit are not ending by their own doing: neither is reported. */
+	if (t->ready && !t->in_uld && t->tid == getpid() && !exit_called) {
 		t->in_uld++;
 		uld__thread_exiting(t);
 		uld__api_leave(t);

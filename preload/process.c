@@ -146,6 +146,17 @@ quick_exit_init(void)
 	at_quick_exit(quick_exit_status);
 }
 
+/* The program's own exit(): the caller's held locks are not a thread
+ * ending with them.  main returning calls the C library's exit directly,
+ * not this, and stays a thread that ends (init.c). */
+ULD_INTERCEPTOR void
+exit(int status)
+{
+	uld_exit_called();
+	REAL(exit)(status);
+	end_now(status); /* not reached */
+}
+
 ULD_INTERCEPTOR void
 quick_exit(int status)
 {

@@ -103,6 +103,7 @@
 	X(int, dlclose, (void *))                                            \
 	X(void, _exit, (int))                                                \
 	X(void, quick_exit, (int))                                           \
+	X(void, exit, (int))                                                 \
 	X(long, syscall, (long, ...))                                        \
 	X(int, prctl, (int, ...))                                            \
 	X(int, pthread_setname_np, (pthread_t, const char *))                \

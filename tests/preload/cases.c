@@ -667,6 +667,9 @@ static void exit_holding(void) { run_thread(t_exit_holding); }
 static void exit_clean(void) { run_thread(t_exit_clean); }
 static void pthread_exit_holding(void) { run_thread(t_pthread_exit_holding); }
 static void main_returns_holding(void) { L(A); }
+/* exit() in a critical section (`if (fatal) exit(0);`): the process ends
+ * there, which is no thread ending with a lock. */
+static void main_exits_holding(void) { L(A); exit(0); }
 
 /* ---- C11 <threads.h>: its threads and waits, under the type's A ---- */
 
@@ -1785,7 +1788,7 @@ static const struct {
 	S(destroy_held), S(destroy_unheld), S(destroy_held_by_other),
 	S(destroy_held_by_creator), S(destroy_own_others_alive),
 	S(exit_holding), S(exit_clean), S(pthread_exit_holding),
-	S(main_returns_holding),
+	S(main_returns_holding), S(main_exits_holding),
 	S(thrd_exit_holding), S(thrd_exit_clean), S(recursive_mtx),
 	S(c11_thrd_sleep), S(c11_cnd_timedwait), S(c11_thrd_join),
 	S(spin_usleep), S(mutex_usleep), S(spin_then_mutex),

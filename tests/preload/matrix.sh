@@ -74,6 +74,7 @@ exit_holding	spin,mutex,mtx,rlock,wlock	locks_held_at_exit:%A
 pthread_exit_holding spin,mutex,mtx,rlock,wlock locks_held_at_exit:%A
 exit_clean	spin,mutex,mtx,rlock,wlock	silent
 main_returns_holding spin,mutex,mtx,rlock,wlock locks_held_at_exit:%A
+main_exits_holding spin,mutex,mtx,rlock,wlock silent
 spin_usleep	spin			sleep_in_atomic:spin_A
 mutex_usleep	mutex			silent
 spin_then_mutex	spin			sleep_in_atomic:spin_A

@@ -145,10 +145,10 @@ syms=$(nm -D --defined-only "$so" | awk '$2 == "T" && $3 !~ /^_/ { print $3 }')
 why="$(printf '%s\n' "$syms" | wc -l) symbols: $(printf '%s\n' "$syms" | grep '@' | head -3)"
 [ "$(printf '%s\n' "$syms" | grep -c '^pthread_\(mutex\|spin\|rwlock\)_')" -eq 23 ] &&
     [ "$(printf '%s\n' "$syms" | grep -c '^mtx_')" -eq 6 ] &&
-    [ "$(printf '%s\n' "$syms" | wc -l)" -eq 100 ] &&
+    [ "$(printf '%s\n' "$syms" | wc -l)" -eq 101 ] &&
     ! printf '%s\n' "$syms" | grep -q '@' &&
     [ "$(nm -D --defined-only "$so" | awk '$2 == "T" && ($3 == "_exit" || $3 == "_Exit")' | wc -l)" -eq 2 ]
-check $? "preload defines 100 interceptors (23 pthread and 6 C11 lock, 45 sleeping calls, 19 signal calls, 3 memory calls, vfork, dlclose, quick_exit, pthread_create; and _exit, _Exit), unversioned"
+check $? "preload defines 101 interceptors (23 pthread and 6 C11 lock, 45 sleeping calls, 19 signal calls, 3 memory calls, vfork, dlclose, exit, quick_exit, pthread_create; and _exit, _Exit), unversioned"
 
 # The core exports only the uld_* API.
 why=$(nm -D --defined-only "$ULD_BUILDDIR/lib/.libs/libulockdep.so" | grep -v ' uld_' | grep -v ULOCKDEP_0)

@@ -201,6 +201,15 @@ ULD_API unsigned long uld_report_count(void);
 ULD_API int uld_exit_status(int status);
 
 /*
+ * The calling thread is about to call exit(): it ends the process from
+ * where it stands, and the locks it holds are not reported as a thread
+ * ending with them (main returning with locks held is).  The preload's
+ * exit() calls it; glibc's return from main reaches its own exit, past
+ * the preload.  A program linked with libulockdep may call it too.
+ */
+ULD_API void uld_exit_called(void);
+
+/*
  * Some thread was renamed (pthread_setname_np, prctl PR_SET_NAME).  Reports
  * name threads, and each thread's name is kept rather than asked of the
  * kernel (a system call) at every new lock order: this makes them ask
