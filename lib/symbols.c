@@ -661,6 +661,18 @@ uld__sym_is_static(const void *addr)
 }
 
 int
+uld__sym_is_code(const void *addr)
+{
+	struct seg *s = NULL;
+	int r;
+
+	uld__mutex_lock(&uld__sym_lock);
+	r = find_module((uintptr_t)addr, &s) != NULL && s && s->exec;
+	uld__mutex_unlock(&uld__sym_lock);
+	return r;
+}
+
+int
 uld__sym_in_module(const void *ip, const char *const *needles)
 {
 	int r = 0;

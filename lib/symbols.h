@@ -175,6 +175,8 @@ int uld__sym_function(const void *ip, struct uld__symbol *out);
 int uld__sym_object(const void *addr, struct uld__symbol *out);
 /* addr lies in a module's writable segment (.data/.bss): a static. */
 int uld__sym_is_static(const void *addr);
+/* Is addr in a loaded module's executable segment (code)? */
+int uld__sym_is_code(const void *addr);
 /* ip lies in a module whose path contains one of the given substrings. */
 int uld__sym_in_module(const void *ip, const char *const *needles);
 /*

@@ -138,8 +138,12 @@ scan_stack(uintptr_t sp, uintptr_t pc, void **ips, int max)
 	    k < max; i++) {
 		struct uld__symbol s;
 		uintptr_t w = words[i];
+		/* In code, not in a module's data, where the bytes before
+		 * a pointer can look like a call too (watchdog.sh once
+		 * showed cases' _fini+15092 from one). */
 		if (w < 4096 || uld__sym_function((void *)(w - 1), &s) != 0 ||
-		    !after_call(w) || uld__sym_in_module((void *)w, self))
+		    !uld__sym_is_code((void *)(w - 1)) || !after_call(w) ||
+		    uld__sym_in_module((void *)w, self))
 			continue;
 		ips[k++] = (void *)w;
 	}
@@ -318,7 +322,7 @@ report_wait(enum uld__report_kind kind, const struct uld__wait *w,
 			const struct uld__held *h = &w->held[i];
 			uld__report_add_lock(&r, h->class, w->lock, h->type,
 			    h->read, h->ip);
-			uld__report_sig_add(&r, h->class->name);
+			uld__report_sig_add(&r, uld__class_name(h->class));
 			shadow.depth = i; /* held list: what it already had */
 			break;
 		}
@@ -340,7 +344,7 @@ report_wait(enum uld__report_kind kind, const struct uld__wait *w,
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "%s/%d %s for %ld ms on %s", r.thread, (int)r.tid,
 	    kind == ULD_REPORT_SPIN_TIMEOUT ? "has spun" : "has been stuck",
-	    waited_ms, r.nlocks ? r.locks[0].class->name : "a lock");
+	    waited_ms, r.nlocks ? uld__class_name(r.locks[0].class) : "a lock");
 	if (w->owner)
 		uld__buf_printf(&m, ", held by %s/%d", w->owner_thread,
 		    (int)w->owner);
