@@ -71,8 +71,10 @@ uld_lock_init(void *lock, enum uld_lock_type type, const void *site)
 	uld__sig_block(&old);
 	if (!uld__sym_is_own(site)) { /* jemalloc, urcu: not ours to check */
 		struct uld__class *c = init_class(lock, type, site);
-		if (c != NULL)
+		if (c != NULL) {
+			uld__class_name_early(c, t->depth, 0);
 			uld__lockmap_init_lock(t, lock, type, c, c->own);
+		}
 	}
 	uld__sig_restore(&old);
 	uld__api_leave(t);

@@ -3,6 +3,7 @@
  */
 #include "class.h"
 
+#include <dlfcn.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -57,7 +58,8 @@ match(struct cds_lfht_node *node, const void *arg)
 	if (c->kind != m->kind || c->key != m->key || c->var != m->var ||
 	    c->subclass != 0)
 		return 0;
-	return m->kind != ULD_CLASS_NAME || strcmp(c->name, m->name) == 0;
+	/* A NAME class was given its name at creation. */
+	return m->kind != ULD_CLASS_NAME || strcmp(c->name_, m->name) == 0;
 }
 
 static unsigned long
@@ -203,12 +205,10 @@ uld__name_variable(const void *addr, enum uld_lock_type type, int element,
 
 static char *
 make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
-    const char *given, const void *lock, const char *via, const void *obj)
+    const void *lock, const char *via, const void *obj)
 {
 	char buf[512];
 
-	if (given != NULL)
-		return uld__strdup(given);
 	switch (kind) {
 	case ULD_CLASS_INIT_SITE:
 	case ULD_CLASS_ACQUIRE_SITE: {
@@ -287,15 +287,14 @@ new_class(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 {
 	struct uld__class *c = uld__calloc(1, sizeof(*c));
 
-	if (c == NULL || name == NULL) {
-		uld__free(c);
+	if (c == NULL) {
 		uld__free(name);
 		return NULL;
 	}
 	c->kind = kind;
 	c->key = key;
 	c->type = type;
-	c->name = name;
+	c->name_ = name;
 	c->subclass = subclass;
 	c->id = __atomic_fetch_add(&next_id, 1, __ATOMIC_RELAXED);
 	c->topo = c->id; /* last in the order: it has no edge yet */
@@ -323,13 +322,10 @@ create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	int wrapper = site && name == NULL &&
 	    uld__initwrap_match(key, fn, sizeof(fn));
 	char *vn = wrapper || via ? uld__strdup(wrapper ? fn : via) : NULL;
-	int statics = site && name == NULL && lock != NULL &&
-	    uld__sym_is_static(lock);
-	/* Name it before taking the lock: naming reads symbol tables.  The
-	 * site's own class of a site of statics holds no static lock: not
-	 * named after one. */
-	char *n = make_name(kind, key, type, name, statics ? NULL : lock, via,
-	    var);
+	int is_static = lock != NULL && uld__sym_is_static(lock);
+	int statics = site && name == NULL && is_static;
+	char *n = name != NULL ? uld__strdup(name) : NULL;
+	char *nv = via != NULL ? uld__strdup(via) : NULL;
 
 	uld__graph_enter(&old);
 	c = lookup(kind, key, name, var);
@@ -340,6 +336,11 @@ create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 			c->own = own;
 			c->via = vn;
 			vn = NULL;
+			c->name_via = nv;
+			nv = NULL;
+			/* The site's own class of a site of statics holds no
+			 * static lock: not named after one. */
+			c->name_lock = is_static && !statics ? lock : NULL;
 			c->var = var;
 			/* Set before the class is published: a reader that
 			 * finds it sees the flags. */
@@ -357,11 +358,15 @@ create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	uld__graph_leave(&old);
 	uld__free(n);
 	uld__free(vn);
+	uld__free(nv);
+	/* Named here, at once: verbosity=2 is for looking at the validator
+	 * itself. */
 	if (c != NULL && uld__opts.verbosity >= 2) {
 		char line[600];
 		struct uld__buf b;
 		uld__buf_init(&b, line, sizeof(line));
-		uld__buf_printf(&b, "ulockdep: new lock class %s\n", c->name);
+		uld__buf_printf(&b, "ulockdep: new lock class %s\n",
+		    uld__class_name(c));
 		uld__write_all(2, b.p, b.len);
 	}
 	return c;
@@ -464,6 +469,9 @@ uld__class_retire_range(uintptr_t lo, uintptr_t hi)
 			c->kind != ULD_CLASS_INIT_SITE &&
 			c->kind != ULD_CLASS_ACQUIRE_SITE))
 			continue;
+		/* Named while the module's symbols are still known (they
+		 * are kept past the unload, symbols.c) and its file there. */
+		(void)uld__class_name(c);
 		if (cds_lfht_del(class_ht.ht, &c->node) == 0) {
 			c->retired = 1;
 			n++;
@@ -486,18 +494,11 @@ uld__class_sub(struct uld__class *base, unsigned sub)
 	if (uld__likely(c != NULL))
 		return c;
 
-	char name[600];
-	struct uld__buf nb;
-	uld__buf_init(&nb, name, sizeof(name));
-	uld__buf_printf(&nb, "%s/%u", base->name, sub);
-	uld__buf_str(&nb);
-	char *n = uld__strdup(name);
-
 	uld__graph_enter(&old);
 	c = base->sub[sub];
 	if (c == NULL) {
-		c = new_class(base->kind, base->key, base->type, n, sub);
-		n = NULL;
+		/* Named "base/N" when first asked (uld__class_name). */
+		c = new_class(base->kind, base->key, base->type, NULL, sub);
 		if (c != NULL) {
 			c->own = base->own;
 			c->base = base;
@@ -505,6 +506,73 @@ uld__class_sub(struct uld__class *base, unsigned sub)
 		}
 	}
 	uld__graph_leave(&old);
-	uld__free(n);
 	return c ? c : base;
+}
+
+/*
+ * Does the program allocate with a malloc that takes no lock the validator
+ * sees (the C library's, ASan's, valgrind's)?  Then naming, which reaches
+ * that malloc through libdw, is safe on any acquisition.  A malloc of the
+ * program's own (rustc's jemalloc, in the executable) may take pthread
+ * mutexes, and one of them may be the lock being taken.  -1: not asked.
+ */
+static int malloc_quiet = -1;
+
+static int
+quiet_malloc(void)
+{
+	int q = __atomic_load_n(&malloc_quiet, __ATOMIC_RELAXED);
+
+	if (q < 0) {
+		static const char *const quiet[] = { "libc.so", "libasan",
+			"vgpreload", NULL };
+		void *m = dlsym(RTLD_DEFAULT, "malloc");
+		q = m != NULL && uld__sym_in_module(m, quiet);
+		__atomic_store_n(&malloc_quiet, q, __ATOMIC_RELAXED);
+	}
+	return q;
+}
+
+void
+uld__class_name_early(const struct uld__class *c, unsigned depth, int try)
+{
+	if (uld__likely(__atomic_load_n(&c->name_, __ATOMIC_RELAXED) != NULL))
+		return;
+	/* A static variable is named from the symbol tables alone.  Else,
+	 * with the program's own malloc: only when this thread holds no lock
+	 * and is not past a trylock, so holds none of its allocator's. */
+	if (c->kind == ULD_CLASS_STATIC || quiet_malloc() ||
+	    (depth == 0 && !try))
+		(void)uld__class_name(c);
+}
+
+const char *
+uld__class_name(const struct uld__class *cc)
+{
+	struct uld__class *c = (struct uld__class *)cc; /* a cache */
+	char *n = __atomic_load_n(&c->name_, __ATOMIC_ACQUIRE);
+
+	if (uld__likely(n != NULL))
+		return n;
+	if (c->base != NULL && c->base != c) {
+		char buf[600];
+		struct uld__buf b;
+		uld__buf_init(&b, buf, sizeof(buf));
+		uld__buf_printf(&b, "%s/%u", uld__class_name(c->base),
+		    (unsigned)c->subclass);
+		n = uld__strdup(uld__buf_str(&b));
+	} else {
+		n = make_name(c->kind, c->key, c->type, c->name_lock,
+		    c->name_via, c->var);
+	}
+	if (n == NULL)
+		return "(out of memory)";
+	/* Two threads may name it at once: the same name; one is kept. */
+	char *none = NULL;
+	if (!__atomic_compare_exchange_n(&c->name_, &none, n, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		uld__free(n);
+		n = none;
+	}
+	return n;
 }

@@ -61,7 +61,19 @@ struct uld__class {
 	 * every acquisition, so it shares a cache line with `id`.
 	 */
 	uint64_t usage[4];
-	char *name;
+	/*
+	 * The name: read it with uld__class_name(), which makes it at the
+	 * first need.  Naming reads the DWARF line tables through libdw,
+	 * which allocates with the program's malloc: a class first seen
+	 * inside the program's own allocator (jemalloc's mutexes in rustc)
+	 * named there called that allocator back while it held its lock,
+	 * and the program hung.  So it is made on first sight only where
+	 * that cannot happen (uld__class_name_early), else at the first
+	 * report or at exit.  Set at creation for a name the program gave.
+	 */
+	char *name_;
+	const void *name_lock;	/* the first lock, if static (its variable) */
+	char *name_via;		/* made through this constructor */
 	char *via;		/* wrapper: the constructor's name */
 	/* INIT_SITE: NULL, or the start of the static object (variable,
 	 * array) that holds this class's locks, part of the key. */
@@ -97,8 +109,8 @@ struct uld__class {
 
 void uld__class_init(void);
 /*
- * The class for (kind, key), created and named on first use.  `name` is
- * used when creating (NULL: derive it from the key and from `lock`, the
+ * The class for (kind, key), created on first use.  `name` is its name
+ * (NULL: derived, when first asked, from the key and from `lock`, the
  * lock that brings the class into being).  NULL when out of memory.  Takes uld__graph_lock when creating: never call it with the
  * graph lock held.  An INIT_SITE inside a lock constructor (init_wrappers)
  * gives the class of the constructor's caller instead: call it from the
@@ -115,6 +127,19 @@ uint32_t uld__class_count(void);
 /* The first class created; the others follow through ->next.  Under
  * uld__graph_lock (the hash table does not hold subclasses). */
 struct uld__class *uld__class_first(void);
+/* The class's name, made at the first call (class.h, name_).  Takes the
+ * symbol and source-line locks, never the graph lock: call it with the
+ * graph lock held or not. */
+const char *uld__class_name(const struct uld__class *c);
+/*
+ * Name a new class now, while its site is on the stack and not in a
+ * signal handler later (where DWARF is off limits), unless that could call
+ * the program's own allocator while this thread holds one of its locks:
+ * `depth` locks held, `try` past a successful trylock.  Lock events call
+ * it on first sight.
+ */
+void uld__class_name_early(const struct uld__class *c, unsigned depth,
+    int try);
 /* A name for a function address: "func+0x1c", or "module+0x1234". */
 void uld__name_code(const void *ip, char *buf, size_t len);
 /*

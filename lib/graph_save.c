@@ -262,7 +262,7 @@ class_rec(struct uld__buf *b, const void *arg)
 	const struct uld__class *c = arg;
 
 	uld__buf_printf(b, "{\"class\":%u,\"name\":", c->id);
-	uld__buf_json_str(b, c->name);
+	uld__buf_json_str(b, uld__class_name(c));
 	uld__buf_printf(b, ",\"kind\":\"%s\",\"type\":\"%s\"",
 	    kind_name(c->kind), type_name(c->type));
 	for (size_t k = 0; k < ULD_ARRAY_SIZE(usage_names); k++) {

@@ -175,7 +175,7 @@ usage_stack(struct uld__report *r, const struct uld__class *c, int kind,
 	uld__signal_name(sig, sname, sizeof(sname));
 	uld__buf_init(&m, s->title, sizeof(s->title));
 	uld__buf_printf(&m, "{%s} state of %s was registered at (%s%s):",
-	    uld__usage_name(kind, sig, state, sizeof(state)), c->name, sname,
+	    uld__usage_name(kind, sig, state, sizeof(state)), uld__class_name(c), sname,
 	    kind <= ULD_USED_IN_R ? " handler" : " deliverable");
 	memcpy(s->thread, u->thread, sizeof(s->thread));
 	s->tid = u->tid;
@@ -223,7 +223,7 @@ report_inconsistent(struct uld__thread *t, const struct uld__held *h,
 	uld__report_add_lock(&r, c, h->lock, h->type, h->read, h->ip);
 	uld__report_add_stack(&r, "current", cs->ips, cs->n);
 	usage_stack(&r, c, with, sig);
-	uld__report_sig_add(&r, c->name);
+	uld__report_sig_add(&r, uld__class_name(c));
 	sig_add_signal(&r, sig);
 
 	uld__signal_name(sig, sname, sizeof(sname));
@@ -234,14 +234,14 @@ report_inconsistent(struct uld__thread *t, const struct uld__held *h,
 		uld__buf_printf(&m, "inconsistent lock state: %s/%d takes %s in "
 				    "the %s handler {%s}, but %s was taken with "
 				    "%s deliverable {%s}",
-		    r.thread, (int)r.tid, c->name, sname, now, c->name, sname,
+		    r.thread, (int)r.tid, uld__class_name(c), sname, now, uld__class_name(c), sname,
 		    was);
 	else
 		uld__buf_printf(&m, "inconsistent lock state: %s/%d %s %s with "
 				    "%s deliverable {%s}, but %s is also taken "
 				    "in the %s handler {%s}",
-		    r.thread, (int)r.tid, held ? "holds" : "takes", c->name,
-		    sname, now, c->name, sname, was);
+		    r.thread, (int)r.tid, held ? "holds" : "takes", uld__class_name(c),
+		    sname, now, uld__class_name(c), sname, was);
 	r.advice = "a handler that takes a lock interrupts, on the same "
 		   "thread, code that may hold it. Block the signal around "
 		   "every acquisition outside the handler (pthread_sigmask, "
@@ -307,8 +307,8 @@ report_order(struct uld__thread *t, const struct order *o,
 	usage_stack(&r, o->unsafe, o->unsafe_kind, o->sig);
 	/* The same pair and signal is the same bug, whichever event found
 	 * it: no held/taken names in the signature. */
-	uld__report_sig_add(&r, o->safe->name);
-	uld__report_sig_add(&r, o->unsafe->name);
+	uld__report_sig_add(&r, uld__class_name(o->safe));
+	uld__report_sig_add(&r, uld__class_name(o->unsafe));
 	sig_add_signal(&r, o->sig);
 
 	uld__buf_init(&m, r.message, sizeof(r.message));
@@ -316,7 +316,7 @@ report_order(struct uld__thread *t, const struct order *o,
 			    "(%s-safe) and, through a chain of locks, before "
 			    "%s, which is taken with %s deliverable "
 			    "(%s-unsafe)",
-	    o->safe->name, sname, state, o->unsafe->name, sname, state);
+	    uld__class_name(o->safe), sname, state, uld__class_name(o->unsafe), sname, state);
 	r.advice = "the irq-unsafe lock can be held when the signal arrives, "
 		   "and the handler then waits for the irq-safe lock, whose "
 		   "holder waits for the irq-unsafe one. Block the signal "

@@ -42,7 +42,7 @@ add_held_locks(struct uld__report *r, const struct uld__thread *t, int spins)
 			continue;
 		uld__report_add_lock(r, h->class, h->lock, h->type, h->read,
 		    h->ip);
-		uld__report_sig_add(r, h->class->name);
+		uld__report_sig_add(r, uld__class_name(h->class));
 	}
 }
 
@@ -72,7 +72,7 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	    r.thread, (int)r.tid);
 	if (r.nlocks > 0)
 		uld__buf_printf(&m, " while holding spinlock %s",
-		    r.locks[0].class->name);
+		    uld__class_name(r.locks[0].class));
 	if (r.irq_in) {
 		char sig[24];
 		uld__signal_name(r.irq_in, sig, sizeof(sig));
@@ -138,13 +138,13 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		memcpy(r.other_thread, holder_name, sizeof(r.other_thread));
 		uld__report_add_stack(&r, "current", cs.ips, cs.n);
 		if (r.nlocks > 0) {
-			uld__report_sig_add(&r, r.locks[0].class->name);
+			uld__report_sig_add(&r, uld__class_name(r.locks[0].class));
 			uld__buf_init(&m, r.message, sizeof(r.message));
 			uld__buf_printf(&m, "held lock freed: %s/%d %s %s "
 					    "while %s/%d holds it",
 			    r.thread, (int)r.tid,
 			    freeing ? "frees the memory of" : "destroys",
-			    r.locks[0].class->name,
+			    uld__class_name(r.locks[0].class),
 			    holder ? holder_name : r.thread,
 			    (int)(holder ? holder : r.tid));
 			r.advice = "release a lock before destroying it or "
@@ -201,7 +201,7 @@ uld__thread_exiting(struct uld__thread *t)
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "%s/%d exits holding %u lock%s, first %s", r.thread,
 	    (int)r.tid, t->depth, t->depth > 1 ? "s" : "",
-	    t->held[0].class->name);
+	    uld__class_name(t->held[0].class));
 	r.advice = "every path out of a thread (return, pthread_exit, "
 		   "cancellation) must release what it took; a cleanup "
 		   "handler (pthread_cleanup_push) can do it.";
@@ -232,11 +232,11 @@ uld__bad_magic(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	r.op = op;
 	r.why = magic == 0xdeaddeadU ? "was destroyed"
 				     : "was never initialised, or is corrupt";
-	uld__report_sig_add(&r, inst->class->name);
+	uld__report_sig_add(&r, uld__class_name(inst->class));
 	uld__report_sig_add(&r, r.why);
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "bad magic: %s/%d calls %s on %s, which %s",
-	    r.thread, (int)r.tid, op, inst->class->name, r.why);
+	    r.thread, (int)r.tid, op, uld__class_name(inst->class), r.why);
 	r.advice = rw ? "initialise an rwlock (rwlock_init, DEFINE_RWLOCK) "
 			"before its first use, and do not use it after "
 			"uld_rwlock_destroy; a corrupt magic means something "

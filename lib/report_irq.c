@@ -14,7 +14,7 @@ class_usage(struct uld__buf *b, const struct uld__class *c)
 	char u[5];
 
 	uld__usage_chars(c, u);
-	uld__buf_printf(b, " (%s){%s}\n", c->name, u);
+	uld__buf_printf(b, " (%s){%s}\n", uld__class_name(c), u);
 }
 
 /* "0x.. (name){+.-.}, at: func+0x1c/0x80 [module]" */
@@ -108,11 +108,11 @@ inconsistent_body(struct uld__buf *b, const struct uld__report *r)
 	 * comes in on the same thread and takes it again. */
 	uld__buf_printf(b, "  %s(%s);\n", op(in_now ? r->usage_old
 						    : r->usage_new),
-	    l->class->name);
+	    uld__class_name(l->class));
 	uld__buf_puts(b, "  <Interrupt>\n");
 	uld__buf_printf(b, "    %s(%s);\n", op(in_now ? r->usage_new
 						      : r->usage_old),
-	    l->class->name);
+	    uld__class_name(l->class));
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
 	uld__buf_printf(b, " (CPU0 is one thread; <Interrupt> is the %s "
 			   "handler running on it.)\n\n",
@@ -127,9 +127,9 @@ chain(struct uld__buf *b, const struct uld__report *r)
 
 	uld__buf_puts(b, "Chain exists of:\n  ");
 	for (uint32_t k = 0; p1 && k <= p1->n; k++)
-		uld__buf_printf(b, "%s --> ", p1->c[k]->name);
+		uld__buf_printf(b, "%s --> ", uld__class_name(p1->c[k]));
 	for (uint32_t k = 0; p2 && k <= p2->n; k++)
-		uld__buf_printf(b, "%s --> ", p2->c[k]->name);
+		uld__buf_printf(b, "%s --> ", uld__class_name(p2->c[k]));
 	b->len -= 5; /* the last " --> " */
 	uld__buf_puts(b, "\n\n");
 }
@@ -155,15 +155,15 @@ scenario(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_puts(b, " Possible interrupt unsafe locking scenario:\n\n"
 			 "       CPU0                    CPU1\n"
 			 "       ----                    ----\n");
-	uld__buf_printf(b, "  lock(%s);\n", r->irq_unsafe->name);
+	uld__buf_printf(b, "  lock(%s);\n", uld__class_name(r->irq_unsafe));
 	uld__buf_printf(b, "                               "
 			   "local_irq_disable();\n");
 	uld__buf_printf(b, "                               lock(%s);\n",
-	    r->irq_safe->name);
+	    uld__class_name(r->irq_safe));
 	uld__buf_printf(b, "                               lock(%s);\n",
-	    middle(r)->name);
+	    uld__class_name(middle(r)));
 	uld__buf_puts(b, "  <Interrupt>\n");
-	uld__buf_printf(b, "    lock(%s);\n", r->irq_safe->name);
+	uld__buf_printf(b, "    lock(%s);\n", uld__class_name(r->irq_safe));
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
 	uld__buf_printf(b, " (CPU0 and CPU1 are threads; <Interrupt> is the "
 			   "%s handler, local_irq_disable()\n  is %s blocked.)"
@@ -178,7 +178,7 @@ path_edges(struct uld__buf *b, const struct uld__path *p)
 		const struct uld__edge *e = p->e[k];
 		uld__buf_printf(b, "\n-> (%s) taken while holding (%s), by "
 				   "%s/%d, at:\n",
-		    p->c[k + 1]->name, p->c[k]->name, e->thread, (int)e->tid);
+		    uld__class_name(p->c[k + 1]), uld__class_name(p->c[k]), e->thread, (int)e->tid);
 		uld__report_frames(b, e->stack ? e->stack->ips : NULL,
 		    e->stack ? e->stack->n : 0, 7);
 	}
@@ -198,7 +198,7 @@ order_body(struct uld__buf *b, const struct uld__report *r)
 		uld__buf_puts(b, "which would create a new lock dependency:\n");
 		char u[5];
 		uld__usage_chars(r->locks[1].class, u);
-		uld__buf_printf(b, " (%s){%s} ->", r->locks[1].class->name, u);
+		uld__buf_printf(b, " (%s){%s} ->", uld__class_name(r->locks[1].class), u);
 		class_usage(b, r->locks[0].class);
 		uld__buf_printf(b, "\nbut this new dependency connects a "
 				   "%s-irq-safe lock:\n",
@@ -234,7 +234,7 @@ order_body(struct uld__buf *b, const struct uld__report *r)
 	if (r->nlocks == 2)
 		uld__buf_printf(b, "\n-> (%s) being taken now while holding "
 				   "(%s): the stack backtrace below\n",
-		    r->locks[0].class->name, r->locks[1].class->name);
+		    uld__class_name(r->locks[0].class), uld__class_name(r->locks[1].class));
 	path_edges(b, r->irq_paths[1]);
 	uld__buf_putc(b, '\n');
 }

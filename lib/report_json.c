@@ -121,9 +121,9 @@ irq_fields(struct uld__buf *b, const struct uld__report *r)
 		return;
 	}
 	uld__buf_puts(b, ",\"irq_safe\":");
-	uld__buf_json_str(b, r->irq_safe->name);
+	uld__buf_json_str(b, uld__class_name(r->irq_safe));
 	uld__buf_puts(b, ",\"irq_unsafe\":");
-	uld__buf_json_str(b, r->irq_unsafe->name);
+	uld__buf_json_str(b, uld__class_name(r->irq_unsafe));
 	uld__buf_puts(b, ",\"chain\":[");
 	int first = 1;
 	for (int i = 0; i < 2; i++)
@@ -132,7 +132,7 @@ irq_fields(struct uld__buf *b, const struct uld__report *r)
 			if (!first)
 				uld__buf_putc(b, ',');
 			first = 0;
-			uld__buf_json_str(b, r->irq_paths[i]->c[k]->name);
+			uld__buf_json_str(b, uld__class_name(r->irq_paths[i]->c[k]));
 		}
 	uld__buf_putc(b, ']');
 }
@@ -188,7 +188,7 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		const struct uld__rlock *l = &r->locks[i];
 		char var[256];
 		uld__buf_puts(b, i ? ",{\"class\":" : "{\"class\":");
-		uld__buf_json_str(b, l->class->name);
+		uld__buf_json_str(b, uld__class_name(l->class));
 		uld__buf_printf(b, ",\"address\":\"%p\",\"mode\":\"%s\"",
 		    l->addr, uld__report_mode(l->type, l->read));
 		uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
@@ -225,7 +225,7 @@ uld__report_json(struct uld__buf *b, const struct uld__report *r)
 		for (uint32_t k = 0; k <= r->cycle->n; k++) {
 			if (k)
 				uld__buf_putc(b, ',');
-			uld__buf_json_str(b, r->cycle->c[k]->name);
+			uld__buf_json_str(b, uld__class_name(r->cycle->c[k]));
 		}
 		uld__buf_putc(b, ']');
 	}

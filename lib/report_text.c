@@ -108,8 +108,8 @@ void
 uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
     uint32_t k)
 {
-	uld__buf_printf(b, "%s taken while holding %s", p->c[k + 1]->name,
-	    p->c[k]->name);
+	uld__buf_printf(b, "%s taken while holding %s", uld__class_name(p->c[k + 1]),
+	    uld__class_name(p->c[k]));
 }
 
 void
@@ -117,12 +117,12 @@ uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
 {
 	char var[256];
 
-	uld__buf_printf(b, "%p (%s)", l->addr, l->class->name);
+	uld__buf_printf(b, "%p (%s)", l->addr, uld__class_name(l->class));
 	uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
 	/* The variable, unless the class name already leads with it. */
 	size_t vl = strlen(var);
-	if (vl && !(strncmp(var, l->class->name, vl) == 0 &&
-		      (l->class->name[vl] == '\0' || l->class->name[vl] == ' ')))
+	if (vl && !(strncmp(var, uld__class_name(l->class), vl) == 0 &&
+		      (uld__class_name(l->class)[vl] == '\0' || uld__class_name(l->class)[vl] == ' ')))
 		uld__buf_printf(b, " %s", var);
 	if (l->type == ULD_LOCK_RWLOCK || l->type == ULD_LOCK_RWLOCK_KERNEL)
 		uld__buf_puts(b, l->read ? " [read]" : " [write]");
@@ -208,24 +208,24 @@ circular_body(struct uld__buf *b, const struct uld__report *r)
 	for (int k = (int)p->n - 1; k >= 0; k--) {
 		const struct uld__edge *e = p->e[k];
 		uld__buf_printf(b, "\n-> #%d (%s):\n", k + 1,
-		    p->c[k + 1]->name);
+		    uld__class_name(p->c[k + 1]));
 		uld__buf_printf(b, "       taken while holding %s, by %s/%d,"
 				   " at:\n",
-		    p->c[k]->name, e->thread, (int)e->tid);
+		    uld__class_name(p->c[k]), e->thread, (int)e->tid);
 		uld__report_frames(b, e->stack ? e->stack->ips : NULL,
 		    e->stack ? e->stack->n : 0, 7);
 	}
-	uld__buf_printf(b, "\n-> #0 (%s):\n", taker->class->name);
+	uld__buf_printf(b, "\n-> #0 (%s):\n", uld__class_name(taker->class));
 	uld__buf_printf(b, "       being taken now while holding %s, at:\n",
-	    holder->class->name);
+	    uld__class_name(holder->class));
 	uld__report_frames(b, r->stacks[0].ips, r->stacks[0].n, 7);
 
 	uld__buf_puts(b, "\nother info that might help us debug this:\n\n");
 	if (p->n > 1) {
 		uld__buf_puts(b, "Chain exists of:\n  ");
 		for (uint32_t k = 0; k <= p->n; k++)
-			uld__buf_printf(b, "%s --> ", p->c[k]->name);
-		uld__buf_printf(b, "%s\n\n", p->c[0]->name);
+			uld__buf_printf(b, "%s --> ", uld__class_name(p->c[k]));
+		uld__buf_printf(b, "%s\n\n", uld__class_name(p->c[0]));
 	}
 	const struct uld__class *parent = p->c[p->n - 1];
 	int parent_read = 0; /* how the other thread holds the parent */
@@ -246,13 +246,13 @@ circular_body(struct uld__buf *b, const struct uld__report *r)
 			 "       CPU0                    CPU1\n"
 			 "       ----                    ----\n");
 	uld__buf_printf(b, "  %s(%s%s);\n", op(holder->class, holder->read),
-	    holder->class->name, ho);
+	    uld__class_name(holder->class), ho);
 	uld__buf_printf(b, "                               %s(%s%s);\n",
-	    op(parent, parent_read), parent->name, ta);
+	    op(parent, parent_read), uld__class_name(parent), ta);
 	uld__buf_printf(b, "                               %s(%s%s);\n",
-	    op(holder->class, holder->read), holder->class->name, ho);
+	    op(holder->class, holder->read), uld__class_name(holder->class), ho);
 	uld__buf_printf(b, "  %s(%s%s);\n", op(taker->class, taker->read),
-	    taker->class->name, ta);
+	    uld__class_name(taker->class), ta);
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
 }
 
@@ -267,9 +267,9 @@ recursive_body(struct uld__buf *b, const struct uld__report *r)
 			 "       CPU0\n"
 			 "       ----\n");
 	uld__buf_printf(b, "  %s(%s);\n", op(holder->class, holder->read),
-	    holder->class->name);
+	    uld__class_name(holder->class));
 	uld__buf_printf(b, "  %s(%s);\n", op(taker->class, taker->read),
-	    taker->class->name);
+	    uld__class_name(taker->class));
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");
 	if (!r->same_instance)
 		uld__buf_puts(b, " May be due to missing lock nesting "

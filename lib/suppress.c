@@ -360,7 +360,7 @@ match_path_classes(int kind, const struct uld__path *p, const char **what)
 	const struct uld__supp *s = NULL;
 
 	for (uint32_t k = 0; p != NULL && k <= p->n && s == NULL; k++)
-		s = match_name(kind, p->c[k]->name, what);
+		s = match_name(kind, uld__class_name(p->c[k]), what);
 	return s;
 }
 
@@ -426,15 +426,15 @@ uld__suppress_match(const struct uld__report *r, const char **what)
 	/* Names first: no symbol lookup needed. */
 	for (uint32_t i = 0; i < r->nlocks && s == NULL; i++)
 		if (r->locks[i].class != NULL)
-			s = match_name(kind, r->locks[i].class->name, what);
+			s = match_name(kind, uld__class_name(r->locks[i].class), what);
 	if (s == NULL)
 		s = match_path_classes(kind, r->cycle, what);
 	for (int i = 0; i < 2 && s == NULL; i++)
 		s = match_path_classes(kind, r->irq_paths[i], what);
 	if (s == NULL && r->irq_safe != NULL)
-		s = match_name(kind, r->irq_safe->name, what);
+		s = match_name(kind, uld__class_name(r->irq_safe), what);
 	if (s == NULL && r->irq_unsafe != NULL)
-		s = match_name(kind, r->irq_unsafe->name, what);
+		s = match_name(kind, uld__class_name(r->irq_unsafe), what);
 
 	/* Then every frame of every stack the report shows. */
 	for (uint32_t i = 0; i < r->nstacks && s == NULL; i++)

@@ -24,7 +24,7 @@
 static const char *
 class_name(const struct uld__held *h)
 {
-	return h->class->name;
+	return uld__class_name(h->class);
 }
 
 /*
@@ -98,10 +98,10 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	 * so that the same cycle found from another edge is the same bug. */
 	uint32_t n = p->n + 1, first = 0;
 	for (uint32_t k = 1; k < n; k++)
-		if (strcmp(p->c[k]->name, p->c[first]->name) < 0)
+		if (strcmp(uld__class_name(p->c[k]), uld__class_name(p->c[first])) < 0)
 			first = k;
 	for (uint32_t k = 0; k < n; k++)
-		uld__report_sig_add(&r, p->c[(first + k) % n]->name);
+		uld__report_sig_add(&r, uld__class_name(p->c[(first + k) % n]));
 
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "possible circular locking dependency: %s/%d takes "
@@ -109,7 +109,7 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	    r.thread, (int)r.tid, class_name(next), class_name(prev),
 	    class_name(next));
 	for (uint32_t k = 1; k <= p->n; k++)
-		uld__buf_printf(&m, " -> %s", p->c[k]->name);
+		uld__buf_printf(&m, " -> %s", uld__class_name(p->c[k]));
 	uld__buf_puts(&m, " was seen before");
 	r.advice = "take these locks in one order everywhere. If these are "
 		   "different locks of one class that nest in a fixed order, "
@@ -301,6 +301,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 		subclass = inst->subclass;
 	if (subclass)
 		class = uld__class_sub(class, subclass);
+	uld__class_name_early(class, t->depth, (flags & ULD_ACQ_TRY) != 0);
 	uint8_t read = uld__read_mode(flags);
 
 	if (flags & ULD_ACQ_RECURSIVE) {
@@ -437,12 +438,12 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 	uld__cur_stack_get(&cs);
 	uld__report_add_lock(&r, c, lock, type, 0, ip);
 	uld__report_add_stack(&r, "current", cs.ips, cs.n);
-	uld__report_sig_add(&r, c->name);
+	uld__report_sig_add(&r, uld__class_name(c));
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	if (r.other_owner) {
 		uld__buf_printf(&m, "bad unlock: %s/%d releases %s, which is "
 				    "held by %s/%d",
-		    r.thread, (int)r.tid, c->name, r.other_thread,
+		    r.thread, (int)r.tid, uld__class_name(c), r.other_thread,
 		    (int)r.other_owner);
 		r.advice = "a lock must be released by the thread that took "
 			   "it. Hand the work back to the owner, or use a "
@@ -450,7 +451,7 @@ report_bad_unlock(struct uld__thread *t, void *lock, const void *ip)
 	} else {
 		uld__buf_printf(&m, "bad unlock: %s/%d releases %s, which no "
 				    "thread holds",
-		    r.thread, (int)r.tid, c->name);
+		    r.thread, (int)r.tid, uld__class_name(c));
 		r.advice = "this lock is released more often than it is "
 			   "taken: look for a double unlock on an error path.";
 	}

@@ -116,14 +116,14 @@ test_registry(void)
 	if (!ok(a != NULL && b != NULL, "init-site classes created"))
 		return;
 	ok(a == b, "same init site, same static variable: same class");
-	is_str(a->name, want,
+	is_str(uld__class_name(a), want,
 	    "init-site class leads with its first lock's variable, then file:line");
 	/* Statics made through one helper are different locks. */
 	o = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    &other_lock);
 	ok(o != NULL && o != a, "another static variable, same site: another class");
 	if (o)
-		is_str(o->name, want_other, "named by its own variable");
+		is_str(uld__class_name(o), want_other, "named by its own variable");
 	void *heap = malloc(64);
 	h = uld__class_get(ULD_CLASS_INIT_SITE, site, ULD_LOCK_MUTEX, NULL,
 	    heap);
@@ -136,11 +136,11 @@ test_registry(void)
 	    NULL);
 	ok(c != NULL && c != a, "same address, other kind: another class");
 	if (c)
-		is_str(c->name, want_site, "acquire-site class: the site");
+		is_str(uld__class_name(c), want_site, "acquire-site class: the site");
 	s1 = uld__class_sub(a, 2);
 	s2 = uld__class_sub(a, 2);
 	ok(s1 == s2 && s1 != a, "subclass 2: one class, not the base");
-	is_str(s1->name, want_sub, "subclass named base/N");
+	is_str(uld__class_name(s1), want_sub, "subclass named base/N");
 	ok(s1->id != a->id && s1->base == a, "subclass: own id, same base");
 	ok(uld__class_sub(a, 0) == a, "subclass 0 is the base");
 	ok(uld__class_sub(a, 99) == uld__class_sub(a, ULD_MAX_SUBCLASS),
@@ -155,12 +155,12 @@ test_registry(void)
 	ok(n1 != NULL && n1 == n2, "one name, one class");
 	ok(n3 != NULL && n3 != n1, "another name, another class");
 	if (n1)
-		is_str(n1->name, "inode_lock", "named class keeps its name");
+		is_str(uld__class_name(n1), "inode_lock", "named class keeps its name");
 
 	struct uld__class *st = uld__class_get(ULD_CLASS_STATIC, &arr[0],
 	    ULD_LOCK_MUTEX, NULL, &arr[0]);
 	if (st)
-		is_str(st->name, "arr[]", "static class of an array: arr[]");
+		is_str(uld__class_name(st), "arr[]", "static class of an array: arr[]");
 	ok(st != NULL && !st->own, "a program's lock is not the validator's");
 }
 

@@ -35,7 +35,7 @@ cls(const char *name)
 		perror("calloc");
 		exit(99);
 	}
-	c->name = strdup(name);
+	c->name_ = strdup(name);
 	c->id = next_id++;
 	c->topo = c->id; /* as new_class() numbers it */
 	c->key = c;
@@ -47,7 +47,7 @@ static void
 edge(struct uld__class *from, struct uld__class *to, uint8_t dep)
 {
 	if (uld__graph_add(from, to, dep) == NULL)
-		diag("uld__graph_add(%s, %s) failed", from->name, to->name);
+		diag("uld__graph_add(%s, %s) failed", uld__class_name(from), uld__class_name(to));
 }
 
 /* A path as "A -> B -> C", for diagnostics. */
@@ -60,7 +60,7 @@ path_str(const struct uld__path *p)
 	s[0] = '\0';
 	for (uint32_t i = 0; i <= p->n && n + 40 < sizeof(s); i++)
 		n += (size_t)snprintf(s + n, sizeof(s) - n, "%s%s",
-		    i ? " -> " : "", p->c[i]->name);
+		    i ? " -> " : "", uld__class_name(p->c[i]));
 	return s;
 }
 

@@ -58,8 +58,8 @@ report(enum uld__report_kind kind, uint64_t sig, const char *c0,
 	memset(&rep, 0, sizeof(rep));
 	rep.kind = kind;
 	rep.signature = sig;
-	classes[0].name = (char *)c0;
-	classes[1].name = (char *)c1;
+	classes[0].name_ = (char *)c0;
+	classes[1].name_ = (char *)c1;
 	rep.locks[rep.nlocks++].class = &classes[0];
 	if (c1 != NULL)
 		rep.locks[rep.nlocks++].class = &classes[1];
