@@ -9,6 +9,17 @@
 . "${ULD_SRCDIR:?}/tests/preload/lib.sh"
 CASES=$ULD_BUILDDIR/tests/preload/ownmalloc
 
+# ASan's runtime, preloaded, crashes at start-up in a program whose
+# executable defines malloc, with no validator loaded at all.
+if [ "${ULD_ASAN:-no}" = yes ]; then
+	for t in "A then B twice: silent" "A then B twice: ran to its end" \
+	    "AB-BA: circular_dependency:a,b" "AB-BA: ran to its end"; do
+		ok "the program's own malloc, $t # SKIP ASan cannot run this program"
+	done
+	finish
+	exit
+fi
+
 run_case ab - "" 60
 expect_one "the program's own malloc, A then B twice" silent
 grep -qx done "$dir/out"
