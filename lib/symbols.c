@@ -648,28 +648,31 @@ uld__sym_object(const void *addr, struct uld__symbol *out)
 	return resolve(addr, 1, out);
 }
 
-int
-uld__sym_is_static(const void *addr)
+/* Is addr in a loaded module's segment, writable (data) or executable
+ * (code)? */
+static int
+in_segment(const void *addr, int exec)
 {
 	struct seg *s = NULL;
 	int r;
 
 	uld__mutex_lock(&uld__sym_lock);
-	r = find_module((uintptr_t)addr, &s) != NULL && s && s->writable;
+	r = find_module((uintptr_t)addr, &s) != NULL && s &&
+	    (exec ? s->exec : s->writable);
 	uld__mutex_unlock(&uld__sym_lock);
 	return r;
 }
 
 int
+uld__sym_is_static(const void *addr)
+{
+	return in_segment(addr, 0);
+}
+
+int
 uld__sym_is_code(const void *addr)
 {
-	struct seg *s = NULL;
-	int r;
-
-	uld__mutex_lock(&uld__sym_lock);
-	r = find_module((uintptr_t)addr, &s) != NULL && s && s->exec;
-	uld__mutex_unlock(&uld__sym_lock);
-	return r;
+	return in_segment(addr, 1);
 }
 
 int
