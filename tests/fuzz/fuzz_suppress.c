@@ -7,7 +7,8 @@
  * input is written to a memfd, loaded through /proc/self/fd/N, and the
  * rules are matched against a report naming two classes, which runs
  * every accepted pattern through glob.c.  Frames are not matched: the
- * report has no stacks, and the symbol lookup is stubbed out.
+ * report has no stacks, and the symbol lookup and class naming are
+ * stubbed out.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +44,13 @@ uld__demangle(const char *name)
 	return name;
 }
 
+/* The report's two classes are named below. */
+const char *
+uld__class_name(const struct uld__class *c)
+{
+	return c->name_;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -57,8 +65,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&rep, 0, sizeof(rep));
 	rep.signature = 0x14aed2c2fe60f0b7ULL;
-	classes[0].name = "stats_lock";
-	classes[1].name = "libvendor.so:queue[3]";
+	classes[0].name_ = (char *)"stats_lock";
+	classes[1].name_ = (char *)"libvendor.so:queue[3]";
 	rep.locks[0].class = &classes[0];
 	rep.locks[1].class = &classes[1];
 	rep.nlocks = 2;
