@@ -205,10 +205,21 @@ errno_kept(void)
 	clock_gettime(CLOCK_MONOTONIC, &abs);
 	SHOW(sem_clockwait(&sem, CLOCK_MONOTONIC, &abs));
 	SHOW(sem_destroy(&sem));
+	/* The child waits for the pipe to close: WNOHANG finds it running
+	 * (0), whatever the timing, and the blocking wait reaps it. */
+	int gate[2];
+	if (pipe(gate) != 0)
+		return;
 	pid_t child = fork();
-	if (child == 0)
+	if (child == 0) {
+		char byte;
+		close(gate[1]);
+		(void)!read(gate[0], &byte, 1);
 		_exit(3);
-	SHOW(waitpid(child, NULL, WNOHANG) >= 0);
+	}
+	close(gate[0]);
+	SHOW(waitpid(child, NULL, WNOHANG));
+	close(gate[1]);
 	SHOW(waitpid(child, NULL, 0) == child);
 	SHOW(waitpid(child, NULL, 0)); /* ECHILD */
 	child = fork();
