@@ -233,8 +233,9 @@ make_name(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 		}
 		var[0] = '\0';
 		/* A class of a whole static array of locks reads
-		 * `table[]`; else the first lock's element, `table[3]`. */
-		if (lock != NULL && uld__sym_is_static(lock))
+		 * `table[]`; else the first lock's element, `table[3]`.
+		 * `lock` is given only when it was static (create). */
+		if (lock != NULL)
 			uld__name_variable(lock, type, obj != NULL, var,
 			    sizeof(var), NULL);
 		uld__buf_init(&b, buf, sizeof(buf));
@@ -321,8 +322,11 @@ create(enum uld__class_kind kind, const void *key, enum uld_lock_type type,
 	int site = kind == ULD_CLASS_INIT_SITE && var == NULL && !own;
 	int wrapper = site && name == NULL &&
 	    uld__initwrap_match(key, fn, sizeof(fn));
-	char *vn = wrapper || via ? uld__strdup(wrapper ? fn : via) : NULL;
-	int is_static = lock != NULL && uld__sym_is_static(lock);
+	char *vn = wrapper ? uld__strdup(fn) : NULL;
+	/* Only a site's class is named after its first lock's variable. */
+	int is_static = (kind == ULD_CLASS_INIT_SITE ||
+			    kind == ULD_CLASS_ACQUIRE_SITE) &&
+	    lock != NULL && uld__sym_is_static(lock);
 	int statics = site && name == NULL && is_static;
 	char *n = name != NULL ? uld__strdup(name) : NULL;
 	char *nv = via != NULL ? uld__strdup(via) : NULL;
@@ -418,7 +422,7 @@ static_var(struct uld__class *c, enum uld_lock_type type, const void *lock)
 	struct uld__class *cc = lookup(ULD_CLASS_INIT_SITE, c->key, NULL, var);
 	if (cc == NULL)
 		cc = create(ULD_CLASS_INIT_SITE, c->key, type, NULL, lock,
-		    c->via, var);
+		    c->name_via, var);
 	return cc != NULL ? cc : c;
 }
 
