@@ -92,7 +92,7 @@ uld__acquire_fast(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	uint64_t key = uld__chain_next(t->chain_key, class->id, read);
 	if (!try &&
 	    uld__unlikely(t->ccache[key & (ULD_CCACHE_SIZE - 1)] != key ||
-		!__atomic_load_n(&uld__watchdog_running, __ATOMIC_RELAXED)))
+		uld__watchdog_missing(spin)))
 		goto full;
 
 	struct uld__held *h = &t->held[t->depth];

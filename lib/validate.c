@@ -346,7 +346,7 @@ uld__acquire(struct uld__thread *t, void *lock, enum uld_lock_type type,
 	}
 	__atomic_store_n(&t->depth, t->depth + 1, __ATOMIC_RELEASE);
 	if (!h->trylock)
-		uld__watchdog_start();
+		uld__watchdog_start(uld__is_spin(type));
 	uld__debug_check_chain(t);
 }
 

@@ -1306,6 +1306,17 @@ static void one_lock_threads(void)
 	usleep(20000);
 	count_threads();
 }
+static void thread_then_lock_threads(void)
+{
+	pthread_t t;
+
+	pthread_create(&t, NULL, t_nothing, NULL);
+	pthread_join(t, NULL);
+	L(A);
+	U(A);
+	usleep(20000);
+	count_threads();
+}
 
 /* ---- classes ---- */
 
@@ -1809,7 +1820,7 @@ static const struct {
 	S(spin_wait_long), S(spin_wait_lockup), S(spin_wait_short),
 	S(spin_wait_owner_blocked), S(exit_mid_report),
 	S(mutex_wait_long), S(mutex_wait_short),
-	S(no_locks_threads), S(one_lock_threads),
+	S(no_locks_threads), S(one_lock_threads), S(thread_then_lock_threads),
 	S(same_class_nested), S(same_class_nested_annotated),
 	S(same_class_nested_named), S(static_array_nested),
 	S(static_array_single), S(address_reuse), S(address_same_lock),

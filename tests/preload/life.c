@@ -254,6 +254,42 @@ fork_other_held(void)
 	wait_child(pid, "child");
 }
 
+/*
+ * The same with the mutex: the child is single-threaded, but its parent
+ * was not, so a wait of the child's on a sleeping lock may be for a thread
+ * that did not follow it, and its watchdog starts (watchdog.h).  A 2.5 s
+ * timedlock of mutex_B outlasts lockup_s=1: soft_lockup, then ETIMEDOUT.
+ */
+static void
+fork_other_held_mutex(void)
+{
+	pthread_t t;
+
+	pthread_spin_init(&other_spin, 0);
+	meet_init();
+	pthread_create(&t, NULL, t_hold_other, NULL);
+	meet();
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += 2;
+		ts.tv_nsec += 500 * 1000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		int rc = pthread_mutex_timedlock(&mutex_B, &ts);
+		printf("timedlock=%s\n", rc == ETIMEDOUT ? "ETIMEDOUT"
+		    : rc == 0 ? "0" : "other");
+		fflush(stdout);
+		exit(0);
+	}
+	meet();
+	pthread_join(t, NULL);
+	wait_child(pid, "child");
+}
+
 /* ---- exec and its relatives: each runs "life abba" ---- */
 
 /* The exec'd program: an AB-BA of its own, reported in its own file. */
@@ -560,6 +596,8 @@ main(int argc, char **argv)
 		fork_held(1);
 	else if (strcmp(s, "fork_other_held") == 0)
 		fork_other_held();
+	else if (strcmp(s, "fork_other_held_mutex") == 0)
+		fork_other_held_mutex();
 	else if (strcmp(s, "abba") == 0)
 		abba();
 	else if (strcmp(s, "spawn") == 0)

@@ -108,6 +108,18 @@ why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json"); $(printf '%s'
     printf '%s\n' "$out" | grep -q "^child=$kid signal=14$" && [ "$status" -eq 0 ]
 check $? "fork: another thread's locks: trylock silent; a spin on one: spin_timeout, no owner"
 
+# A sleeping lock of such a thread: the child has one thread, but its
+# parent had more, so its watchdog times the wait (soft_lockup, no owner).
+life_run "lockup_s=1" fork_other_held_mutex
+kid=$(printf '%s\n' "$out" | sed -n 's/^child=\([0-9]*\) .*/\1/p')
+kj=$(jfile "$kid")
+why="out: $(printf '%s' "$out" | tr '\n' ' '); $(summary "$json"); $(printf '%s' "$kj" | "$JQ" -c '{owner_tid, message}' 2>/dev/null)"
+[ "$(summary "$kj")" = "soft_lockup mutex_B" ] && [ "$(nfiles)" -eq 1 ] &&
+    printf '%s\n' "$kj" | "$JQ" -e '(.owner_tid // 0) == 0' >/dev/null &&
+    printf '%s\n' "$out" | grep -q '^timedlock=ETIMEDOUT$' &&
+    printf '%s\n' "$out" | grep -q "^child=$kid exit=66$" && [ "$status" -eq 0 ]
+check $? "fork of a multi-threaded parent: a child's long wait on a mutex is timed (soft_lockup, no owner)"
+
 # ---- exec and its relatives ----
 
 # Each way of starting a program: the child (life abba) is validated and

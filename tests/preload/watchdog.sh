@@ -116,16 +116,31 @@ why="status $status; $n report(s): $(kinds); stdout: $(grep -v '^#*$' "$dir/out"
     grep -q 'BUG: spinlock lockup suspected' "$dir/out"
 check $? "exit during the watchdog's report: exit waits, the report is out"
 
-# No lock, no watchdog thread; one lock, one watchdog thread.
+# No lock, no watchdog thread.  A single-threaded program stays so while
+# it takes only sleeping locks (watchdog.h: it has no wait to time); its
+# first spin wait, or its first wait once it has had a second thread,
+# starts the watchdog.
 run_case no_locks_threads mutex
 why=$(cat "$dir/out")
 [ "$(cat "$dir/out")" = "threads=1" ]
 check $? "a program that takes no lock has no watchdog thread"
 
-run_case one_lock_threads mutex
+for type in mutex wlock mtx; do
+	run_case one_lock_threads $type
+	why=$(cat "$dir/out")
+	[ "$(cat "$dir/out")" = "threads=1" ]
+	check $? "$type: a single-threaded program's sleeping lock starts no watchdog"
+
+	run_case thread_then_lock_threads $type
+	why=$(cat "$dir/out")
+	[ "$(cat "$dir/out")" = "threads=2" ]
+	check $? "$type: the watchdog starts at the first wait after a pthread_create"
+done
+
+run_case one_lock_threads spin
 why=$(cat "$dir/out")
 [ "$(cat "$dir/out")" = "threads=2" ]
-check $? "the watchdog starts at the first lock wait"
+check $? "spin: the watchdog starts at the first spin wait"
 
 check_all_frames "every report above"
 
