@@ -269,7 +269,9 @@ uld_in_atomic(void)
 {
 	const struct uld__thread *t = &uld__self;
 
-	return (t->spins_held | t->irqs_off | t->irq_depth) != 0;
+	return (t->spins_held != 0 ? ULD_ATOMIC_SPIN : 0) |
+	    (t->irqs_off != 0 ? ULD_ATOMIC_IRQS_OFF : 0) |
+	    (t->irq_depth != 0 ? ULD_ATOMIC_IRQ : 0);
 }
 
 ULD_API void

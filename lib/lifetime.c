@@ -89,9 +89,9 @@ uld__might_sleep(struct uld__thread *t, const char *what, const void *ip)
 	      "section must sleep."
 	    : "a signal handler interrupts its thread anywhere, maybe while "
 	      "it holds the very lock or resource waited for here: a handler "
-	      "must not block (this call is not async-signal-safe). Set a "
-	      "sig_atomic_t flag and do the work outside, or read the signal "
-	      "from a signalfd.";
+	      "must not wait for anything its thread may hold or produce. Set "
+	      "a sig_atomic_t flag and do the work outside, or read the "
+	      "signal from a signalfd.";
 	uld__report_emit(&r);
 	uld__graph_leave(&old);
 }

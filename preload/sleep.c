@@ -339,9 +339,17 @@ epoll_wait(int epfd, struct epoll_event *ev, int max, int timeout)
  * cache, and has no "nothing yet" to wait for).  Two system calls to tell,
  * so only asked in atomic context, which uld_in_atomic() reads without
  * entering the validator: a program's reads cost one check.
+ *
+ * Under a spinlock such a read may sleep, and that is the report.  In a
+ * signal handler, with no spinlock held, it is one only if it would wait
+ * now, nothing to read yet: reading a descriptor is async-signal-safe,
+ * and a pipe read by handlers is a known correct lock when everyone else
+ * takes it with the signal blocked, as libuv's signal handler does (its
+ * uv__signal_lock), in every node process that runs a child.  A handler
+ * that waits for input still is reported, when its input is not there.
  */
 static int
-may_block(int fd, int flags)
+may_block(int fd, int flags, int atomic)
 {
 	struct stat st;
 	int fl;
@@ -351,15 +359,21 @@ may_block(int fd, int flags)
 	fl = REAL(fcntl)(fd, F_GETFL);
 	if (fl < 0 || (fl & O_NONBLOCK) || fstat(fd, &st) != 0)
 		return 0;
-	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
-	    S_ISCHR(st.st_mode);
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode) &&
+	    !S_ISCHR(st.st_mode))
+		return 0;
+	if (atomic != ULD_ATOMIC_IRQ)
+		return 1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	return REAL(poll)(&p, 1, 0) == 0;
 }
 
 #define MIGHT_SLEEP_FD(name, fd, flags)                                      \
 	do {                                                                 \
-		if (__builtin_expect(uld_in_atomic(), 0)) {                  \
+		int atomic_ = uld_in_atomic();                               \
+		if (__builtin_expect(atomic_, 0)) {                          \
 			int saved_ = errno;                                  \
-			if (may_block((fd), (flags)))                        \
+			if (may_block((fd), (flags), atomic_))               \
 				MIGHT_SLEEP(name);                           \
 			errno = saved_;                                      \
 		}                                                            \

@@ -245,6 +245,27 @@ fake_handler(int sig, const char *name, int inner, const char *inner_name)
 		fake_handler(inner, inner_name, 0, NULL);
 	uld_signal_exit(c, &old);
 }
+
+/* uld_in_atomic() in a handler of sig, alone and under a spinlock that
+ * only handlers take (a_lock, taken with interrupts on, would be an irq
+ * inversion). */
+static DEFINE_SPINLOCK(handler_lock);
+static __attribute__((noinline)) void
+atomic_in_handler(int sig)
+{
+	sigset_t old, during;
+
+	pthread_sigmask(SIG_BLOCK, NULL, &old);
+	during = old;
+	sigaddset(&during, sig);
+	unsigned long c = uld_signal_enter(sig, SI_USER, &during,
+	    __builtin_frame_address(0), NULL);
+	printf("irq=%d ", uld_in_atomic());
+	spin_lock(&handler_lock);
+	printf("irq_spin=%d ", uld_in_atomic());
+	spin_unlock(&handler_lock);
+	uld_signal_exit(c, &old);
+}
 #endif
 
 static int
@@ -425,6 +446,19 @@ rw_scenario(const char *s)
 		print_ctx("after");
 		printf("\n");
 #ifndef ULOCKDEP_DISABLE
+	} else if (strcmp(s, "atomic") == 0) {
+		printf("task=%d ", uld_in_atomic());
+		spin_lock(&a_lock);
+		printf("spin=%d ", uld_in_atomic());
+		spin_unlock(&a_lock);
+		local_irq_save(flags);
+		printf("irqs_off=%d ", uld_in_atomic());
+		spin_lock(&a_lock);
+		printf("irqs_off_spin=%d ", uld_in_atomic());
+		spin_unlock(&a_lock);
+		local_irq_restore(flags);
+		atomic_in_handler(SIGUSR1);
+		printf("after=%d\n", uld_in_atomic());
 	} else if (strcmp(s, "ctx_handler") == 0) {
 		fake_handler(SIGUSR1, "usr1", SIGALRM, "usr1_alrm");
 		fake_handler(SIGALRM, "alrm", 0, NULL);

@@ -137,6 +137,11 @@ expect ctx_handler silent
 check_out ctx_handler 'usr1=1,0,0,1 usr1_alrm=0,1,1,1 alrm=0,1,1,1 after=0,0,0,0 ' \
     "in_irq & co. inside a hardirq and a softirq handler (uld_signal_enter)"
 
+# uld_in_atomic(): which of ULD_ATOMIC_SPIN (1), _IRQS_OFF (2), _IRQ (4).
+expect atomic silent
+check_out atomic 'task=0 spin=1 irqs_off=2 irqs_off_spin=3 irq=4 irq_spin=5 after=0' \
+    "uld_in_atomic: a spinlock, interrupts off and a handler, each its own bit"
+
 # The masks: _irqsave blocks SIGUSR1 and restores it; _bh blocks SIGALRM only.
 check_out irq_restored_sleep 'before=0 inside=1 after=0 bh=1 disabled=0' \
     "spinlock.h: _irqsave/_bh change the signal mask and restore it"

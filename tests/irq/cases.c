@@ -268,6 +268,42 @@ static volatile int slept;
 static void irq_sleep(void) { usleep(1000); slept = 1; /* no tail call */ }
 static void handler_sleep(void) { IRQ(irq_sleep); }
 
+/*
+ * A blocking pipe read in a handler.  With its byte there it waits for
+ * nothing (libuv's signal lock: a pipe that holds one byte while the lock
+ * is free, read by its handler and written back): silent.  Empty, it
+ * waits for a thread that writes 50 ms later: sleep_in_atomic.
+ */
+static int pipe_fd[2];
+static void irq_read_byte(void)
+{
+	char c;
+
+	if (read(pipe_fd[0], &c, 1) != 1 || write(pipe_fd[1], &c, 1) != 1)
+		abort();
+}
+static void *t_write_late(void *arg)
+{
+	usleep(50000);
+	if (write(pipe_fd[1], "x", 1) != 1)
+		abort();
+	return arg;
+}
+static void handler_read(int ready)
+{
+	pthread_t t;
+
+	if (pipe(pipe_fd) != 0)
+		abort();
+	if (ready && write(pipe_fd[1], "x", 1) != 1)
+		abort();
+	else if (!ready)
+		pthread_create(&t, NULL, t_write_late, NULL);
+	IRQ(irq_read_byte);
+	if (!ready)
+		pthread_join(t, NULL);
+}
+
 /* free() from a handler (not async-signal-safe, but common) while the
  * thread holds a lock on the heap: the validator must not deadlock on
  * itself, nor report. */
@@ -432,6 +468,10 @@ main(int argc, char **argv)
 		flag_only();
 	else if (!strcmp(f, "handler_sleep"))
 		handler_sleep();
+	else if (!strcmp(f, "handler_read_ready"))
+		handler_read(1);
+	else if (!strcmp(f, "handler_read_empty"))
+		handler_read(0);
 	else if (!strcmp(f, "handler_free"))
 		handler_free();
 	else if (!strcmp(f, "nested") || !strcmp(f, "nested_bad"))

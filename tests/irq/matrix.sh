@@ -36,6 +36,8 @@ nested_bad	hard	  1	  spin,kspin	inconsistent_irq_state:%A
 nested		hard	  1	  spin,kspin	silent
 flag_only	hard	  1	  spin,mutex,kspin silent
 handler_sleep	hard,soft 1	  spin		sleep_in_atomic:
+handler_read_empty hard,soft 1	  spin		sleep_in_atomic:
+handler_read_ready hard,soft 1	  spin		silent
 handler_free	hard	  1	  spin		silent
 longjmp_out	hard	  1	  spin,kspin	silent
 fault		hard	  1	  spin,kspin	silent

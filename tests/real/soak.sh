@@ -138,6 +138,12 @@ if [ -n "$PY" ] && "$PY" -c 'import sqlite3, threading, queue' 2>/dev/null; then
 	soak python3 "python3 threading" /dev/null \
 	    "$PY" "$ULD_SRCDIR/tests/real/threads.py" "$SCALE"
 else skip "python3 threading" "python3 (with sqlite3) not installed"; fi
+# libuv's SIGCHLD handler reads a pipe that it uses as a lock: a blocking
+# read in a handler, which is no wait while its byte is there (ulockdep(7)).
+if command -v node >/dev/null 2>&1; then
+	soak node "node children, pool, workers" /dev/null \
+	    node "$ULD_SRCDIR/tests/real/node.js" "$SCALE"
+else skip "node children, pool, workers" "node not installed"; fi
 if [ -x "$REAL/sqlite_threads" ]; then
 	soak sqlite "sqlite3 threads (C)" /dev/null \
 	    "$REAL/sqlite_threads" @DIR@/db "$SCALE"

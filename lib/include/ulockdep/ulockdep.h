@@ -180,12 +180,19 @@ ULD_API int uld_mem_tracked(void);
 /*
  * Is the calling thread in atomic context: holding a spinlock, in a signal
  * handler (an interrupt), or with interrupts disabled through the
- * kernel-style API?  One thread-local read, for an interposer that must
- * do work to tell whether a call would sleep (is this fd blocking?).  May
- * err towards 1 just after a siglongjmp out of a handler;
+ * kernel-style API?  0 if not, else an OR of the ULD_ATOMIC_* below that
+ * hold.  One thread-local read, for an interposer that must do work to
+ * tell whether a call would sleep (is this fd blocking?).  May err
+ * towards non-zero just after a siglongjmp out of a handler;
  * uld_might_sleep() decides exactly.
  */
 ULD_API int uld_in_atomic(void);
+
+enum {
+	ULD_ATOMIC_SPIN = 1 << 0,	/* holds a spinlock */
+	ULD_ATOMIC_IRQS_OFF = 1 << 1,	/* local_irq_save() and friends */
+	ULD_ATOMIC_IRQ = 1 << 2		/* runs a signal handler */
+};
 
 /* Number of reports this process has written so far (for tests, tools). */
 ULD_API unsigned long uld_report_count(void);
