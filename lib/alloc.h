@@ -32,5 +32,11 @@ void *uld__perm_alloc(size_t size);
  */
 void *uld__pool_realloc(void *p, size_t old_size, size_t size);
 void uld__pool_free(void *p, size_t size);
+/*
+ * Map in the whole pages of [p, p + len) now, that the caller is about to
+ * fill anyway: one system call for them all instead of a fault per page.
+ * Best effort (a kernel older than 5.14 faults them in as before).
+ */
+void uld__prefault(void *p, size_t len);
 
 #endif /* ULD_ALLOC_H */

@@ -103,6 +103,8 @@ room(void)
 
 	if (tb == NULL)
 		return table != NULL && 8 * (nchains + 1) <= 7 * slots ? 0 : -1;
+	/* The keys are hashes: they land on every page of it. */
+	uld__prefault(tb, sizeof(*tb) + nslots * sizeof(tb->key[0]));
 	tb->mask = nslots - 1;
 	for (uint64_t s = 0; s < slots; s++)
 		if (table->key[s] != 0)
