@@ -230,16 +230,26 @@ blocked(int sig)
  * (<ulockdep/signal.h>), without a real signal: the context calls inside,
  * then a handler of `inner` nested in it.
  */
+/* Enter a handler of sig (its mask is the thread's and sig); *old gets
+ * the mask to leave with.  Inline: the frame is the caller's. */
+static inline __attribute__((always_inline)) unsigned long
+enter_handler(int sig, sigset_t *old)
+{
+	sigset_t during;
+
+	pthread_sigmask(SIG_BLOCK, NULL, old);
+	during = *old;
+	sigaddset(&during, sig);
+	return uld_signal_enter(sig, SI_USER, &during,
+	    __builtin_frame_address(0), NULL);
+}
+
 static __attribute__((noinline)) void
 fake_handler(int sig, const char *name, int inner, const char *inner_name)
 {
-	sigset_t old, during;
+	sigset_t old;
+	unsigned long c = enter_handler(sig, &old);
 
-	pthread_sigmask(SIG_BLOCK, NULL, &old);
-	during = old;
-	sigaddset(&during, sig);
-	unsigned long c = uld_signal_enter(sig, SI_USER, &during,
-	    __builtin_frame_address(0), NULL);
 	print_ctx(name);
 	if (inner)
 		fake_handler(inner, inner_name, 0, NULL);
@@ -253,13 +263,9 @@ static DEFINE_SPINLOCK(handler_lock);
 static __attribute__((noinline)) void
 atomic_in_handler(int sig)
 {
-	sigset_t old, during;
+	sigset_t old;
+	unsigned long c = enter_handler(sig, &old);
 
-	pthread_sigmask(SIG_BLOCK, NULL, &old);
-	during = old;
-	sigaddset(&during, sig);
-	unsigned long c = uld_signal_enter(sig, SI_USER, &during,
-	    __builtin_frame_address(0), NULL);
 	printf("irq=%d ", uld_in_atomic());
 	spin_lock(&handler_lock);
 	printf("irq_spin=%d ", uld_in_atomic());

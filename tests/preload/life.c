@@ -182,6 +182,22 @@ fork_storm(int n)
  * instead, which is recursive_locking (a timed lock, so that the child
  * does not really deadlock).
  */
+/* CLOCK_REALTIME ms from now, for a timedlock. */
+static struct timespec
+deadline_in(long ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += ms % 1000 * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
 static void
 fork_held(int relock)
 {
@@ -190,13 +206,7 @@ fork_held(int relock)
 	if (pid == 0) {
 		alarm(10);
 		if (relock) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 100 * 1000000;
-			if (ts.tv_nsec >= 1000000000) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000;
-			}
+			struct timespec ts = deadline_in(100);
 			int rc = pthread_mutex_timedlock(&mutex_A, &ts);
 			printf("timedlock=%s\n", rc == ETIMEDOUT ? "ETIMEDOUT"
 			    : rc == 0 ? "0" : "other");
@@ -271,14 +281,7 @@ fork_other_held_mutex(void)
 	meet();
 	pid_t pid = fork();
 	if (pid == 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += 2;
-		ts.tv_nsec += 500 * 1000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
+		struct timespec ts = deadline_in(2500);
 		int rc = pthread_mutex_timedlock(&mutex_B, &ts);
 		printf("timedlock=%s\n", rc == ETIMEDOUT ? "ETIMEDOUT"
 		    : rc == 0 ? "0" : "other");
