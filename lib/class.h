@@ -72,7 +72,7 @@ struct uld__class {
 	 * report or at exit.  Set at creation for a name the program gave.
 	 */
 	char *name_;
-	const void *name_lock;	/* the first lock, if static (its variable) */
+	const void *name_lock;	/* the first lock, if static: its variable */
 	char *name_via;		/* made through this constructor */
 	char *via;		/* wrapper: the constructor's name */
 	/* INIT_SITE: NULL, or the start of the static object (variable,
@@ -111,8 +111,9 @@ void uld__class_init(void);
 /*
  * The class for (kind, key), created on first use.  `name` is its name
  * (NULL: derived, when first asked, from the key and from `lock`, the
- * lock that brings the class into being).  NULL when out of memory.  Takes uld__graph_lock when creating: never call it with the
- * graph lock held.  An INIT_SITE inside a lock constructor (init_wrappers)
+ * lock that brings the class into being).  NULL when out of memory.
+ * Takes uld__graph_lock when creating: never call it with the graph lock
+ * held.  An INIT_SITE inside a lock constructor (init_wrappers)
  * gives the class of the constructor's caller instead: call it from the
  * init call itself, whose stack holds that caller.
  */

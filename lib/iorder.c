@@ -244,7 +244,8 @@ report(struct uld__thread *t, struct uld__held *prev, struct uld__held *next,
 	    cs->n);
 	uld__buf_init(&m, s->title, sizeof(s->title));
 	uld__buf_printf(&m, "%s %p taken while holding %s %p",
-	    uld__class_name(next->class), next->lock, uld__class_name(prev->class), prev->lock);
+	    uld__class_name(next->class), next->lock,
+	    uld__class_name(prev->class), prev->lock);
 
 	c[0] = next->class;
 	for (uint32_t k = 0; k < n; k++) {
@@ -260,7 +261,8 @@ report(struct uld__thread *t, struct uld__held *prev, struct uld__held *next,
 	uld__buf_init(&m, r.message, sizeof(r.message));
 	uld__buf_printf(&m, "possible circular locking dependency: %s/%d takes "
 			    "%s %p while holding %p of the same class, but ",
-	    r.thread, (int)r.tid, uld__class_name(next->class), next->lock, prev->lock);
+	    r.thread, (int)r.tid, uld__class_name(next->class), next->lock,
+	    prev->lock);
 	if (n == 1)
 		uld__buf_printf(&m, "%p was held while %p was taken before",
 		    next->lock, prev->lock);

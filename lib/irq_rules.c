@@ -175,7 +175,8 @@ usage_stack(struct uld__report *r, const struct uld__class *c, int kind,
 	uld__signal_name(sig, sname, sizeof(sname));
 	uld__buf_init(&m, s->title, sizeof(s->title));
 	uld__buf_printf(&m, "{%s} state of %s was registered at (%s%s):",
-	    uld__usage_name(kind, sig, state, sizeof(state)), uld__class_name(c), sname,
+	    uld__usage_name(kind, sig, state, sizeof(state)),
+	    uld__class_name(c), sname,
 	    kind <= ULD_USED_IN_R ? " handler" : " deliverable");
 	memcpy(s->thread, u->thread, sizeof(s->thread));
 	s->tid = u->tid;
@@ -212,6 +213,7 @@ report_inconsistent(struct uld__thread *t, const struct uld__held *h,
 	struct uld__buf m;
 	char now[32], was[32], sname[24];
 	struct uld__class *c = h->class;
+	const char *name = uld__class_name(c);
 
 	uld__cur_stack_get(cs);
 	uld__report_begin(&r, ULD_REPORT_IRQ_INCONSISTENT, t);
@@ -223,7 +225,7 @@ report_inconsistent(struct uld__thread *t, const struct uld__held *h,
 	uld__report_add_lock(&r, c, h->lock, h->type, h->read, h->ip);
 	uld__report_add_stack(&r, "current", cs->ips, cs->n);
 	usage_stack(&r, c, with, sig);
-	uld__report_sig_add(&r, uld__class_name(c));
+	uld__report_sig_add(&r, name);
 	sig_add_signal(&r, sig);
 
 	uld__signal_name(sig, sname, sizeof(sname));
@@ -234,14 +236,13 @@ report_inconsistent(struct uld__thread *t, const struct uld__held *h,
 		uld__buf_printf(&m, "inconsistent lock state: %s/%d takes %s in "
 				    "the %s handler {%s}, but %s was taken with "
 				    "%s deliverable {%s}",
-		    r.thread, (int)r.tid, uld__class_name(c), sname, now, uld__class_name(c), sname,
-		    was);
+		    r.thread, (int)r.tid, name, sname, now, name, sname, was);
 	else
 		uld__buf_printf(&m, "inconsistent lock state: %s/%d %s %s with "
 				    "%s deliverable {%s}, but %s is also taken "
 				    "in the %s handler {%s}",
-		    r.thread, (int)r.tid, held ? "holds" : "takes", uld__class_name(c),
-		    sname, now, uld__class_name(c), sname, was);
+		    r.thread, (int)r.tid, held ? "holds" : "takes", name,
+		    sname, now, name, sname, was);
 	r.advice = "a handler that takes a lock interrupts, on the same "
 		   "thread, code that may hold it. Block the signal around "
 		   "every acquisition outside the handler (pthread_sigmask, "
@@ -316,7 +317,8 @@ report_order(struct uld__thread *t, const struct order *o,
 			    "(%s-safe) and, through a chain of locks, before "
 			    "%s, which is taken with %s deliverable "
 			    "(%s-unsafe)",
-	    uld__class_name(o->safe), sname, state, uld__class_name(o->unsafe), sname, state);
+	    uld__class_name(o->safe), sname, state,
+	    uld__class_name(o->unsafe), sname, state);
 	r.advice = "the irq-unsafe lock can be held when the signal arrives, "
 		   "and the handler then waits for the irq-safe lock, whose "
 		   "holder waits for the irq-unsafe one. Block the signal "

@@ -138,7 +138,8 @@ destroy(struct uld__thread *t, void *lock, const void *ip, int freeing)
 		memcpy(r.other_thread, holder_name, sizeof(r.other_thread));
 		uld__report_add_stack(&r, "current", cs.ips, cs.n);
 		if (r.nlocks > 0) {
-			uld__report_sig_add(&r, uld__class_name(r.locks[0].class));
+			uld__report_sig_add(&r,
+			    uld__class_name(r.locks[0].class));
 			uld__buf_init(&m, r.message, sizeof(r.message));
 			uld__buf_printf(&m, "held lock freed: %s/%d %s %s "
 					    "while %s/%d holds it",

@@ -178,7 +178,8 @@ path_edges(struct uld__buf *b, const struct uld__path *p)
 		const struct uld__edge *e = p->e[k];
 		uld__buf_printf(b, "\n-> (%s) taken while holding (%s), by "
 				   "%s/%d, at:\n",
-		    uld__class_name(p->c[k + 1]), uld__class_name(p->c[k]), e->thread, (int)e->tid);
+		    uld__class_name(p->c[k + 1]), uld__class_name(p->c[k]),
+		    e->thread, (int)e->tid);
 		uld__report_frames(b, e->stack ? e->stack->ips : NULL,
 		    e->stack ? e->stack->n : 0, 7);
 	}
@@ -198,7 +199,8 @@ order_body(struct uld__buf *b, const struct uld__report *r)
 		uld__buf_puts(b, "which would create a new lock dependency:\n");
 		char u[5];
 		uld__usage_chars(r->locks[1].class, u);
-		uld__buf_printf(b, " (%s){%s} ->", uld__class_name(r->locks[1].class), u);
+		uld__buf_printf(b, " (%s){%s} ->",
+		    uld__class_name(r->locks[1].class), u);
 		class_usage(b, r->locks[0].class);
 		uld__buf_printf(b, "\nbut this new dependency connects a "
 				   "%s-irq-safe lock:\n",
@@ -234,7 +236,8 @@ order_body(struct uld__buf *b, const struct uld__report *r)
 	if (r->nlocks == 2)
 		uld__buf_printf(b, "\n-> (%s) being taken now while holding "
 				   "(%s): the stack backtrace below\n",
-		    uld__class_name(r->locks[0].class), uld__class_name(r->locks[1].class));
+		    uld__class_name(r->locks[0].class),
+		    uld__class_name(r->locks[1].class));
 	path_edges(b, r->irq_paths[1]);
 	uld__buf_putc(b, '\n');
 }

@@ -132,7 +132,8 @@ irq_fields(struct uld__buf *b, const struct uld__report *r)
 			if (!first)
 				uld__buf_putc(b, ',');
 			first = 0;
-			uld__buf_json_str(b, uld__class_name(r->irq_paths[i]->c[k]));
+			uld__buf_json_str(b,
+			    uld__class_name(r->irq_paths[i]->c[k]));
 		}
 	uld__buf_putc(b, ']');
 }

@@ -108,21 +108,22 @@ void
 uld__report_edge_title(struct uld__buf *b, const struct uld__path *p,
     uint32_t k)
 {
-	uld__buf_printf(b, "%s taken while holding %s", uld__class_name(p->c[k + 1]),
-	    uld__class_name(p->c[k]));
+	uld__buf_printf(b, "%s taken while holding %s",
+	    uld__class_name(p->c[k + 1]), uld__class_name(p->c[k]));
 }
 
 void
 uld__report_lock_label(struct uld__buf *b, const struct uld__rlock *l)
 {
 	char var[256];
+	const char *name = uld__class_name(l->class);
 
-	uld__buf_printf(b, "%p (%s)", l->addr, uld__class_name(l->class));
+	uld__buf_printf(b, "%p (%s)", l->addr, name);
 	uld__name_variable(l->addr, l->type, 0, var, sizeof(var), NULL);
 	/* The variable, unless the class name already leads with it. */
 	size_t vl = strlen(var);
-	if (vl && !(strncmp(var, uld__class_name(l->class), vl) == 0 &&
-		      (uld__class_name(l->class)[vl] == '\0' || uld__class_name(l->class)[vl] == ' ')))
+	if (vl && !(strncmp(var, name, vl) == 0 &&
+		      (name[vl] == '\0' || name[vl] == ' ')))
 		uld__buf_printf(b, " %s", var);
 	if (l->type == ULD_LOCK_RWLOCK || l->type == ULD_LOCK_RWLOCK_KERNEL)
 		uld__buf_puts(b, l->read ? " [read]" : " [write]");
@@ -250,7 +251,8 @@ circular_body(struct uld__buf *b, const struct uld__report *r)
 	uld__buf_printf(b, "                               %s(%s%s);\n",
 	    op(parent, parent_read), uld__class_name(parent), ta);
 	uld__buf_printf(b, "                               %s(%s%s);\n",
-	    op(holder->class, holder->read), uld__class_name(holder->class), ho);
+	    op(holder->class, holder->read), uld__class_name(holder->class),
+	    ho);
 	uld__buf_printf(b, "  %s(%s%s);\n", op(taker->class, taker->read),
 	    uld__class_name(taker->class), ta);
 	uld__buf_puts(b, "\n *** DEADLOCK ***\n\n");

@@ -426,7 +426,8 @@ uld__suppress_match(const struct uld__report *r, const char **what)
 	/* Names first: no symbol lookup needed. */
 	for (uint32_t i = 0; i < r->nlocks && s == NULL; i++)
 		if (r->locks[i].class != NULL)
-			s = match_name(kind, uld__class_name(r->locks[i].class), what);
+			s = match_name(kind,
+			    uld__class_name(r->locks[i].class), what);
 	if (s == NULL)
 		s = match_path_classes(kind, r->cycle, what);
 	for (int i = 0; i < 2 && s == NULL; i++)

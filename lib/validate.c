@@ -98,7 +98,8 @@ report_circular(struct uld__thread *t, struct uld__held *prev,
 	 * so that the same cycle found from another edge is the same bug. */
 	uint32_t n = p->n + 1, first = 0;
 	for (uint32_t k = 1; k < n; k++)
-		if (strcmp(uld__class_name(p->c[k]), uld__class_name(p->c[first])) < 0)
+		if (strcmp(uld__class_name(p->c[k]),
+		    uld__class_name(p->c[first])) < 0)
 			first = k;
 	for (uint32_t k = 0; k < n; k++)
 		uld__report_sig_add(&r, uld__class_name(p->c[(first + k) % n]));
